@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/**
+ * The classicd command line. Process-wide concerns (signals, exit codes) live here and nowhere
+ * else: the supervisor and services never call process.exit or install signal handlers.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify as toYaml } from 'yaml';
+import { SERVICES } from '../services/index.js';
+import { ConfigError, loadConfig } from '../shared/config/load.js';
+import { packageRoot } from '../shared/config/package-root.js';
+import { redactSecrets } from '../shared/config/redact.js';
+import { startHttpServer } from '../shared/http/server.js';
+import { createLogger } from '../shared/log/logger.js';
+import { Supervisor } from '../shared/supervisor/supervisor.js';
+
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+
+const HELP = `classicd: FTP, SMTP, Telnet, Rlogin and the inetd small services on one supervisor
+
+Usage:
+  classicd start [--config FILE]     run every enabled service (the default command)
+  classicd check-config [FILE]       print the effective config, secrets redacted;
+                                     or list every problem with its key path (exit 2)
+  classicd --version                 print the version
+  classicd --help                    print this help
+
+The config is config/default.yaml, then FILE (or CLASSICD_CONFIG), then .env, then
+CLASSICD_* environment variables, e.g. CLASSICD_SERVICES__DAYTIME__PORT=13.
+`;
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`classicd ${version()}\n`);
+    return 0;
+  }
+  const [command = 'start', file] = positionals;
+  switch (command) {
+    case 'start':
+      return start(values.config ?? file);
+    case 'check-config':
+      return checkConfig(file ?? values.config);
+    default:
+      process.stderr.write(`classicd: unknown command '${command}'\n\n${HELP}`);
+      return EXIT_USAGE;
+  }
+}
+
+function checkConfig(file: string | undefined): number {
+  try {
+    const { config, sources } = loadConfig(SERVICES, { file });
+    process.stdout.write(`# effective configuration, from: ${sources.join('; ')}\n`);
+    process.stdout.write(toYaml(redactSecrets(config)));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`classicd: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+async function start(file: string | undefined): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfig(SERVICES, { file });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`classicd: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  const { config, sources } = loaded;
+  const log = createLogger(config.log, { base: { proc: 'primary' } });
+  log.info({ version: version(), sources }, 'starting');
+
+  const supervisor = new Supervisor({
+    config,
+    services: SERVICES,
+    log,
+    workerEntry: fileURLToPath(new URL('./classicd-worker.js', import.meta.url)),
+  });
+  let signalled = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signalled += 1;
+    if (signalled > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(EXIT_FAILURE);
+    }
+    log.info({ signal }, 'signal received');
+    void supervisor.stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  try {
+    const bound = await supervisor.start();
+    if (config.http.enabled) http = await startHttpServer(config.http, supervisor);
+    log.info({ bound, http: http ? { address: config.http.host, port: http.port } : null }, 'ready');
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start');
+    await supervisor.stop(0);
+    await http?.server.close();
+    log.flush();
+    return EXIT_FAILURE;
+  }
+
+  const reason = await supervisor.stopped;
+  await http?.server.close();
+  log.flush();
+  return reason.kind === 'requested' ? 0 : EXIT_FAILURE;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`classicd: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = EXIT_FAILURE;
+  },
+);

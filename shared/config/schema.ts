@@ -1,0 +1,64 @@
+/**
+ * The root config schema, built from the list of services so that the framework names none of them.
+ * Every object is strict: an unknown key is an error that names the key, never a silent typo.
+ */
+import { z } from 'zod';
+import type { ServiceDefinition } from '../service.js';
+import { hostSchema, portSchema } from './service-limits.js';
+import { SCHEDULER_NAMES } from '../supervisor/schedulers/index.js';
+
+export const logSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /** `auto` writes readable lines to a terminal and JSON lines anywhere else. */
+  format: z.enum(['auto', 'json', 'pretty']),
+});
+
+export const httpSchema = z.strictObject({
+  enabled: z.boolean(),
+  host: hostSchema,
+  port: portSchema,
+});
+
+export const supervisorSchema = z.strictObject({
+  /** Worker processes; `auto` is one per core. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
+  /** How each worker's share of new connections is chosen (LVS/IPVS names). */
+  scheduler: z.enum(SCHEDULER_NAMES),
+  /** Weights for the weighted schedulers, one per worker; missing entries weigh 1. */
+  workerWeights: z.array(z.number().int().min(0).max(65535)),
+  /**
+   * `handoff`: the primary accepts, admits and passes each socket to a worker it picks.
+   * `shared`: every worker accepts on the shared listening socket and admits for itself; faster for
+   * very short sessions, with limits enforced per worker (see docs/architecture.md).
+   */
+  dispatch: z.enum(['handoff', 'shared']),
+  /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
+  isolation: z.enum(['pooled', 'per-session']),
+  /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
+  restartIntensity: z.number().int().min(0),
+  restartPeriodMs: z.number().int().positive(),
+  /** After SIGTERM, sessions get this long to finish before they are closed. */
+  shutdownGraceMs: z.number().int().min(0),
+});
+
+export function buildConfigSchema(services: readonly ServiceDefinition[]) {
+  const serviceShape = Object.fromEntries(services.map((service) => [service.name, service.configSchema]));
+  return z.strictObject({
+    log: logSchema,
+    http: httpSchema,
+    supervisor: supervisorSchema,
+    services: z.strictObject(serviceShape),
+  });
+}
+
+export type LogConfig = z.infer<typeof logSchema>;
+export type HttpConfig = z.infer<typeof httpSchema>;
+export type SupervisorConfig = z.infer<typeof supervisorSchema>;
+
+/** The validated, frozen configuration. Service sections are typed by their own modules. */
+export interface ClassicdConfig {
+  readonly log: LogConfig;
+  readonly http: HttpConfig;
+  readonly supervisor: SupervisorConfig;
+  readonly services: Readonly<Record<string, import('./service-limits.js').CommonServiceConfig>>;
+}

@@ -1,0 +1,32 @@
+/**
+ * pino, JSON lines by default and readable lines on a terminal. Secrets are redacted here, once,
+ * so no caller can forget (STYLE.md 13).
+ */
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { LogConfig } from '../config/schema.js';
+
+export type { Logger } from 'pino';
+
+const REDACT_PATHS = ['password', '*.password', 'pass', '*.pass', 'args.password', 'authorization', '*.authorization'];
+
+export interface LoggerOptions {
+  /** Fields on every line, such as `proc: "worker"`. */
+  readonly base?: Record<string, unknown>;
+  /** Where lines go; standard output by default. */
+  readonly destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(config: LogConfig, options: LoggerOptions = {}): Logger {
+  const readable = config.format === 'pretty' || (config.format === 'auto' && process.stdout.isTTY === true);
+  const settings = {
+    level: config.level,
+    base: { pid: process.pid, ...options.base },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (readable) {
+    return pino(settings, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  }
+  return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: false }));
+}

@@ -1,0 +1,57 @@
+/**
+ * Messages between the primary and its workers, over the child-process IPC channel. Sockets ride
+ * along as the message's handle, so the worker owns the connection and no byte is proxied.
+ */
+import type { ClassicdConfig } from '../config/schema.js';
+
+export type SessionOutcome = 'completed' | 'error' | 'idle-timeout' | 'reset' | 'shutdown';
+
+export type PrimaryMessage =
+  | { readonly t: 'init'; readonly workerId: number; readonly config: ClassicdConfig }
+  /** A connected socket, still paused, for service `svc`; its handle travels with the message. */
+  | { readonly t: 'session'; readonly svc: string; readonly sid: string }
+  | { readonly t: 'shutdown'; readonly graceMs: number };
+
+export interface DatagramCounts {
+  readonly received: number;
+  readonly answered: number;
+  readonly droppedLowPort: number;
+  readonly droppedRate: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+export interface BoundAddress {
+  readonly svc: string;
+  readonly transport: 'tcp' | 'udp';
+  readonly address: string;
+  readonly port: number;
+}
+
+export type WorkerMessage =
+  /**
+   * The worker listens now. A child process drops IPC messages that arrive before it has a
+   * 'message' listener, and an ESM entry attaches it only after loading, so the primary sends
+   * `init` in answer to this rather than at fork time.
+   */
+  | { readonly t: 'attached' }
+  | { readonly t: 'ready'; readonly bound: readonly BoundAddress[] }
+  | { readonly t: 'start-failed'; readonly error: string }
+  /** Sent by workers that accept for themselves (dispatch: shared), so the primary can count. */
+  | { readonly t: 'session-start'; readonly svc: string; readonly sid: string }
+  | {
+      readonly t: 'session-end';
+      readonly svc: string;
+      readonly sid: string;
+      readonly bytesIn: number;
+      readonly bytesOut: number;
+      readonly outcome: SessionOutcome;
+      /** The worker's live session count after this one ended. */
+      readonly activeSessions: number;
+    }
+  | { readonly t: 'refused'; readonly svc: string; readonly reason: string }
+  | { readonly t: 'datagrams'; readonly svc: string; readonly counts: DatagramCounts };
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string';
+}

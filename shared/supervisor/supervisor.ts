@@ -1,0 +1,231 @@
+/**
+ * The primary: owns the listeners, admits or refuses each connection, picks a worker with the
+ * configured scheduler and passes it the still-paused socket. Protocol-agnostic: services are
+ * definitions it was handed.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ClassicdConfig } from '../config/schema.js';
+import type { CommonServiceConfig } from '../config/service-limits.js';
+import type { RefusalReason, ServiceDefinition } from '../service.js';
+import { AdmissionController } from './admission.js';
+import type { BoundAddress, WorkerMessage } from './ipc.js';
+import { SupervisorMetrics } from './metrics.js';
+import { refuse } from './refusal.js';
+import { createScheduler, type Scheduler } from './schedulers/index.js';
+import { WorkerPool, type WorkerSlot } from './worker-pool.js';
+import { newSessionId } from './worker-runtime.js';
+import { resolveWorkerCount } from './worker-count.js';
+
+export type StopReason =
+  | { readonly kind: 'requested' }
+  | { readonly kind: 'restart-intensity'; readonly restarts: number; readonly periodMs: number };
+
+interface OpenSession {
+  readonly svc: string;
+  readonly address: string;
+  readonly workerId: number;
+  /** Counted by the primary's admission controller (handoff), not only by the worker's. */
+  readonly admittedHere: boolean;
+}
+
+export interface SupervisorOptions {
+  readonly config: ClassicdConfig;
+  readonly services: readonly ServiceDefinition[];
+  readonly log: Logger;
+  /** The worker entry script, forked once per worker. */
+  readonly workerEntry: string;
+}
+
+export class Supervisor {
+  readonly metrics = new SupervisorMetrics();
+  /** Resolves once the supervisor has stopped for good, with why. */
+  readonly stopped: Promise<StopReason>;
+  private resolveStopped!: (reason: StopReason) => void;
+  private readonly pool: WorkerPool;
+  private readonly scheduler: Scheduler;
+  private readonly admissions = new Map<string, AdmissionController>();
+  private readonly sessions = new Map<string, OpenSession>();
+  private readonly servers: Server[] = [];
+  private readonly enabled: readonly ServiceDefinition[];
+  private bound: BoundAddress[] = [];
+  private listening = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {
+    const { config, log } = options;
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.enabled = options.services.filter((service) => config.services[service.name]?.enabled);
+    this.scheduler = createScheduler(config.supervisor.scheduler);
+    if (config.supervisor.isolation === 'per-session' && config.supervisor.dispatch === 'shared') {
+      throw new Error('supervisor.isolation per-session needs supervisor.dispatch handoff');
+    }
+    this.pool = new WorkerPool(config, resolveWorkerCount(config.supervisor.workers), options.workerEntry, log);
+    this.pool.on('message', (slot, message) => this.onWorkerMessage(slot, message));
+    this.pool.on('exit', (slot) => this.onWorkerExit(slot));
+    this.pool.on('restart', () => this.metrics.workerRestarts.inc());
+    this.pool.on('give-up', (restarts, periodMs) => {
+      log.fatal({ restarts, periodMs }, `restart intensity exceeded: ${restarts} worker restarts within ${periodMs} ms; giving up`);
+      void this.stop(0).then(() => this.resolveStopped({ kind: 'restart-intensity', restarts, periodMs }));
+    });
+  }
+
+  /** Forks the workers, waits for them, then opens the TCP listeners. Resolves with every bound address. */
+  async start(): Promise<readonly BoundAddress[]> {
+    const { log } = this.options;
+    const workersReady = new Promise<readonly BoundAddress[]>((resolve, reject) => {
+      this.pool.once('ready', resolve);
+      this.pool.once('start-failed', (error) => reject(new Error(`a worker could not start: ${error}`)));
+    });
+    this.pool.start();
+    let workerBound: readonly BoundAddress[];
+    try {
+      workerBound = await workersReady;
+    } catch (error) {
+      await this.stop(0);
+      throw error;
+    }
+    this.metrics.workersUp.set(this.pool.readyCount);
+    this.bound = [...workerBound];
+    if (this.options.config.supervisor.dispatch === 'handoff') {
+      for (const definition of this.enabled) {
+        const config = this.serviceConfig(definition);
+        if (!config.transports.includes('tcp')) continue;
+        this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
+        this.bound.push(await this.listen(definition, config));
+      }
+    }
+    this.listening = true;
+    for (const address of this.bound) log.info(address, 'listening');
+    return this.bound;
+  }
+
+  get ready(): boolean {
+    return this.listening && !this.stopping && this.pool.allReady;
+  }
+
+  get boundAddresses(): readonly BoundAddress[] {
+    return this.bound;
+  }
+
+  /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */
+  stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
+    this.stopping ??= (async () => {
+      this.options.log.info({ graceMs, sessions: this.sessions.size }, 'shutting down');
+      await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      await this.pool.stop(graceMs);
+      this.options.log.info('stopped');
+      this.resolveStopped({ kind: 'requested' });
+    })();
+    return this.stopping;
+  }
+
+  private listen(definition: ServiceDefinition, config: CommonServiceConfig): Promise<BoundAddress> {
+    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.onConnection(definition, socket));
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: config.host, port: config.port }, () => {
+        server.off('error', reject);
+        server.on('error', (error) => this.options.log.error({ err: error, svc: definition.name }, 'listener error'));
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        resolve({ svc: definition.name, transport: 'tcp', address: config.host, port });
+      });
+    });
+  }
+
+  private onConnection(definition: ServiceDefinition, socket: Socket): void {
+    const svc = definition.name;
+    const address = socket.remoteAddress;
+    if (address === undefined) {
+      socket.destroy(); // the client is already gone
+      return;
+    }
+    const admission = this.admissions.get(svc) as AdmissionController;
+    const decision = this.stopping ? ({ admitted: false, reason: 'shutdown' } as const) : admission.admit(address, Date.now());
+    if (!decision.admitted) return this.turnAway(definition, socket, decision.reason);
+
+    const slot = this.scheduler.pick(this.pool.available(), { clientAddress: address }) as WorkerSlot | undefined;
+    if (!slot) {
+      admission.release(address);
+      return this.turnAway(definition, socket, 'unavailable');
+    }
+    const sid = newSessionId();
+    this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
+    if (this.options.config.supervisor.isolation === 'per-session') this.pool.dedicate(slot);
+    slot.send({ t: 'session', svc, sid }, socket, (error) => {
+      if (!error) return;
+      this.options.log.warn({ err: error, svc, sid, worker: slot.id }, 'could not hand the session to its worker');
+      socket.destroy();
+      this.closeSession(sid, 'handoff-failed');
+    });
+  }
+
+  private turnAway(definition: ServiceDefinition, socket: Socket, reason: RefusalReason): void {
+    this.metrics.refusals.inc({ service: definition.name, reason });
+    refuse(socket, definition, reason, this.options.log);
+  }
+
+  private onWorkerMessage(slot: WorkerSlot, message: WorkerMessage): void {
+    switch (message.t) {
+      case 'ready':
+        this.metrics.workersUp.set(this.pool.readyCount);
+        return;
+      case 'session-start':
+        this.openSession(message.sid, { svc: message.svc, address: '', workerId: slot.id, admittedHere: false });
+        return;
+      case 'session-end':
+        this.metrics.bytesReceived.inc({ service: message.svc, transport: 'tcp' }, message.bytesIn);
+        this.metrics.bytesSent.inc({ service: message.svc, transport: 'tcp' }, message.bytesOut);
+        this.closeSession(message.sid, message.outcome);
+        if (slot.dedicated && slot.sessions.size === 0) this.pool.retire(slot);
+        return;
+      case 'refused':
+        this.metrics.refusals.inc({ service: message.svc, reason: message.reason });
+        return;
+      case 'datagrams': {
+        const { svc, counts } = message;
+        this.metrics.bytesReceived.inc({ service: svc, transport: 'udp' }, counts.bytesIn);
+        this.metrics.bytesSent.inc({ service: svc, transport: 'udp' }, counts.bytesOut);
+        this.metrics.datagrams.inc({ service: svc, outcome: 'answered' }, counts.answered);
+        this.metrics.datagrams.inc({ service: svc, outcome: 'dropped-low-port' }, counts.droppedLowPort);
+        this.metrics.datagrams.inc({ service: svc, outcome: 'dropped-rate' }, counts.droppedRate);
+        this.metrics.datagrams.inc(
+          { service: svc, outcome: 'unanswered' },
+          counts.received - counts.answered - counts.droppedLowPort - counts.droppedRate,
+        );
+        return;
+      }
+      case 'attached':
+      case 'start-failed':
+        return;
+    }
+  }
+
+  private onWorkerExit(slot: WorkerSlot): void {
+    this.metrics.workersUp.set(this.pool.readyCount);
+    for (const sid of [...slot.sessions]) this.closeSession(sid, 'worker-exit');
+  }
+
+  private openSession(sid: string, session: OpenSession): void {
+    this.sessions.set(sid, session);
+    this.pool.slot(session.workerId)?.sessions.add(sid);
+    this.metrics.sessionsTotal.inc({ service: session.svc });
+    this.metrics.sessionsActive.inc({ service: session.svc });
+  }
+
+  private closeSession(sid: string, outcome: string): void {
+    const session = this.sessions.get(sid);
+    if (!session) return;
+    this.sessions.delete(sid);
+    this.pool.slot(session.workerId)?.sessions.delete(sid);
+    if (session.admittedHere) this.admissions.get(session.svc)?.release(session.address);
+    this.metrics.sessionsActive.dec({ service: session.svc });
+    this.metrics.sessionEnds.inc({ service: session.svc, outcome });
+  }
+
+  private serviceConfig(definition: ServiceDefinition): CommonServiceConfig {
+    return this.options.config.services[definition.name] as CommonServiceConfig;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The worker processes: forking, readiness, the session ledger each worker carries, and replacing
+ * workers that die, under OTP-style restart intensity.
+ *
+ * Workers are forked through the cluster module (with SCHED_NONE, so it never balances on its own)
+ * because that is what lets every worker bind a UDP socket, or with dispatch: shared a TCP one, on
+ * a handle the primary holds but never reads.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { ClassicdConfig } from '../config/schema.js';
+import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
+import { isWorkerMessage } from './ipc.js';
+import { RestartIntensity } from './restart-intensity.js';
+import type { WorkerLoad } from './schedulers/index.js';
+
+/** After the grace period, workers get this much longer to exit before SIGKILL. */
+const FORCE_KILL_MARGIN_MS = 5000;
+
+export class WorkerSlot implements WorkerLoad {
+  ready = false;
+  /** Leaving on purpose (shutdown, or a per-session worker whose session ended): no restart. */
+  retiring = false;
+  /** Per-session isolation: this worker has had its one session. */
+  dedicated = false;
+  readonly sessions = new Set<string>();
+
+  constructor(
+    readonly id: number,
+    readonly worker: Worker,
+    readonly weight: number,
+  ) {}
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  send(message: PrimaryMessage, handle?: import('node:net').Socket, onSent?: (error: Error | null) => void): void {
+    if (!this.worker.isConnected()) {
+      onSent?.(new Error('worker is not connected'));
+      return;
+    }
+    if (handle) this.worker.send(message, handle, { keepOpen: false }, onSent);
+    else this.worker.send(message, onSent);
+  }
+}
+
+export interface WorkerPoolEvents {
+  message: [slot: WorkerSlot, message: WorkerMessage];
+  /** A worker is gone; its sessions are gone with it. */
+  exit: [slot: WorkerSlot];
+  /** A worker died unexpectedly and a new one was forked in its place. */
+  restart: [dead: WorkerSlot];
+  /** The restart intensity was exceeded. */
+  'give-up': [restarts: number, periodMs: number];
+  'start-failed': [error: string];
+  ready: [bound: readonly BoundAddress[]];
+}
+
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+  private readonly slots = new Map<number, WorkerSlot>();
+  private readonly intensity: RestartIntensity;
+  private nextId = 1;
+  private stopping = false;
+
+  constructor(
+    private readonly config: ClassicdConfig,
+    private readonly size: number,
+    workerEntry: string,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.intensity = new RestartIntensity(config.supervisor.restartIntensity, config.supervisor.restartPeriodMs);
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: workerEntry, serialization: 'json' });
+  }
+
+  start(): void {
+    for (let i = 0; i < this.size; i++) this.fork();
+  }
+
+  /** Workers that can take a new session now. */
+  available(): WorkerSlot[] {
+    const perSession = this.config.supervisor.isolation === 'per-session';
+    return [...this.slots.values()].filter(
+      (slot) => slot.ready && !slot.retiring && !(perSession && (slot.dedicated || slot.sessions.size > 0)),
+    );
+  }
+
+  get readyCount(): number {
+    return [...this.slots.values()].filter((slot) => slot.ready && !slot.retiring).length;
+  }
+
+  get allReady(): boolean {
+    return !this.stopping && this.readyCount >= this.size;
+  }
+
+  slot(id: number): WorkerSlot | undefined {
+    return this.slots.get(id);
+  }
+
+  /** Per-session isolation: the worker now belongs to one session; keep a spare ready behind it. */
+  dedicate(slot: WorkerSlot): void {
+    slot.dedicated = true;
+    this.fork();
+  }
+
+  /** Per-session isolation: the session ended, so the worker goes (inetd's fork-per-connection). */
+  retire(slot: WorkerSlot): void {
+    slot.retiring = true;
+    slot.send({ t: 'shutdown', graceMs: 0 });
+  }
+
+  /** Asks every worker to finish; resolves when all have exited, killing stragglers after grace. */
+  stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    const exits = [...this.slots.values()].map(
+      (slot) => new Promise<void>((resolve) => slot.worker.process.once('exit', () => resolve())),
+    );
+    for (const slot of this.slots.values()) {
+      slot.retiring = true;
+      slot.send({ t: 'shutdown', graceMs });
+    }
+    const force = setTimeout(() => {
+      for (const slot of this.slots.values()) {
+        this.log.warn({ worker: slot.id, workerPid: slot.worker.process.pid }, 'worker did not exit in time; killing it');
+        slot.worker.process.kill('SIGKILL');
+      }
+    }, graceMs + FORCE_KILL_MARGIN_MS);
+    force.unref();
+    return Promise.all(exits).then(() => clearTimeout(force));
+  }
+
+  private fork(): void {
+    const id = this.nextId++;
+    const weights = this.config.supervisor.workerWeights;
+    const weight = weights[(id - 1) % Math.max(1, this.size)] ?? 1;
+    const worker = cluster.fork({ CLASSICD_WORKER_ID: String(id) });
+    const slot = new WorkerSlot(id, worker, weights.length > 0 ? weight : 1);
+    this.slots.set(id, slot);
+    worker.on('message', (message: unknown) => {
+      if (isWorkerMessage(message)) this.onMessage(slot, message);
+    });
+    worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    worker.on('error', (error) => this.log.warn({ err: error, worker: id }, 'worker channel error'));
+    this.log.debug({ worker: id, workerPid: worker.process.pid }, 'worker forked');
+  }
+
+  private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
+    if (message.t === 'attached') {
+      slot.send({ t: 'init', workerId: slot.id, config: this.config });
+    } else if (message.t === 'ready') {
+      slot.ready = true;
+      this.log.debug({ worker: slot.id }, 'worker ready');
+      if (this.allReady) this.emit('ready', message.bound);
+    } else if (message.t === 'start-failed') {
+      this.emit('start-failed', message.error);
+    }
+    this.emit('message', slot, message);
+  }
+
+  private onExit(slot: WorkerSlot, code: number | null, signal: string | null): void {
+    this.slots.delete(slot.id);
+    const expected = this.stopping || slot.retiring;
+    if (!expected) {
+      this.log.error({ worker: slot.id, workerPid: slot.worker.process.pid, code, signal, sessionsLost: slot.sessions.size }, 'worker died');
+    }
+    this.emit('exit', slot);
+    if (expected) return;
+    if (!this.intensity.allowRestart(Date.now())) {
+      this.emit('give-up', this.intensity.recentRestarts, this.config.supervisor.restartPeriodMs);
+      return;
+    }
+    this.fork();
+    this.emit('restart', slot);
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The worker process: starts each enabled service's runtime, then runs the sessions the primary
+ * hands it (or, with dispatch: shared, accepts them itself) until told to shut down.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ClassicdConfig } from '../config/schema.js';
+import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
+import { createLogger } from '../log/logger.js';
+import type { ServiceDefinition, ServiceRuntime } from '../service.js';
+import { AdmissionController } from './admission.js';
+import { DatagramListener } from './datagram-listener.js';
+import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
+import { currentSession, runSession, type LiveSession } from './session-runner.js';
+import { refuse } from './refusal.js';
+import { resolveWorkerCount } from './worker-count.js';
+
+const DATAGRAM_REPORT_INTERVAL_MS = 1000;
+
+interface StartedService {
+  readonly definition: ServiceDefinition;
+  readonly config: CommonServiceConfig;
+  readonly runtime: ServiceRuntime;
+}
+
+export function newSessionId(): string {
+  return randomBytes(6).toString('base64url');
+}
+
+export class WorkerRuntime {
+  private log: Logger | undefined;
+  private readonly started = new Map<string, StartedService>();
+  private readonly sessions = new Set<LiveSession>();
+  private readonly datagramListeners = new Map<string, DatagramListener>();
+  private readonly servers: Server[] = [];
+  private shuttingDown = false;
+
+  constructor(private readonly services: readonly ServiceDefinition[]) {}
+
+  /** Wires the process's IPC channel and fault handlers. Signals are the entry point's business. */
+  attach(): void {
+    process.on('message', (message: PrimaryMessage, handle?: Socket) => {
+      this.onMessage(message, handle).catch((error: unknown) => this.fatal('message handling failed', error));
+    });
+    // The primary is gone: nobody will ever hand us work or collect our reports.
+    process.on('disconnect', () => process.exit(0));
+    process.on('uncaughtException', (error) => this.onStrayError(error));
+    process.on('unhandledRejection', (reason) => this.onStrayError(reason));
+    send({ t: 'attached' });
+  }
+
+  private async onMessage(message: PrimaryMessage, handle?: Socket): Promise<void> {
+    switch (message.t) {
+      case 'init':
+        return this.init(message.workerId, message.config);
+      case 'session':
+        if (handle) this.serve(message.svc, message.sid, handle);
+        return;
+      case 'shutdown':
+        return this.shutdown(message.graceMs);
+    }
+  }
+
+  private async init(workerId: number, config: ClassicdConfig): Promise<void> {
+    const log = createLogger(config.log, { base: { proc: 'worker', worker: workerId } });
+    this.log = log;
+    const bound: BoundAddress[] = [];
+    try {
+      for (const definition of this.services) {
+        const serviceConfig = config.services[definition.name];
+        if (!serviceConfig?.enabled) continue;
+        const runtime = await definition.start(serviceConfig, log.child({ svc: definition.name }));
+        this.started.set(definition.name, { definition, config: serviceConfig, runtime });
+        const workers = resolveWorkerCount(config.supervisor.workers);
+        if (serviceConfig.transports.includes('udp') && runtime.datagram) {
+          bound.push(await this.bindDatagrams(definition.name, serviceConfig, runtime.datagram, workers));
+        }
+        if (serviceConfig.transports.includes('tcp') && config.supervisor.dispatch === 'shared') {
+          bound.push(await this.acceptForSelf(definition, serviceConfig, workers));
+        }
+      }
+    } catch (error) {
+      log.error({ err: error }, 'worker start failed');
+      send({ t: 'start-failed', error: (error as Error).message });
+      process.exitCode = 1;
+      process.disconnect?.();
+      return;
+    }
+    setInterval(() => this.reportDatagrams(), DATAGRAM_REPORT_INTERVAL_MS).unref();
+    send({ t: 'ready', bound });
+  }
+
+  private async bindDatagrams(
+    svc: string,
+    config: CommonServiceConfig,
+    answer: NonNullable<ServiceRuntime['datagram']>,
+    workers: number,
+  ): Promise<BoundAddress> {
+    const guard = (config as CommonServiceConfig & { udp: UdpGuardConfig }).udp;
+    const listener = new DatagramListener({
+      svc,
+      host: config.host,
+      port: config.port,
+      guard,
+      rateShare: 1 / workers,
+      answer,
+      log: this.requireLog(),
+    });
+    const address = await listener.bind();
+    this.datagramListeners.set(svc, listener);
+    return { svc, transport: 'udp', address: address.address, port: address.port };
+  }
+
+  /**
+   * dispatch: shared. This worker accepts on the listening socket it shares with the others, and
+   * admits for itself with its share of the service-wide limits (docs/architecture.md says why).
+   */
+  private async acceptForSelf(
+    definition: ServiceDefinition,
+    config: CommonServiceConfig,
+    workers: number,
+  ): Promise<BoundAddress> {
+    const admission = new AdmissionController(
+      {
+        ...config,
+        maxSessions: Math.max(1, Math.ceil(config.maxSessions / workers)),
+        connectionsPerSecond: config.connectionsPerSecond / workers,
+      },
+      Date.now(),
+    );
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
+      const address = socket.remoteAddress ?? '';
+      const decision = this.shuttingDown
+        ? ({ admitted: false, reason: 'shutdown' } as const)
+        : admission.admit(address, Date.now());
+      if (!decision.admitted) {
+        refuse(socket, definition, decision.reason, this.requireLog());
+        send({ t: 'refused', svc: definition.name, reason: decision.reason });
+        return;
+      }
+      const sid = newSessionId();
+      send({ t: 'session-start', svc: definition.name, sid });
+      this.serve(definition.name, sid, socket, () => admission.release(address));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: config.host, port: config.port }, () => resolve());
+    });
+    this.servers.push(server);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    return { svc: definition.name, transport: 'tcp', address: config.host, port };
+  }
+
+  private serve(svc: string, sid: string, socket: Socket, onEnd?: () => void): void {
+    const service = this.started.get(svc);
+    const handler = service?.runtime.session;
+    if (!service || !handler) {
+      this.requireLog().error({ svc, sid }, 'session for a service this worker does not run');
+      socket.destroy();
+      return;
+    }
+    let live: LiveSession | undefined;
+    runSession({
+      socket,
+      sid,
+      svc,
+      log: this.requireLog(),
+      idleTimeoutMs: service.config.idleTimeoutMs,
+      handler,
+      onStart: (session) => {
+        live = session;
+        this.sessions.add(session);
+      },
+    })
+      .then((summary) => {
+        if (live) this.sessions.delete(live);
+        onEnd?.();
+        send({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
+        if (this.shuttingDown && this.sessions.size === 0) this.exit();
+      })
+      .catch((error: unknown) => this.fatal('session runner failed', error));
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.reportDatagrams();
+    await Promise.all([
+      ...[...this.datagramListeners.values()].map((listener) => listener.close()),
+      ...this.servers.map((server) => new Promise((resolve) => server.close(resolve))),
+    ]);
+    if (this.sessions.size === 0) return this.exit();
+    this.log?.info({ sessions: this.sessions.size, graceMs }, 'waiting for sessions to finish');
+    setTimeout(() => {
+      this.log?.info({ sessions: this.sessions.size }, 'grace period over; closing sessions');
+      for (const session of this.sessions) session.close('shutdown');
+    }, graceMs).unref();
+  }
+
+  private reportDatagrams(): void {
+    for (const [svc, listener] of this.datagramListeners) {
+      const counts = listener.takeCounts();
+      if (counts) send({ t: 'datagrams', svc, counts });
+    }
+  }
+
+  private onStrayError(error: unknown): void {
+    const session = currentSession();
+    if (session) {
+      session.fail(error);
+      return;
+    }
+    this.fatal('uncaught error outside any session', error);
+  }
+
+  /** An error nobody owns leaves the worker in an unknown state: exit, and the primary replaces it. */
+  private fatal(what: string, error: unknown): void {
+    const line = { err: error };
+    if (this.log) this.log.fatal(line, what);
+    else console.error(what, error);
+    this.log?.flush();
+    process.exit(70); // EX_SOFTWARE
+  }
+
+  private exit(): void {
+    this.log?.flush();
+    process.disconnect?.();
+  }
+
+  private requireLog(): Logger {
+    if (!this.log) throw new Error('worker used before init');
+    return this.log;
+  }
+}
+
+function send(message: WorkerMessage): void {
+  if (process.connected) process.send?.(message);
+}

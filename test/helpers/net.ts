@@ -1,0 +1,65 @@
+/** Small socket clients for tests: each resolves on an event, never on a sleep. */
+import { createSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+
+/** Connects, optionally writes, and collects everything until the server closes. */
+export function tcpExchange(port: number, send?: Buffer | string, host = '127.0.0.1'): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ host, port }, () => {
+      if (send !== undefined) socket.end(send);
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+export function tcpConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Sends one datagram and resolves with the first reply, or undefined after `timeoutMs`. */
+export function udpExchange(port: number, payload: Buffer | string, timeoutMs = 2000, host = '127.0.0.1'): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => {
+      socket.close();
+      resolve(undefined);
+    }, timeoutMs);
+    socket.once('message', (message) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(message);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(error);
+    });
+    socket.send(payload, port, host);
+  });
+}
+
+/** Fetches a URL path from classicd's HTTP port. */
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.text() };
+}
+
+/** Reads one Prometheus sample's value from /metrics text; 0 when absent. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const labelText = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    const braces = /^\{([^}]*)\}/.exec(rest);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    const present = braces?.[1]?.split(',') ?? [];
+    if (labelText.every((label) => present.includes(label))) return Number(line.split(' ').pop());
+  }
+  return 0;
+}
