@@ -15,8 +15,7 @@ export type RefusalReason =
   | 'max-sessions'
   | 'max-per-ip'
   | 'rate'
-  | 'shutdown'
-  | 'unavailable';
+  | 'shutdown';
 
 export interface SessionContext {
   /** A child logger carrying `svc`, `sid` and `remote`. */

@@ -27,7 +27,9 @@ export function parseCidr(text: string): Cidr | undefined {
     const prefixText = text.slice(slash + 1);
     if (!/^\d{1,3}$/.test(prefixText)) return undefined;
     prefixLength = Number(prefixText);
-    if (prefixLength > bits) return undefined;
+    // A mapped block (`::ffff:10.0.0.0/104`) counts its prefix over 128 bits; as IPv4, over 32.
+    if (MAPPED_V4_PREFIX.test(addressText)) prefixLength -= 96;
+    if (prefixLength < 0 || prefixLength > bits) return undefined;
   }
   return { family: address.family, network: maskTo(address.value, bits, prefixLength), prefixLength };
 }

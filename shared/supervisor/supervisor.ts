@@ -21,6 +21,12 @@ export type StopReason =
   | { readonly kind: 'requested' }
   | { readonly kind: 'restart-intensity'; readonly restarts: number; readonly periodMs: number };
 
+interface PendingConnection {
+  readonly definition: ServiceDefinition;
+  readonly socket: Socket;
+  readonly address: string;
+}
+
 interface OpenSession {
   readonly svc: string;
   readonly address: string;
@@ -47,6 +53,8 @@ export class Supervisor {
   private readonly admissions = new Map<string, AdmissionController>();
   private readonly sessions = new Map<string, OpenSession>();
   private readonly servers: Server[] = [];
+  /** Admitted connections waiting for a worker to be ready. */
+  private readonly waiting: PendingConnection[] = [];
   private readonly enabled: readonly ServiceDefinition[];
   private bound: BoundAddress[] = [];
   private listening = false;
@@ -113,6 +121,7 @@ export class Supervisor {
     this.stopping ??= (async () => {
       this.options.log.info({ graceMs, sessions: this.sessions.size }, 'shutting down');
       await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      for (const pending of this.waiting.splice(0)) pending.socket.destroy();
       await this.pool.stop(graceMs);
       this.options.log.info('stopped');
       this.resolveStopped({ kind: 'requested' });
@@ -146,10 +155,21 @@ export class Supervisor {
     const decision = this.stopping ? ({ admitted: false, reason: 'shutdown' } as const) : admission.admit(address, Date.now());
     if (!decision.admitted) return this.turnAway(definition, socket, decision.reason);
 
+    this.dispatch({ definition, socket, address });
+  }
+
+  /**
+   * Hands an admitted connection to a worker. When none can take it (a per-session spare still
+   * starting, a worker being replaced) it waits, paused, until one is ready; admission has already
+   * counted it, so maxSessions bounds the queue.
+   */
+  private dispatch(pending: PendingConnection): void {
+    const { definition, socket, address } = pending;
+    const svc = definition.name;
     const slot = this.scheduler.pick(this.pool.available(), { clientAddress: address }) as WorkerSlot | undefined;
     if (!slot) {
-      admission.release(address);
-      return this.turnAway(definition, socket, 'unavailable');
+      this.waiting.push(pending);
+      return;
     }
     const sid = newSessionId();
     this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
@@ -169,9 +189,15 @@ export class Supervisor {
 
   private onWorkerMessage(slot: WorkerSlot, message: WorkerMessage): void {
     switch (message.t) {
-      case 'ready':
+      case 'ready': {
         this.metrics.workersUp.set(this.pool.readyCount);
+        const waiting = this.waiting.splice(0);
+        for (const pending of waiting) {
+          if (pending.socket.destroyed) this.admissions.get(pending.definition.name)?.release(pending.address);
+          else this.dispatch(pending);
+        }
         return;
+      }
       case 'session-start':
         this.openSession(message.sid, { svc: message.svc, address: '', workerId: slot.id, admittedHere: false });
         return;

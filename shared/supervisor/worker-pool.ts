@@ -152,7 +152,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       slot.send({ t: 'init', workerId: slot.id, config: this.config });
     } else if (message.t === 'ready') {
       slot.ready = true;
-      this.log.debug({ worker: slot.id }, 'worker ready');
+      this.log.info({ worker: slot.id, workerPid: slot.worker.process.pid }, 'worker ready');
       if (this.allReady) this.emit('ready', message.bound);
     } else if (message.t === 'start-failed') {
       this.emit('start-failed', message.error);

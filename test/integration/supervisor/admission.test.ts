@@ -1,0 +1,74 @@
+/** Admission control in the primary: per-IP cap, connection rate, allow/deny, each refused and counted. */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
+import { httpGet, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
+
+let server: RunningClassicd | undefined;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await server?.stop();
+  server = undefined;
+});
+
+async function refusals(reason: string, service: string): Promise<number> {
+  const metrics = (await httpGet(server!.httpPort, '/metrics')).body;
+  return metricValue(metrics, 'classicd_refusals_total', { service, reason });
+}
+
+describe('admission control', () => {
+  it('refuses a second session from one address past maxSessionsPerIp, and counts it', async () => {
+    server = await startClassicd(testConfig({ echo: { maxSessionsPerIp: 1 } }));
+    const port = server.port('echo');
+    const held = await tcpConnect(port);
+    sockets.push(held);
+    held.write('x');
+    await once(held, 'data'); // admitted and served
+
+    // The small services have no refusal message: the connection just closes.
+    expect((await tcpExchange(port, 'y')).length).toBe(0);
+    expect(await refusals('max-per-ip', 'echo')).toBe(1);
+    const refusedLine = await server.waitForLine((line) => line.msg === 'connection refused');
+    expect(refusedLine).toMatchObject({ svc: 'echo', reason: 'max-per-ip' });
+
+    held.end();
+    await server.waitForLine((line) => line.msg === 'session end' && line.svc === 'echo');
+    const again = await tcpConnect(port);
+    sockets.push(again);
+    again.write('z');
+    const [chunk] = (await once(again, 'data')) as [Buffer];
+    expect(chunk.toString()).toBe('z');
+  });
+
+  it('refuses past connectionsPerSecond, and counts it', async () => {
+    // One token, refilled once in a thousand seconds: the second connection is refused however slow the machine.
+    server = await startClassicd(testConfig({ daytime: { connectionsPerSecond: 0.001 } }));
+    const port = server.port('daytime');
+    expect((await tcpExchange(port)).length).toBeGreaterThan(0);
+    expect((await tcpExchange(port)).length).toBe(0);
+    expect(await refusals('rate', 'daytime')).toBe(1);
+  });
+
+  it('refuses denied networks and those outside the allow list', async () => {
+    server = await startClassicd(
+      testConfig({ daytime: { deny: ['127.0.0.0/8'] }, time: { allow: ['10.0.0.0/8'] } }),
+    );
+    expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
+    expect((await tcpExchange(server.port('time'))).length).toBe(0);
+    expect(await refusals('deny', 'daytime')).toBe(1);
+    expect(await refusals('not-allowed', 'time')).toBe(1);
+  });
+
+  it('with maxSessions reached, refuses everyone until a session ends', async () => {
+    server = await startClassicd(testConfig({ echo: { maxSessions: 1 } }));
+    const port = server.port('echo');
+    const held = await tcpConnect(port);
+    sockets.push(held);
+    held.write('x');
+    await once(held, 'data');
+    expect((await tcpExchange(port, 'y')).length).toBe(0);
+    expect(await refusals('max-sessions', 'echo')).toBe(1);
+  });
+});

@@ -1,0 +1,36 @@
+/** The dispatch and isolation modes each serve sessions end to end. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
+import { httpGet, metricValue, tcpExchange, udpExchange } from '../../helpers/net.js';
+
+let server: RunningClassicd | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+describe('dispatch and isolation', () => {
+  it('dispatch: shared lets workers accept for themselves, and the primary still counts', async () => {
+    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { dispatch: 'shared', workers: 2 } }));
+    for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+    expect(await udpExchange(server.port('daytime', 'udp'), 'x')).toBeDefined();
+    await server.waitForLine(() => server!.lines.filter((line) => line.msg === 'session end').length >= 6);
+    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
+    expect(metricValue(metrics, 'classicd_sessions_total', { service: 'daytime' })).toBe(6);
+  });
+
+  it('isolation: per-session gives each session a fresh worker process and reaps it', async () => {
+    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { isolation: 'per-session', workers: 2 } }));
+    for (let i = 0; i < 4; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+    await server.waitForLine(() => server!.lines.filter((line) => line.msg === 'session end').length >= 4);
+    const pids = server.lines.filter((line) => line.msg === 'session start').map((line) => line.pid);
+    expect(new Set(pids).size).toBe(4);
+    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
+    expect(metricValue(metrics, 'classicd_worker_restarts_total')).toBe(0);
+  });
+
+  it.each(['rr', 'wrr', 'lc', 'wlc'])('scheduler %s serves sessions', async (scheduler) => {
+    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { scheduler, workerWeights: [1, 2] } }));
+    for (let i = 0; i < 3; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Workers die; sessions elsewhere never notice. The restart is counted, and past the restart
+ * intensity the primary gives up loudly and exits non-zero.
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
+import { httpGet, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
+
+let server: RunningClassicd | undefined;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await server?.stop();
+  server = undefined;
+});
+
+async function echoSession(port: number): Promise<Socket> {
+  const socket = await tcpConnect(port);
+  socket.on('error', () => {});
+  sockets.push(socket);
+  return socket;
+}
+
+async function roundTrip(socket: Socket, text: string): Promise<string> {
+  socket.write(text);
+  const [chunk] = (await once(socket, 'data')) as [Buffer];
+  return chunk.toString();
+}
+
+/** The worker pid that is running session `sid`'s start line for the n-th echo session. */
+async function workerPidOfNthSession(running: RunningClassicd, n: number): Promise<number> {
+  const starts: number[] = [];
+  await running.waitForLine((line) => {
+    if (line.msg === 'session start' && line.svc === 'echo') starts.push(line.pid as number);
+    return starts.length >= n;
+  });
+  return running.lines.filter((line) => line.msg === 'session start' && line.svc === 'echo')[n - 1]?.pid as number;
+}
+
+describe('fault isolation', () => {
+  it('a worker killed with SIGKILL is replaced; sessions on the other worker carry on', async () => {
+    server = await startClassicd(testConfig({ echo: {}, daytime: {} }, { supervisor: { workers: 2, scheduler: 'rr' } }));
+    const port = server.port('echo');
+    const first = await echoSession(port);
+    expect(await roundTrip(first, 'a')).toBe('a');
+    const second = await echoSession(port);
+    expect(await roundTrip(second, 'b')).toBe('b');
+    const victimPid = await workerPidOfNthSession(server, 1);
+    const survivorPid = await workerPidOfNthSession(server, 2);
+    expect(victimPid).not.toBe(survivorPid); // rr put them on different workers
+
+    const readyBefore = server.lines.filter((line) => line.msg === 'worker ready').length;
+    process.kill(victimPid, 'SIGKILL');
+    await once(first, 'close');
+    await server.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
+    await server.waitForLine(
+      (line) => line.msg === 'worker ready' && server!.lines.filter((l) => l.msg === 'worker ready').length > readyBefore,
+    );
+
+    // The session on the other worker never noticed.
+    expect(await roundTrip(second, 'still here')).toBe('still here');
+    // New connections are served, by both workers.
+    for (let i = 0; i < 4; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+    const fresh = await echoSession(port);
+    expect(await roundTrip(fresh, 'new')).toBe('new');
+
+    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
+    expect(metricValue(metrics, 'classicd_worker_restarts_total')).toBe(1);
+    expect(metricValue(metrics, 'classicd_session_ends_total', { service: 'echo', outcome: 'worker-exit' })).toBe(1);
+    expect((await httpGet(server.httpPort, '/readyz')).status).toBe(200);
+  });
+
+  it('past the restart intensity the primary stops and exits non-zero', async () => {
+    server = await startClassicd(
+      testConfig({ echo: {} }, { supervisor: { workers: 1, restartIntensity: 1, restartPeriodMs: 600_000 } }),
+    );
+    const workerPid = async (nth: number): Promise<number> => {
+      const line = await server!.waitForLine(
+        (l) => l.msg === 'worker ready' && server!.lines.filter((x) => x.msg === 'worker ready').length >= nth,
+      );
+      return server!.lines.filter((l) => l.msg === 'worker ready')[nth - 1]?.workerPid as number ?? (line.workerPid as number);
+    };
+    process.kill(await workerPid(1), 'SIGKILL'); // the first restart is allowed
+    process.kill(await workerPid(2), 'SIGKILL'); // the second is one too many
+    const { code } = await server.exited;
+    expect(code).toBe(1);
+    const fatal = server.lines.find((line) => line.level === 60);
+    expect(fatal?.msg).toMatch(/restart intensity exceeded: 2 worker restarts within 600000 ms/);
+  });
+});
