@@ -59,6 +59,7 @@ export class Supervisor {
   private bound: BoundAddress[] = [];
   private listening = false;
   private stopping: Promise<void> | undefined;
+  private stopReason: StopReason = { kind: 'requested' };
 
   constructor(private readonly options: SupervisorOptions) {
     const { config, log } = options;
@@ -74,7 +75,8 @@ export class Supervisor {
     this.pool.on('restart', () => this.metrics.workerRestarts.inc());
     this.pool.on('give-up', (restarts, periodMs) => {
       log.fatal({ restarts, periodMs }, `restart intensity exceeded: ${restarts} worker restarts within ${periodMs} ms; giving up`);
-      void this.stop(0).then(() => this.resolveStopped({ kind: 'restart-intensity', restarts, periodMs }));
+      this.stopReason = { kind: 'restart-intensity', restarts, periodMs };
+      void this.stop(0);
     });
   }
 
@@ -120,11 +122,13 @@ export class Supervisor {
   stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
     this.stopping ??= (async () => {
       this.options.log.info({ graceMs, sessions: this.sessions.size }, 'shutting down');
-      await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      // close() stops accepting at once. Its callback is not awaited: for a server whose sockets
+      // were sent to workers, Node calls it only once the workers have closed every one of them.
+      for (const server of this.servers) server.close();
       for (const pending of this.waiting.splice(0)) pending.socket.destroy();
       await this.pool.stop(graceMs);
       this.options.log.info('stopped');
-      this.resolveStopped({ kind: 'requested' });
+      this.resolveStopped(this.stopReason);
     })();
     return this.stopping;
   }

@@ -2,15 +2,22 @@
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 
-/** Connects, optionally writes, and collects everything until the server closes. */
+/**
+ * Connects, optionally writes, and collects everything until the server closes. A reset counts as
+ * a close (a refused connection with unread input is reset); a failure to connect rejects.
+ */
 export function tcpExchange(port: number, send?: Buffer | string, host = '127.0.0.1'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let connected = false;
     const socket = connect({ host, port }, () => {
+      connected = true;
       if (send !== undefined) socket.end(send);
     });
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (!connected || error.code !== 'ECONNRESET') reject(error);
+    });
     socket.on('close', () => resolve(Buffer.concat(chunks)));
   });
 }
