@@ -8,6 +8,5 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Each file forks its own classicd; two at a time keeps a 2-core machine responsive.
     maxWorkers: 2,
-    minWorkers: 1,
   },
 });

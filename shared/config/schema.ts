@@ -19,27 +19,34 @@ export const httpSchema = z.strictObject({
   port: portSchema,
 });
 
-export const supervisorSchema = z.strictObject({
-  /** Worker processes; `auto` is one per core. */
-  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
-  /** How each worker's share of new connections is chosen (LVS/IPVS names). */
-  scheduler: z.enum(SCHEDULER_NAMES),
-  /** Weights for the weighted schedulers, one per worker; missing entries weigh 1. */
-  workerWeights: z.array(z.number().int().min(0).max(65535)),
-  /**
-   * `handoff`: the primary accepts, admits and passes each socket to a worker it picks.
-   * `shared`: every worker accepts on the shared listening socket and admits for itself; faster for
-   * very short sessions, with limits enforced per worker (see docs/architecture.md).
-   */
-  dispatch: z.enum(['handoff', 'shared']),
-  /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
-  isolation: z.enum(['pooled', 'per-session']),
-  /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
-  restartIntensity: z.number().int().min(0),
-  restartPeriodMs: z.number().int().positive(),
-  /** After SIGTERM, sessions get this long to finish before they are closed. */
-  shutdownGraceMs: z.number().int().min(0),
-});
+export const supervisorSchema = z
+  .strictObject({
+    /** Worker processes; `auto` is one per core. */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
+    /** How each worker's share of new connections is chosen (LVS/IPVS names). */
+    scheduler: z.enum(SCHEDULER_NAMES),
+    /** Weights for the weighted schedulers, one per worker; missing entries weigh 1. */
+    workerWeights: z.array(z.number().int().min(0).max(65535)),
+    /**
+     * `handoff`: the primary accepts, admits and passes each socket to a worker it picks.
+     * `shared`: every worker accepts on the shared listening socket and admits for itself; faster for
+     * very short sessions, with limits enforced per worker (see docs/architecture.md).
+     */
+    dispatch: z.enum(['handoff', 'shared']),
+    /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
+    isolation: z.enum(['pooled', 'per-session']),
+    /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
+    restartIntensity: z.number().int().min(0),
+    restartPeriodMs: z.number().int().positive(),
+    /** After SIGTERM, sessions get this long to finish before they are closed. */
+    shutdownGraceMs: z.number().int().min(0),
+  })
+  // A per-session worker exists for one handed-over session; workers that accept for themselves
+  // (dispatch: shared) would each take many.
+  .refine((supervisor) => !(supervisor.isolation === 'per-session' && supervisor.dispatch === 'shared'), {
+    message: 'per-session isolation needs dispatch: handoff',
+    path: ['isolation'],
+  });
 
 export function buildConfigSchema(services: readonly ServiceDefinition[]) {
   const serviceShape = Object.fromEntries(services.map((service) => [service.name, service.configSchema]));

@@ -60,6 +60,6 @@ export const udpGuardSchema = z.strictObject({
 });
 export type UdpGuardConfig = z.infer<typeof udpGuardSchema>;
 
-const commonServiceSchema = z.strictObject(commonServiceShape);
+export const commonServiceSchema = z.strictObject(commonServiceShape);
 export type CommonServiceConfig = z.infer<typeof commonServiceSchema>;
 export type ServiceLimits = Pick<CommonServiceConfig, keyof typeof limitsShape>;

@@ -3,7 +3,8 @@
  * only_from / no_access / instances / per_source / cps, applied before a session costs anything.
  * Pure bookkeeping; the caller owns sockets and clocks.
  */
-import { canonicalAddress, matchesAny, parseCidr, type Cidr } from '../net/cidr.js';
+import { AccessList } from '../net/access-list.js';
+import { canonicalAddress } from '../net/cidr.js';
 import type { ServiceLimits } from '../config/service-limits.js';
 import type { RefusalReason } from '../service.js';
 import { TokenBucket } from './token-bucket.js';
@@ -13,8 +14,7 @@ export type AdmissionDecision = { readonly admitted: true } | { readonly admitte
 const ADMITTED: AdmissionDecision = Object.freeze({ admitted: true });
 
 export class AdmissionController {
-  private readonly allow: readonly Cidr[];
-  private readonly deny: readonly Cidr[];
+  private readonly access: AccessList;
   private readonly rate: TokenBucket;
   private readonly perIp = new Map<string, number>();
   private active = 0;
@@ -26,8 +26,7 @@ export class AdmissionController {
     >,
     nowMs: number,
   ) {
-    this.allow = limits.allow.map((text) => parseCidr(text) as Cidr);
-    this.deny = limits.deny.map((text) => parseCidr(text) as Cidr);
+    this.access = new AccessList(limits);
     // A burst of one second's worth, and at least one, as xinetd's cps counts per second.
     this.rate = new TokenBucket(limits.connectionsPerSecond, Math.max(1, limits.connectionsPerSecond), nowMs);
   }
@@ -39,9 +38,8 @@ export class AdmissionController {
   /** Decides, and on admission counts the session until `release` is called for it. */
   admit(address: string, nowMs: number): AdmissionDecision {
     const client = canonicalAddress(address);
-    // Deny wins over allow, as in xinetd when both match.
-    if (matchesAny(client, this.deny)) return { admitted: false, reason: 'deny' };
-    if (this.allow.length > 0 && !matchesAny(client, this.allow)) return { admitted: false, reason: 'not-allowed' };
+    const refusal = this.access.check(client);
+    if (refusal) return { admitted: false, reason: refusal };
     if (this.active >= this.limits.maxSessions) return { admitted: false, reason: 'max-sessions' };
     const fromClient = this.perIp.get(client) ?? 0;
     if (fromClient >= this.limits.maxSessionsPerIp) return { admitted: false, reason: 'max-per-ip' };

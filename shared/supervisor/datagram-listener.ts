@@ -10,6 +10,7 @@ import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { UdpGuardConfig } from '../config/service-limits.js';
+import { AccessList } from '../net/access-list.js';
 import { SourceRateLimiter } from '../net/source-rate-limiter.js';
 import type { Datagram } from '../service.js';
 import type { DatagramCounts } from './ipc.js';
@@ -19,6 +20,8 @@ export interface DatagramListenerOptions {
   readonly host: string;
   readonly port: number;
   readonly guard: UdpGuardConfig;
+  /** The service's allow/deny lists hold for datagrams as for connections. */
+  readonly access: AccessList;
   /** This worker's share of the per-source reply rate (1 / number of workers). */
   readonly rateShare: number;
   readonly answer: (datagram: Datagram) => Buffer | undefined;
@@ -69,6 +72,10 @@ export class DatagramListener {
     const { log, svc, guard } = this.options;
     this.counts.received += 1;
     this.counts.bytesIn += datagram.data.length;
+    if (this.options.access.check(datagram.address)) {
+      this.counts.droppedAcl += 1;
+      return;
+    }
     if (datagram.port < guard.minSourcePort) {
       this.counts.droppedLowPort += 1;
       log.debug({ svc, remote: `${datagram.address}:${datagram.port}` }, 'udp datagram from a privileged port dropped');
@@ -93,5 +100,5 @@ export class DatagramListener {
 }
 
 function emptyCounts(): MutableCounts {
-  return { received: 0, answered: 0, droppedLowPort: 0, droppedRate: 0, bytesIn: 0, bytesOut: 0 };
+  return { received: 0, answered: 0, droppedAcl: 0, droppedLowPort: 0, droppedRate: 0, bytesIn: 0, bytesOut: 0 };
 }

@@ -15,6 +15,7 @@ export type PrimaryMessage =
 export interface DatagramCounts {
   readonly received: number;
   readonly answered: number;
+  readonly droppedAcl: number;
   readonly droppedLowPort: number;
   readonly droppedRate: number;
   readonly bytesIn: number;

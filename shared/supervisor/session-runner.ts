@@ -120,6 +120,7 @@ function finishGracefully(socket: Socket, session: LiveSession): void {
 }
 
 function guardSocketEvents(socket: Socket, session: LiveSession): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied with its own `this` below
   const emit = socket.emit;
   socket.emit = function guardedEmit(this: Socket, event: string | symbol, ...args: unknown[]): boolean {
     try {

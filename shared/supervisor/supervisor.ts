@@ -66,9 +66,6 @@ export class Supervisor {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.enabled = options.services.filter((service) => config.services[service.name]?.enabled);
     this.scheduler = createScheduler(config.supervisor.scheduler);
-    if (config.supervisor.isolation === 'per-session' && config.supervisor.dispatch === 'shared') {
-      throw new Error('supervisor.isolation per-session needs supervisor.dispatch handoff');
-    }
     this.pool = new WorkerPool(config, resolveWorkerCount(config.supervisor.workers), options.workerEntry, log);
     this.pool.on('message', (slot, message) => this.onWorkerMessage(slot, message));
     this.pool.on('exit', (slot) => this.onWorkerExit(slot));
@@ -219,11 +216,12 @@ export class Supervisor {
         this.metrics.bytesReceived.inc({ service: svc, transport: 'udp' }, counts.bytesIn);
         this.metrics.bytesSent.inc({ service: svc, transport: 'udp' }, counts.bytesOut);
         this.metrics.datagrams.inc({ service: svc, outcome: 'answered' }, counts.answered);
+        this.metrics.datagrams.inc({ service: svc, outcome: 'dropped-acl' }, counts.droppedAcl);
         this.metrics.datagrams.inc({ service: svc, outcome: 'dropped-low-port' }, counts.droppedLowPort);
         this.metrics.datagrams.inc({ service: svc, outcome: 'dropped-rate' }, counts.droppedRate);
         this.metrics.datagrams.inc(
           { service: svc, outcome: 'unanswered' },
-          counts.received - counts.answered - counts.droppedLowPort - counts.droppedRate,
+          counts.received - counts.answered - counts.droppedAcl - counts.droppedLowPort - counts.droppedRate,
         );
         return;
       }

@@ -9,6 +9,7 @@ import type { ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
 import { createLogger } from '../log/logger.js';
 import type { ServiceDefinition, ServiceRuntime } from '../service.js';
+import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
 import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
@@ -103,6 +104,7 @@ export class WorkerRuntime {
       host: config.host,
       port: config.port,
       guard,
+      access: new AccessList(config),
       rateShare: 1 / workers,
       answer,
       log: this.requireLog(),

@@ -1,0 +1,61 @@
+# classicd in a container: the same steps as the README (npm ci, npm run build, npm start).
+#
+#   docker build -t classicd .
+#   docker run --rm --init -p 10013:10013/tcp -p 10013:10013/udp -p 8025:8025 classicd
+#
+# Configure it as anywhere else: CLASSICD_* variables (docker run -e), or a YAML file mounted into
+# the container and named by CLASSICD_CONFIG (see docs/configuration.md).
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---- build: all dependencies, TypeScript compiled to dist/ ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would build before the sources are copied; the build runs below.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+# The sources (.dockerignore leaves out tests, docs and anything local).
+COPY . .
+RUN npm run build
+
+# ---- runtime: production dependencies, the compiled code and the embedded default config ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` runs the build, which needs the dev dependencies left out here.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY config ./config
+
+# Inside a container 127.0.0.1 is the container's own loopback, which published ports never reach,
+# so every listener binds all interfaces instead. These are ordinary CLASSICD_* overrides
+# (shared/config/env-overrides.ts): `docker run -e` or a mounted config file can change them.
+ENV CLASSICD_HTTP__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__ECHO__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__DISCARD__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__DAYTIME__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__QOTD__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__CHARGEN__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__TIME__HOST=0.0.0.0
+
+# The default ports: standard port + 10000. The small services answer on TCP and UDP; 8025 is
+# HTTP (/healthz, /readyz, /metrics).
+EXPOSE 10007/tcp 10007/udp \
+       10009/tcp 10009/udp \
+       10013/tcp 10013/udp \
+       10017/tcp 10017/udp \
+       10019/tcp 10019/udp \
+       10037/tcp 10037/udp \
+       8025/tcp
+
+# Slim images have no curl; Node 22 has fetch. It follows CLASSICD_HTTP__PORT if you set one (a port
+# changed in a mounted config file needs that variable too, or its own --health-cmd).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.CLASSICD_HTTP__PORT || 8025}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+USER node
+# What `npm start` runs, without npm in between, so classicd itself receives docker stop's SIGTERM
+# and shuts down gracefully: sessions get supervisor.shutdownGraceMs (10 s), so give `docker stop`
+# a longer --time than that. `docker run --init` puts a process reaper in front as PID 1.
+CMD ["node", "dist/bin/classicd.js", "start"]

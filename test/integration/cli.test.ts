@@ -1,0 +1,166 @@
+/**
+ * The built command line (`dist/bin/classicd.js`, so run `npm run build` first; `npm test` does)
+ * as a user meets it: exit codes, what goes to stdout and what to stderr. Each run gets its own
+ * working directory and an environment without CLASSICD_* variables, so nothing leaks in.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { CLI } from '../helpers/classicd.js';
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'classicd-cli-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const cleanEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLASSICD_')));
+
+function classicd(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: dir, env: { ...cleanEnv(), ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        // A non-zero exit is an answer to check; anything else (a timeout, no node) is a failure.
+        if (error && typeof error.code !== 'number') reject(new Error(`classicd did not run: ${error.message}`));
+        else resolve({ code: child.exitCode, stdout, stderr });
+      },
+    );
+  });
+}
+
+function writeConfig(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const INVALID = [
+  'colour: blue',
+  'http: { port: eighty }',
+  'supervisor: { scheduler: fastest }',
+  'services:',
+  '  daytime:',
+  '    port: 70000',
+  '    allow: [10.0.0.0/33]',
+  '',
+].join('\n');
+const INVALID_PATHS = [
+  'colour',
+  'http.port',
+  'supervisor.scheduler',
+  'services.daytime.port',
+  'services.daytime.allow.0',
+];
+
+describe('classicd --version and --help', () => {
+  it('prints the version from package.json', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const run = await classicd([flag]);
+      expect(run).toEqual({ code: 0, stdout: `classicd ${manifest.version}\n`, stderr: '' });
+    }
+  });
+
+  it('prints the usage', async () => {
+    const run = await classicd(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^Usage:$/m);
+    for (const usage of ['start [--config FILE]', 'check-config [FILE]', '--version', '--help']) {
+      expect(run.stdout).toContain(usage);
+    }
+  });
+});
+
+describe('classicd check-config', () => {
+  it('prints the effective config as YAML and exits 0 for a valid file', async () => {
+    const file = writeConfig('valid.yaml', 'http: { port: 9025 }\nservices: { daytime: { port: 2013 } }\n');
+    const run = await classicd(['check-config', file], { CLASSICD_LOG__LEVEL: 'warn' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(
+      /^# effective configuration, from: .*default\.yaml; .*valid\.yaml; env: CLASSICD_LOG__LEVEL\n/,
+    );
+    const printed = parseYaml(run.stdout) as {
+      log: { level: string };
+      http: { port: number; host: string };
+      services: { daytime: { port: number; host: string } };
+    };
+    expect(printed.log.level).toBe('warn');
+    expect(printed.http).toMatchObject({ port: 9025, host: '127.0.0.1' });
+    expect(printed.services.daytime).toMatchObject({ port: 2013, host: '127.0.0.1' });
+  });
+
+  it('checks the defaults alone when no file is given', async () => {
+    const run = await classicd(['check-config']);
+    expect(run.code).toBe(0);
+    expect((parseYaml(run.stdout) as { http: { port: number } }).http.port).toBe(8025);
+  });
+
+  it('lists every problem with its key path on stderr and exits 2 for an invalid file', async () => {
+    const file = writeConfig('invalid.yaml', INVALID);
+    const run = await classicd(['check-config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^classicd: invalid configuration:\n/);
+    for (const path of INVALID_PATHS) expect(run.stderr).toMatch(new RegExp(`^  ${path.replace(/\./g, '\\.')}: `, 'm'));
+  });
+
+  it('reports a YAML syntax error and exits 2', async () => {
+    const file = writeConfig('broken.yaml', 'log:\n  level: [debug\n');
+    const run = await classicd(['check-config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(file);
+  });
+
+  it('reports a missing file and exits 2', async () => {
+    const run = await classicd(['check-config', join(dir, 'missing.yaml')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/missing\.yaml: cannot read/);
+  });
+});
+
+describe('classicd start', () => {
+  it('exits 2 without starting anything when the config is invalid', async () => {
+    const file = writeConfig('invalid-start.yaml', INVALID);
+    const run = await classicd(['start', '--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    for (const path of INVALID_PATHS) expect(run.stderr).toContain(`  ${path}: `);
+  });
+
+  it('exits 2 when an environment variable makes the config invalid', async () => {
+    const run = await classicd(['start'], { CLASSICD_SERVICES__DAYTIME__PORT: 'thirteen' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^ {2}services\.daytime\.port: /m);
+  });
+});
+
+describe('classicd with a command it does not know', () => {
+  it('prints the usage on stderr and exits 2', async () => {
+    const run = await classicd(['frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^classicd: unknown command 'frobnicate'\n/);
+    expect(run.stderr).toMatch(/^Usage:$/m);
+  });
+});
