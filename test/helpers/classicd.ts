@@ -112,7 +112,9 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
   const ready = await Promise.race([
     waitForLine((line) => line.msg === 'ready'),
     exited.then(({ code }) => {
-      throw new Error(`classicd exited with ${code} before it was ready; stderr: ${stderr}`);
+      const failure = lines.find((line) => line.msg === 'could not start') as { err?: { message?: string } } | undefined;
+      const reason = failure?.err?.message ?? stderr;
+      throw new Error(`classicd exited with ${code} before it was ready: ${reason}`);
     }),
   ]);
   const bound = ready.bound as Bound[];

@@ -57,6 +57,27 @@ export async function httpGet(port: number, path: string): Promise<{ status: num
   return { status: response.status, body: await response.text() };
 }
 
+/**
+ * Waits until a /metrics sample reaches `value`. Workers report some counts asynchronously (session
+ * ends over IPC, datagram counts once a second), so a test waits for the count, bounded, rather than
+ * for the log line that precedes it.
+ */
+export async function metricReaches(
+  httpPort: number,
+  name: string,
+  labels: Record<string, string>,
+  value: number,
+  attempts = 100,
+): Promise<number> {
+  let seen = 0;
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    seen = metricValue((await httpGet(httpPort, '/metrics')).body, name, labels);
+    if (seen >= value) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} ${JSON.stringify(labels)} stayed at ${seen}, below ${value}`);
+}
+
 /** Reads one Prometheus sample's value from /metrics text; 0 when absent. */
 export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
   const labelText = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);

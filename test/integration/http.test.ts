@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../helpers/classicd.js';
-import { httpGet, metricValue, tcpExchange } from '../helpers/net.js';
+import { httpGet, metricReaches, metricValue, tcpExchange } from '../helpers/net.js';
 
 describe('HTTP endpoints', () => {
   let server: RunningClassicd;
@@ -25,7 +25,7 @@ describe('HTTP endpoints', () => {
 
   it('/metrics counts sessions and bytes in Prometheus text format', async () => {
     await tcpExchange(server.port('daytime'));
-    await server.waitForLine((line) => line.msg === 'session end');
+    await metricReaches(server.httpPort, 'classicd_bytes_sent_total', { service: 'daytime', transport: 'tcp' }, 1);
     const { status, body } = await httpGet(server.httpPort, '/metrics');
     expect(status).toBe(200);
     expect(body).toContain('# TYPE classicd_sessions_total counter');

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
-import { httpGet, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
+import { httpGet, metricReaches, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
 
 let server: RunningClassicd | undefined;
 const sockets: Socket[] = [];
@@ -34,7 +34,8 @@ describe('admission control', () => {
     expect(refusedLine).toMatchObject({ svc: 'echo', reason: 'max-per-ip' });
 
     held.end();
-    await server.waitForLine((line) => line.msg === 'session end' && line.svc === 'echo');
+    // The primary releases the slot when the worker's report arrives, which may be after its log line.
+    await metricReaches(server.httpPort, 'classicd_session_ends_total', { service: 'echo', outcome: 'completed' }, 1);
     const again = await tcpConnect(port);
     sockets.push(again);
     again.write('z');

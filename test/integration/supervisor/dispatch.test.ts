@@ -1,7 +1,7 @@
 /** The dispatch and isolation modes each serve sessions end to end. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
-import { httpGet, metricValue, tcpExchange, udpExchange } from '../../helpers/net.js';
+import { httpGet, metricReaches, metricValue, tcpExchange, udpExchange } from '../../helpers/net.js';
 
 let server: RunningClassicd | undefined;
 afterEach(async () => {
@@ -14,9 +14,7 @@ describe('dispatch and isolation', () => {
     server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { dispatch: 'shared', workers: 2 } }));
     for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
     expect(await udpExchange(server.port('daytime', 'udp'), 'x')).toBeDefined();
-    await server.waitForLine(() => server!.lines.filter((line) => line.msg === 'session end').length >= 6);
-    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
-    expect(metricValue(metrics, 'classicd_sessions_total', { service: 'daytime' })).toBe(6);
+    expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
   });
 
   it('isolation: per-session gives each session a fresh worker process and reaps it', async () => {

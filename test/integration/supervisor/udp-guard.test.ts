@@ -4,23 +4,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
-import { httpGet, metricValue, udpExchange } from '../../helpers/net.js';
+import { metricReaches, udpExchange } from '../../helpers/net.js';
 
 let server: RunningClassicd | undefined;
 afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-/** Waits for a /metrics sample to reach `value`; workers report datagram counts once a second. */
-async function metricReaches(name: string, labels: Record<string, string>, value: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const body = (await httpGet(server!.httpPort, '/metrics')).body;
-    if (metricValue(body, name, labels) >= value) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${name} ${JSON.stringify(labels)} did not reach ${value}`);
-}
 
 describe('UDP amplification guard', () => {
   it('drops datagrams from source ports below minSourcePort', async () => {
@@ -29,13 +19,13 @@ describe('UDP amplification guard', () => {
       testConfig({ daytime: { udp: { minSourcePort: 65535, repliesPerSecondPerSource: 1000, trackedSources: 100 } } }),
     );
     expect(await udpExchange(server.port('daytime', 'udp'), 'x', 500)).toBeUndefined();
-    await metricReaches('classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-low-port' }, 1);
+    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-low-port' }, 1);
   });
 
   it('drops datagrams from denied networks', async () => {
     server = await startClassicd(testConfig({ daytime: { deny: ['127.0.0.0/8'] } }));
     expect(await udpExchange(server.port('daytime', 'udp'), 'x', 500)).toBeUndefined();
-    await metricReaches('classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-acl' }, 1);
+    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-acl' }, 1);
   });
 
   it('rate-limits replies to one source', async () => {
@@ -49,7 +39,7 @@ describe('UDP amplification guard', () => {
     const port = server.port('daytime', 'udp');
     expect(await udpExchange(port, 'x')).toBeDefined();
     expect(await udpExchange(port, 'x', 500)).toBeUndefined();
-    await metricReaches('classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-rate' }, 1);
-    await metricReaches('classicd_datagrams_total', { service: 'daytime', outcome: 'answered' }, 1);
+    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-rate' }, 1);
+    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'answered' }, 1);
   });
 });
