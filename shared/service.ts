@@ -9,13 +9,7 @@ import type { z } from 'zod';
 import type { CommonServiceConfig, Transport } from './config/service-limits.js';
 
 /** Why the supervisor turned a connection away; a service may word its refusal per reason. */
-export type RefusalReason =
-  | 'deny'
-  | 'not-allowed'
-  | 'max-sessions'
-  | 'max-per-ip'
-  | 'rate'
-  | 'shutdown';
+export type RefusalReason = 'deny' | 'not-allowed' | 'max-sessions' | 'max-per-ip' | 'rate' | 'shutdown';
 
 export interface SessionContext {
   /** A child logger carrying `svc`, `sid` and `remote`. */

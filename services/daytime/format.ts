@@ -6,6 +6,7 @@ export const DAYTIME_FORMATS = ['ctime', 'rfc867', 'xinetd', 'iso8601'] as const
 export type DaytimeFormat = (typeof DAYTIME_FORMATS)[number];
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+// prettier-ignore
 const MONTHS = [
   'January', 'February', 'March', 'April', 'May', 'June',
   'July', 'August', 'September', 'October', 'November', 'December',

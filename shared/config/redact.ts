@@ -9,7 +9,9 @@ export function redactSecrets(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([key, child]) => [
       key,
-      SECRET_KEY.test(key) && child !== undefined && child !== null && child !== '' ? '[redacted]' : redactSecrets(child),
+      SECRET_KEY.test(key) && child !== undefined && child !== null && child !== ''
+        ? '[redacted]'
+        : redactSecrets(child),
     ]),
   );
 }

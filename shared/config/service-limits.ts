@@ -8,9 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseCidr } from '../net/cidr.js';
 
-export const hostSchema = z
-  .string()
-  .refine((host) => isIP(host) !== 0, { message: 'must be an IPv4 or IPv6 address' });
+export const hostSchema = z.string().refine((host) => isIP(host) !== 0, { message: 'must be an IPv4 or IPv6 address' });
 
 export const portSchema = z.number().int().min(0).max(65535);
 

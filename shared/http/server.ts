@@ -19,7 +19,9 @@ export async function startHttpServer(
   // Readiness: every listener bound and every worker up.
   server.get('/readyz', async (_request, reply) => {
     const ready = supervisor.ready;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', listeners: supervisor.boundAddresses });
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not ready', listeners: supervisor.boundAddresses });
   });
 
   server.get('/metrics', async (_request, reply) => {

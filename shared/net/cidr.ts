@@ -40,9 +40,7 @@ export function matchesAny(address: string, blocks: readonly Cidr[]): boolean {
   if (!parsed) return false;
   const bits = parsed.family === 4 ? 32 : 128;
   return blocks.some(
-    (block) =>
-      block.family === parsed.family &&
-      maskTo(parsed.value, bits, block.prefixLength) === block.network,
+    (block) => block.family === parsed.family && maskTo(parsed.value, bits, block.prefixLength) === block.network,
   );
 }
 

@@ -9,7 +9,8 @@ import type { ServiceLimits } from '../config/service-limits.js';
 import type { RefusalReason } from '../service.js';
 import { TokenBucket } from './token-bucket.js';
 
-export type AdmissionDecision = { readonly admitted: true } | { readonly admitted: false; readonly reason: RefusalReason };
+export type AdmissionDecision =
+  { readonly admitted: true } | { readonly admitted: false; readonly reason: RefusalReason };
 
 const ADMITTED: AdmissionDecision = Object.freeze({ admitted: true });
 

@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import type { RefusalReason, ServiceDefinition } from '../service.js';
 
 export function refuse(socket: Socket, definition: ServiceDefinition, reason: RefusalReason, log: Logger): void {
-  log.info({ svc: definition.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason }, 'connection refused');
+  log.info(
+    { svc: definition.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason },
+    'connection refused',
+  );
   socket.on('error', () => socket.destroy());
   const text = definition.refusal?.(reason);
   if (!text) {

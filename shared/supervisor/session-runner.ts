@@ -93,7 +93,10 @@ export async function runSession(options: RunSessionOptions): Promise<SessionSum
   const context: SessionContext = { log, sid, remoteAddress, remotePort };
   sessionScope
     .run(session, () => handler(socket, context))
-    .then(() => finishGracefully(socket, session), (error: unknown) => session.fail(error));
+    .then(
+      () => finishGracefully(socket, session),
+      (error: unknown) => session.fail(error),
+    );
 
   await closed;
   const summary: SessionSummary = {

@@ -71,7 +71,10 @@ export class Supervisor {
     this.pool.on('exit', (slot) => this.onWorkerExit(slot));
     this.pool.on('restart', () => this.metrics.workerRestarts.inc());
     this.pool.on('give-up', (restarts, periodMs) => {
-      log.fatal({ restarts, periodMs }, `restart intensity exceeded: ${restarts} worker restarts within ${periodMs} ms; giving up`);
+      log.fatal(
+        { restarts, periodMs },
+        `restart intensity exceeded: ${restarts} worker restarts within ${periodMs} ms; giving up`,
+      );
       this.stopReason = { kind: 'restart-intensity', restarts, periodMs };
       void this.stop(0);
     });
@@ -131,7 +134,9 @@ export class Supervisor {
   }
 
   private listen(definition: ServiceDefinition, config: CommonServiceConfig): Promise<BoundAddress> {
-    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.onConnection(definition, socket));
+    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) =>
+      this.onConnection(definition, socket),
+    );
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -153,7 +158,9 @@ export class Supervisor {
       return;
     }
     const admission = this.admissions.get(svc) as AdmissionController;
-    const decision = this.stopping ? ({ admitted: false, reason: 'shutdown' } as const) : admission.admit(address, Date.now());
+    const decision = this.stopping
+      ? ({ admitted: false, reason: 'shutdown' } as const)
+      : admission.admit(address, Date.now());
     if (!decision.admitted) return this.turnAway(definition, socket, decision.reason);
 
     this.dispatch({ definition, socket, address });

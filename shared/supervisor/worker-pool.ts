@@ -124,7 +124,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
     const force = setTimeout(() => {
       for (const slot of this.slots.values()) {
-        this.log.warn({ worker: slot.id, workerPid: slot.worker.process.pid }, 'worker did not exit in time; killing it');
+        this.log.warn(
+          { worker: slot.id, workerPid: slot.worker.process.pid },
+          'worker did not exit in time; killing it',
+        );
         slot.worker.process.kill('SIGKILL');
       }
     }, graceMs + FORCE_KILL_MARGIN_MS);
@@ -164,7 +167,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.slots.delete(slot.id);
     const expected = this.stopping || slot.retiring;
     if (!expected) {
-      this.log.error({ worker: slot.id, workerPid: slot.worker.process.pid, code, signal, sessionsLost: slot.sessions.size }, 'worker died');
+      this.log.error(
+        { worker: slot.id, workerPid: slot.worker.process.pid, code, signal, sessionsLost: slot.sessions.size },
+        'worker died',
+      );
     }
     this.emit('exit', slot);
     if (expected) return;

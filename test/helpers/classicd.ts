@@ -43,7 +43,10 @@ export interface RunningClassicd {
 export type ConfigOverrides = Record<string, unknown>;
 
 /** A config with every service disabled but those in `services`, all on port 0. */
-export function testConfig(services: Record<string, Record<string, unknown>>, rest: ConfigOverrides = {}): ConfigOverrides {
+export function testConfig(
+  services: Record<string, Record<string, unknown>>,
+  rest: ConfigOverrides = {},
+): ConfigOverrides {
   const all: Record<string, unknown> = {};
   for (const definition of SERVICES) all[definition.name] = { enabled: false };
   for (const [name, overrides] of Object.entries(services)) all[name] = { enabled: true, port: 0, ...overrides };
@@ -99,7 +102,11 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
       const waiter = { predicate, resolve };
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}\nlog:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`));
+        reject(
+          new Error(
+            `no matching log line within ${timeoutMs} ms; stderr: ${stderr}\nlog:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`,
+          ),
+        );
       }, timeoutMs);
       waiter.resolve = (line) => {
         clearTimeout(timer);
@@ -112,7 +119,8 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
   const ready = await Promise.race([
     waitForLine((line) => line.msg === 'ready'),
     exited.then(({ code }) => {
-      const failure = lines.find((line) => line.msg === 'could not start') as { err?: { message?: string } } | undefined;
+      const failure = lines.find((line) => line.msg === 'could not start') as
+        { err?: { message?: string } } | undefined;
       const reason = failure?.err?.message ?? stderr;
       throw new Error(`classicd exited with ${code} before it was ready: ${reason}`);
     }),

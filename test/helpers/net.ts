@@ -30,7 +30,12 @@ export function tcpConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
 }
 
 /** Sends one datagram and resolves with the first reply, or undefined after `timeoutMs`. */
-export function udpExchange(port: number, payload: Buffer | string, timeoutMs = 2000, host = '127.0.0.1'): Promise<Buffer | undefined> {
+export function udpExchange(
+  port: number,
+  payload: Buffer | string,
+  timeoutMs = 2000,
+  host = '127.0.0.1',
+): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => {

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** A server whose every connection runs `handler` under runSession; summaries arrive in order. */
-async function serve(handlers: Handler[], idleTimeoutMs = 30_000): Promise<{ port: number; summaries: Promise<SessionSummary>[] }> {
+async function serve(
+  handlers: Handler[],
+  idleTimeoutMs = 30_000,
+): Promise<{ port: number; summaries: Promise<SessionSummary>[] }> {
   const summaries: Promise<SessionSummary>[] = [];
   let next = 0;
   server = createServer((socket) => {

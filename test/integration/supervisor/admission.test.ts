@@ -53,9 +53,7 @@ describe('admission control', () => {
   });
 
   it('refuses denied networks and those outside the allow list', async () => {
-    server = await startClassicd(
-      testConfig({ daytime: { deny: ['127.0.0.0/8'] }, time: { allow: ['10.0.0.0/8'] } }),
-    );
+    server = await startClassicd(testConfig({ daytime: { deny: ['127.0.0.0/8'] }, time: { allow: ['10.0.0.0/8'] } }));
     expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
     expect((await tcpExchange(server.port('time'))).length).toBe(0);
     expect(await refusals('deny', 'daytime')).toBe(1);

@@ -41,7 +41,9 @@ async function workerPidOfNthSession(running: RunningClassicd, n: number): Promi
 
 describe('fault isolation', () => {
   it('a worker killed with SIGKILL is replaced; sessions on the other worker carry on', async () => {
-    server = await startClassicd(testConfig({ echo: {}, daytime: {} }, { supervisor: { workers: 2, scheduler: 'rr' } }));
+    server = await startClassicd(
+      testConfig({ echo: {}, daytime: {} }, { supervisor: { workers: 2, scheduler: 'rr' } }),
+    );
     const port = server.port('echo');
     const first = await echoSession(port);
     expect(await roundTrip(first, 'a')).toBe('a');
@@ -56,7 +58,8 @@ describe('fault isolation', () => {
     await once(first, 'close');
     await server.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
     await server.waitForLine(
-      (line) => line.msg === 'worker ready' && server!.lines.filter((l) => l.msg === 'worker ready').length > readyBefore,
+      (line) =>
+        line.msg === 'worker ready' && server!.lines.filter((l) => l.msg === 'worker ready').length > readyBefore,
     );
 
     // The session on the other worker never noticed.
@@ -80,7 +83,10 @@ describe('fault isolation', () => {
       const line = await server!.waitForLine(
         (l) => l.msg === 'worker ready' && server!.lines.filter((x) => x.msg === 'worker ready').length >= nth,
       );
-      return server!.lines.filter((l) => l.msg === 'worker ready')[nth - 1]?.workerPid as number ?? (line.workerPid as number);
+      return (
+        (server!.lines.filter((l) => l.msg === 'worker ready')[nth - 1]?.workerPid as number) ??
+        (line.workerPid as number)
+      );
     };
     process.kill(await workerPid(1), 'SIGKILL'); // the first restart is allowed
     process.kill(await workerPid(2), 'SIGKILL'); // the second is one too many

@@ -19,7 +19,12 @@ describe('UDP amplification guard', () => {
       testConfig({ daytime: { udp: { minSourcePort: 65535, repliesPerSecondPerSource: 1000, trackedSources: 100 } } }),
     );
     expect(await udpExchange(server.port('daytime', 'udp'), 'x', 500)).toBeUndefined();
-    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-low-port' }, 1);
+    await metricReaches(
+      server.httpPort,
+      'classicd_datagrams_total',
+      { service: 'daytime', outcome: 'dropped-low-port' },
+      1,
+    );
   });
 
   it('drops datagrams from denied networks', async () => {
@@ -39,7 +44,12 @@ describe('UDP amplification guard', () => {
     const port = server.port('daytime', 'udp');
     expect(await udpExchange(port, 'x')).toBeDefined();
     expect(await udpExchange(port, 'x', 500)).toBeUndefined();
-    await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'dropped-rate' }, 1);
+    await metricReaches(
+      server.httpPort,
+      'classicd_datagrams_total',
+      { service: 'daytime', outcome: 'dropped-rate' },
+      1,
+    );
     await metricReaches(server.httpPort, 'classicd_datagrams_total', { service: 'daytime', outcome: 'answered' }, 1);
   });
 });

@@ -16,12 +16,20 @@ describe('parseCidr', () => {
     expect(parseCidr(text)).toMatchObject(expected);
   });
 
-  it.each(['', 'localhost', '10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/-1', '1.2.3.4/8x', '300.1.1.1', '10.0.0/8', '::ffff:10.0.0.0/64'])(
-    'rejects %j',
-    (text) => {
-      expect(parseCidr(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'localhost',
+    '10.0.0.0/33',
+    '::/129',
+    '10.0.0.0/',
+    '10.0.0.0/-1',
+    '1.2.3.4/8x',
+    '300.1.1.1',
+    '10.0.0/8',
+    '::ffff:10.0.0.0/64',
+  ])('rejects %j', (text) => {
+    expect(parseCidr(text)).toBeUndefined();
+  });
 });
 
 describe('matchesAny', () => {
