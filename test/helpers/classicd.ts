@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { stringify as toYaml } from 'yaml';
 import { SERVICES } from '../../services/index.js';
 
+const STOP_TIMEOUT_MS = 15_000;
+
 export const CLI = fileURLToPath(new URL('../../dist/bin/classicd.js', import.meta.url));
 
 export interface LogLine {
@@ -140,7 +142,11 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
     waitForLine,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return (await exited).code;
+      // A shutdown that hangs is a bug the test reports, not a process left behind.
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const { code } = await exited;
+      clearTimeout(killer);
+      return code;
     },
     exited,
   };
