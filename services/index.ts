@@ -4,6 +4,7 @@ import { chargenService } from './chargen/index.js';
 import { daytimeService } from './daytime/index.js';
 import { discardService } from './discard/index.js';
 import { echoService } from './echo/index.js';
+import { ftpService } from './ftp/index.js';
 import { qotdService } from './qotd/index.js';
 import { timeService } from './time/index.js';
 
@@ -15,4 +16,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
   qotdService,
   chargenService,
   timeService,
+  // The big protocols.
+  ftpService,
 ];

@@ -11,7 +11,28 @@ import type { CommonServiceConfig, Transport } from './config/service-limits.js'
 /** Why the supervisor turned a connection away; a service may word its refusal per reason. */
 export type RefusalReason = 'deny' | 'not-allowed' | 'max-sessions' | 'max-per-ip' | 'rate' | 'shutdown';
 
+/** One TCP listener of a service; most have one, named `main` (FTP adds `implicit-tls`). */
+export interface ListenerSpec {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What the service wants done when its session has been idle for `idleTimeoutMs`. */
+export type IdleVerdict =
+  /** Not idle in the service's eyes (an FTP transfer runs on another connection): keep it. */
+  | 'keep'
+  /** The service has said its goodbye (FTP's 421) and ended its stream; the socket closes soon. */
+  | 'closing';
+
 export interface SessionContext {
+  /** Which of the service's listeners accepted this connection. */
+  readonly listener: string;
+  /**
+   * Replaces the default idle behaviour (close at once). The handler may write a goodbye and end
+   * the stream, then answer `closing`; or answer `keep`.
+   */
+  setIdleHandler(handler: () => IdleVerdict): void;
   /** A child logger carrying `svc`, `sid` and `remote`. */
   readonly log: Logger;
   readonly sid: string;
@@ -44,6 +65,8 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
   readonly transports: readonly Transport[];
   /** The whole service config: the common keys plus the service's own, strict. */
   readonly configSchema: z.ZodType<C>;
+  /** The TCP listeners; by default one, `main`, on the service's host and port. */
+  readonly tcpListeners?: (config: C) => readonly ListenerSpec[];
   /** What a refused client hears before the close, if the protocol has such a reply. */
   readonly refusal?: (reason: RefusalReason) => string | undefined;
   readonly start: (config: C, log: Logger) => Promise<ServiceRuntime> | ServiceRuntime;
@@ -52,4 +75,9 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
 /** Lets a service module declare its definition with its own config type and still be listed. */
 export function defineService<C extends CommonServiceConfig>(definition: ServiceDefinition<C>): ServiceDefinition {
   return definition as unknown as ServiceDefinition;
+}
+
+/** The TCP listeners of a service with its config. */
+export function tcpListenersOf(definition: ServiceDefinition, config: CommonServiceConfig): readonly ListenerSpec[] {
+  return definition.tcpListeners?.(config) ?? [{ name: 'main', host: config.host, port: config.port }];
 }

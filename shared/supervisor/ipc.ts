@@ -9,7 +9,7 @@ export type SessionOutcome = 'completed' | 'error' | 'idle-timeout' | 'reset' | 
 export type PrimaryMessage =
   | { readonly t: 'init'; readonly workerId: number; readonly config: ClassicdConfig }
   /** A connected socket, still paused, for service `svc`; its handle travels with the message. */
-  | { readonly t: 'session'; readonly svc: string; readonly sid: string }
+  | { readonly t: 'session'; readonly svc: string; readonly sid: string; readonly listener: string }
   | { readonly t: 'shutdown'; readonly graceMs: number };
 
 export interface DatagramCounts {
@@ -24,6 +24,8 @@ export interface DatagramCounts {
 
 export interface BoundAddress {
   readonly svc: string;
+  /** For TCP, which of the service's listeners (`main` unless the service has more). */
+  readonly listener?: string;
   readonly transport: 'tcp' | 'udp';
   readonly address: string;
   readonly port: number;

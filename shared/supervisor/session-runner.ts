@@ -11,10 +11,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { SessionContext } from '../service.js';
+import type { IdleVerdict, SessionContext } from '../service.js';
 import type { SessionOutcome } from './ipc.js';
 
 const sessionScope = new AsyncLocalStorage<LiveSession>();
+
+/** After a service's idle goodbye, how long the client gets to read it before the socket is cut. */
+const IDLE_GOODBYE_LINGER_MS = 5000;
 
 /** The session whose code is running now, if any. */
 export function currentSession(): LiveSession | undefined {
@@ -62,6 +65,7 @@ export interface RunSessionOptions {
   readonly socket: Socket;
   readonly sid: string;
   readonly svc: string;
+  readonly listener: string;
   readonly log: Logger;
   readonly idleTimeoutMs: number;
   readonly handler: (socket: Socket, context: SessionContext) => Promise<void>;
@@ -84,13 +88,31 @@ export async function runSession(options: RunSessionOptions): Promise<SessionSum
     session.settle('reset');
     log.debug({ code: error.code }, 'socket error');
   });
+  let idleHandler: (() => IdleVerdict) | undefined;
   socket.setTimeout(idleTimeoutMs, () => {
+    const verdict = idleHandler?.() ?? 'closing';
+    if (verdict === 'keep') return;
     log.info({ idleTimeoutMs }, 'idle timeout');
-    session.close('idle-timeout');
+    if (idleHandler) {
+      // The service said goodbye; give the words a moment to leave, then make sure.
+      session.settle('idle-timeout');
+      setTimeout(() => socket.destroy(), IDLE_GOODBYE_LINGER_MS).unref();
+    } else {
+      session.close('idle-timeout');
+    }
   });
-  log.info('session start');
+  log.info({ listener: options.listener }, 'session start');
 
-  const context: SessionContext = { log, sid, remoteAddress, remotePort };
+  const context: SessionContext = {
+    listener: options.listener,
+    log,
+    sid,
+    remoteAddress,
+    remotePort,
+    setIdleHandler: (handler) => {
+      idleHandler = handler;
+    },
+  };
   sessionScope
     .run(session, () => handler(socket, context))
     .then(

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig } from '../config/service-limits.js';
-import type { RefusalReason, ServiceDefinition } from '../service.js';
+import { tcpListenersOf, type ListenerSpec, type RefusalReason, type ServiceDefinition } from '../service.js';
 import { AdmissionController } from './admission.js';
 import type { BoundAddress, WorkerMessage } from './ipc.js';
 import { SupervisorMetrics } from './metrics.js';
@@ -23,6 +23,7 @@ export type StopReason =
 
 interface PendingConnection {
   readonly definition: ServiceDefinition;
+  readonly listener: string;
   readonly socket: Socket;
   readonly address: string;
 }
@@ -102,7 +103,8 @@ export class Supervisor {
         const config = this.serviceConfig(definition);
         if (!config.transports.includes('tcp')) continue;
         this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
-        this.bound.push(await this.listen(definition, config));
+        for (const listener of tcpListenersOf(definition, config))
+          this.bound.push(await this.listen(definition, listener));
       }
     }
     this.listening = true;
@@ -133,24 +135,24 @@ export class Supervisor {
     return this.stopping;
   }
 
-  private listen(definition: ServiceDefinition, config: CommonServiceConfig): Promise<BoundAddress> {
+  private listen(definition: ServiceDefinition, listener: ListenerSpec): Promise<BoundAddress> {
     const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) =>
-      this.onConnection(definition, socket),
+      this.onConnection(definition, listener.name, socket),
     );
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: config.host, port: config.port }, () => {
+      server.listen({ host: listener.host, port: listener.port }, () => {
         server.off('error', reject);
         server.on('error', (error) => this.options.log.error({ err: error, svc: definition.name }, 'listener error'));
         const address = server.address();
-        const port = typeof address === 'object' && address ? address.port : config.port;
-        resolve({ svc: definition.name, transport: 'tcp', address: config.host, port });
+        const port = typeof address === 'object' && address ? address.port : listener.port;
+        resolve({ svc: definition.name, listener: listener.name, transport: 'tcp', address: listener.host, port });
       });
     });
   }
 
-  private onConnection(definition: ServiceDefinition, socket: Socket): void {
+  private onConnection(definition: ServiceDefinition, listener: string, socket: Socket): void {
     const svc = definition.name;
     const address = socket.remoteAddress;
     if (address === undefined) {
@@ -163,7 +165,7 @@ export class Supervisor {
       : admission.admit(address, Date.now());
     if (!decision.admitted) return this.turnAway(definition, socket, decision.reason);
 
-    this.dispatch({ definition, socket, address });
+    this.dispatch({ definition, listener, socket, address });
   }
 
   /**
@@ -172,7 +174,7 @@ export class Supervisor {
    * counted it, so maxSessions bounds the queue.
    */
   private dispatch(pending: PendingConnection): void {
-    const { definition, socket, address } = pending;
+    const { definition, listener, socket, address } = pending;
     const svc = definition.name;
     const slot = this.scheduler.pick(this.pool.available(), { clientAddress: address }) as WorkerSlot | undefined;
     if (!slot) {
@@ -182,7 +184,7 @@ export class Supervisor {
     const sid = newSessionId();
     this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
     if (this.options.config.supervisor.isolation === 'per-session') this.pool.dedicate(slot);
-    slot.send({ t: 'session', svc, sid }, socket, (error) => {
+    slot.send({ t: 'session', svc, sid, listener }, socket, (error) => {
       if (!error) return;
       this.options.log.warn({ err: error, svc, sid, worker: slot.id }, 'could not hand the session to its worker');
       socket.destroy();

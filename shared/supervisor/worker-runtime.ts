@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
 import { createLogger } from '../log/logger.js';
-import type { ServiceDefinition, ServiceRuntime } from '../service.js';
+import { tcpListenersOf, type ListenerSpec, type ServiceDefinition, type ServiceRuntime } from '../service.js';
 import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
@@ -56,7 +56,7 @@ export class WorkerRuntime {
       case 'init':
         return this.init(message.workerId, message.config);
       case 'session':
-        if (handle) this.serve(message.svc, message.sid, handle);
+        if (handle) this.serve(message.svc, message.listener, message.sid, handle);
         return;
       case 'shutdown':
         return this.shutdown(message.graceMs);
@@ -78,7 +78,7 @@ export class WorkerRuntime {
           bound.push(await this.bindDatagrams(definition.name, serviceConfig, runtime.datagram, workers));
         }
         if (serviceConfig.transports.includes('tcp') && config.supervisor.dispatch === 'shared') {
-          bound.push(await this.acceptForSelf(definition, serviceConfig, workers));
+          bound.push(...(await this.acceptForSelf(definition, serviceConfig, workers)));
         }
       }
     } catch (error) {
@@ -122,7 +122,7 @@ export class WorkerRuntime {
     definition: ServiceDefinition,
     config: CommonServiceConfig,
     workers: number,
-  ): Promise<BoundAddress> {
+  ): Promise<BoundAddress[]> {
     const admission = new AdmissionController(
       {
         ...config,
@@ -131,6 +131,18 @@ export class WorkerRuntime {
       },
       Date.now(),
     );
+    const bound: BoundAddress[] = [];
+    for (const listener of tcpListenersOf(definition, config)) {
+      bound.push(await this.listenForSelf(definition, listener, admission));
+    }
+    return bound;
+  }
+
+  private async listenForSelf(
+    definition: ServiceDefinition,
+    listener: ListenerSpec,
+    admission: AdmissionController,
+  ): Promise<BoundAddress> {
     const server = createServer({ pauseOnConnect: true }, (socket) => {
       const address = socket.remoteAddress ?? '';
       const decision = this.shuttingDown
@@ -143,19 +155,19 @@ export class WorkerRuntime {
       }
       const sid = newSessionId();
       send({ t: 'session-start', svc: definition.name, sid });
-      this.serve(definition.name, sid, socket, () => admission.release(address));
+      this.serve(definition.name, listener.name, sid, socket, () => admission.release(address));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: config.host, port: config.port }, () => resolve());
+      server.listen({ host: listener.host, port: listener.port }, () => resolve());
     });
     this.servers.push(server);
     const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    return { svc: definition.name, transport: 'tcp', address: config.host, port };
+    const port = typeof address === 'object' && address ? address.port : listener.port;
+    return { svc: definition.name, listener: listener.name, transport: 'tcp', address: listener.host, port };
   }
 
-  private serve(svc: string, sid: string, socket: Socket, onEnd?: () => void): void {
+  private serve(svc: string, listener: string, sid: string, socket: Socket, onEnd?: () => void): void {
     const service = this.started.get(svc);
     const handler = service?.runtime.session;
     if (!service || !handler) {
@@ -168,6 +180,7 @@ export class WorkerRuntime {
       socket,
       sid,
       svc,
+      listener,
       log: this.requireLog(),
       idleTimeoutMs: service.config.idleTimeoutMs,
       handler,
@@ -189,10 +202,10 @@ export class WorkerRuntime {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.reportDatagrams();
-    await Promise.all([
-      ...[...this.datagramListeners.values()].map((listener) => listener.close()),
-      ...this.servers.map((server) => new Promise((resolve) => server.close(resolve))),
-    ]);
+    // Listeners stop accepting at once; their close callbacks wait for every session, so they are
+    // not awaited here.
+    for (const server of this.servers) server.close();
+    await Promise.all([...this.datagramListeners.values()].map((listener) => listener.close()));
     if (this.sessions.size === 0) return this.exit();
     this.log?.info({ sessions: this.sessions.size, graceMs }, 'waiting for sessions to finish');
     setTimeout(() => {

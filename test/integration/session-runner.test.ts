@@ -29,7 +29,9 @@ async function serve(
   let next = 0;
   server = createServer((socket) => {
     const handler = handlers[next++] as Handler;
-    summaries.push(runSession({ socket, sid: `s${next}`, svc: 'test', log: silent, idleTimeoutMs, handler }));
+    summaries.push(
+      runSession({ socket, sid: `s${next}`, svc: 'test', listener: 'main', log: silent, idleTimeoutMs, handler }),
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

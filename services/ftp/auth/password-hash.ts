@@ -1,0 +1,42 @@
+/**
+ * Password hashes for config files: scrypt (RFC 7914), stored as
+ * `$scrypt$N=16384,r=8,p=1$<salt base64>$<key base64>`. Verification takes the parameters from the
+ * hash, so they can be raised later without breaking existing hashes, and compares in constant time.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const DEFAULT_PARAMS = { N: 16384, r: 8, p: 1 } as const;
+const KEY_LENGTH = 32;
+const HASH_FORMAT = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+
+function derive(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: 256 * 1024 * 1024 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, KEY_LENGTH, DEFAULT_PARAMS);
+  const { N, r, p } = DEFAULT_PARAMS;
+  return `$scrypt$N=${N},r=${r},p=${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export function isPasswordHash(text: string): boolean {
+  return HASH_FORMAT.test(text);
+}
+
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const match = HASH_FORMAT.exec(hash);
+  if (!match) return false;
+  const [, N, r, p, saltText, keyText] = match as unknown as [string, string, string, string, string, string];
+  const expected = Buffer.from(keyText, 'base64');
+  const key = await derive(password, Buffer.from(saltText, 'base64'), expected.length, {
+    N: Number(N),
+    r: Number(r),
+    p: Number(p),
+  });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}

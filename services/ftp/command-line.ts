@@ -1,0 +1,73 @@
+/**
+ * Turns one control-connection line into a verb and an argument. Pure.
+ *
+ * The control connection speaks Telnet (RFC 959 section 4.1, "the Telnet protocol"): IAC sequences
+ * are stripped, IAC IAC stands for a 0xFF byte. ABOR arrives after IAC IP IAC DM (RFC 959 4.1.3), and
+ * the DM may come as TCP urgent data, which Node cannot read, so a bare DM (0xF2) or nothing at all
+ * stands where it was.
+ */
+const IAC = 0xff;
+const DONT = 0xfe;
+const WILL = 0xfb;
+const SB = 0xfa;
+const SE = 0xf0;
+const DM = 0xf2;
+
+/** Removes Telnet commands from one line's bytes. */
+export function stripTelnet(line: Buffer): Buffer {
+  if (!line.includes(IAC) && line[0] !== DM) return line;
+  const out = Buffer.alloc(line.length);
+  let length = 0;
+  let i = 0;
+  // A leading lone DM is what remains of an urgent IAC DM whose IAC was taken as urgent data.
+  while (line[i] === DM) i++;
+  while (i < line.length) {
+    const byte = line[i] as number;
+    if (byte !== IAC) {
+      out[length++] = byte;
+      i++;
+      continue;
+    }
+    const command = line[i + 1];
+    if (command === IAC) {
+      out[length++] = IAC;
+      i += 2;
+    } else if (command !== undefined && command >= WILL && command <= DONT) {
+      i += 3; // option negotiation: IAC WILL/WONT/DO/DONT <option>
+    } else if (command === SB) {
+      const end = line.indexOf(Buffer.from([IAC, SE]), i + 2);
+      i = end === -1 ? line.length : end + 2;
+    } else {
+      i += 2; // IAC IP, IAC DM, IAC AYT, ...
+    }
+  }
+  return out.subarray(0, length);
+}
+
+export type ParsedCommand =
+  | { readonly ok: true; readonly verb: string; readonly argument: string }
+  | { readonly ok: false; readonly reason: 'empty' | 'invalid-utf8' };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `RETR some file.txt` -> verb RETR, argument "some file.txt". The verb is case-insensitive
+ * (RFC 959 5.3); the argument is kept exactly, spaces included, as pathnames may hold them. Text is
+ * UTF-8 (RFC 2640); invalid UTF-8 is refused rather than guessed at.
+ */
+export function parseCommandLine(raw: Buffer): ParsedCommand {
+  let text: string;
+  try {
+    text = decoder.decode(stripTelnet(raw));
+  } catch {
+    return { ok: false, reason: 'invalid-utf8' };
+  }
+  // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces.
+  text = text.replace(/\r+$/, '');
+  const match = /^\s*([A-Za-z]{1,16})(?: (.*))?$/s.exec(text);
+  if (!match)
+    return text.trim() === ''
+      ? { ok: false, reason: 'empty' }
+      : { ok: true, verb: text.trim().split(/\s/)[0]!.toUpperCase(), argument: '' };
+  return { ok: true, verb: (match[1] as string).toUpperCase(), argument: match[2] ?? '' };
+}

@@ -1,0 +1,46 @@
+/** The working directory: PWD, CWD, CDUP and their RFC 775 X-aliases. */
+import { quotePath } from '../reply.js';
+import { alias, type CommandSpec } from './command-spec.js';
+
+const PWD: CommandSpec = {
+  verb: 'PWD',
+  syntax: 'PWD',
+  help: 'Print the working directory.',
+  access: 'login',
+  async handler(session) {
+    // RFC 959 4.2 and appendix II: 257 with the path quoted, inner quotes doubled.
+    await session.reply(257, `${quotePath(session.fs.cwd)} is the current directory.`);
+  },
+};
+
+const CWD: CommandSpec = {
+  verb: 'CWD',
+  syntax: 'CWD <sp> pathname',
+  help: 'Change the working directory.',
+  access: 'login',
+  async handler(session, argument) {
+    await session.fs.changeDirectory(argument || '/');
+    await session.reply(250, 'Directory successfully changed.');
+  },
+};
+
+const CDUP: CommandSpec = {
+  verb: 'CDUP',
+  syntax: 'CDUP',
+  help: 'Change to the parent directory.',
+  access: 'login',
+  async handler(session) {
+    await session.fs.changeDirectory('..');
+    // RFC 959 5.4 lists 200 for CDUP (250 is CWD's); both mean success to every client.
+    await session.reply(200, 'Directory successfully changed.');
+  },
+};
+
+export const directoryCommands: readonly CommandSpec[] = [
+  PWD,
+  alias(PWD, 'XPWD'),
+  CWD,
+  alias(CWD, 'XCWD'),
+  CDUP,
+  alias(CDUP, 'XCUP'),
+];

@@ -1,0 +1,3 @@
+import type { CommandSpec } from './command-spec.js';
+
+export const listingCommands: readonly CommandSpec[] = [];

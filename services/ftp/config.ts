@@ -1,0 +1,115 @@
+/**
+ * The FTP service's config. Defaults live in config/default.yaml; relative paths are resolved
+ * against the working directory classicd starts in.
+ */
+import { z } from 'zod';
+import { commonServiceShape, hostSchema, portSchema } from '../../shared/config/service-limits.js';
+import { parseCidr } from '../../shared/net/cidr.js';
+
+export const PERMISSIONS = ['read', 'write', 'delete', 'mkdir', 'rename'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const portRangeSchema = z
+  .string()
+  .regex(/^\d{1,5}-\d{1,5}$/, 'must be a range such as 30000-30099')
+  .refine((text) => {
+    const [low, high] = text.split('-').map(Number) as [number, number];
+    return low >= 1024 && high <= 65535 && low <= high;
+  }, 'must lie within 1024-65535, low to high');
+
+/** An address to advertise in PASV replies: `auto` (the control connection's local address) or a literal. */
+const advertisedAddressSchema = z.union([z.literal('auto'), hostSchema, z.string().regex(/^[a-zA-Z0-9.-]+$/)]);
+
+const passiveRuleSchema = z.strictObject({
+  /** Clients in this network... */
+  network: z.string().refine((text) => parseCidr(text) !== undefined, 'must be a CIDR block'),
+  /** ...are told this address (a private address for LAN clients behind the same NAT, say). */
+  address: advertisedAddressSchema,
+});
+
+const globListSchema = z.array(z.string().min(1));
+
+const anonymousSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** Login names that mean "anonymous" (RFC 1635). */
+  userNames: z.array(z.string().min(1)).min(1),
+  root: z.string().min(1),
+  upload: z.strictObject({
+    enabled: z.boolean(),
+    /** The drop box, relative to the anonymous root: write-only, as vsftpd's anon_upload. */
+    dir: z.string().min(1),
+    /** Octal umask for uploaded files, e.g. "077" so uploads are not world-readable. */
+    umask: z.string().regex(/^[0-7]{3}$/),
+  }),
+  /** Globs (against the virtual path) that are left out of listings. */
+  hide: globListSchema,
+  /** Globs that may not be read, written or listed. */
+  deny: globListSchema,
+  /** Bytes per second per session; 0 is unlimited. */
+  maxRateBytesPerSecond: z.number().int().min(0),
+});
+
+const userSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .regex(/^[^\s:]+$/, 'no white space or colons'),
+  /** An scrypt hash from `classicd hash-password`; never a plain password. */
+  password: z.string().regex(/^\$scrypt\$/, 'must be a hash from `classicd hash-password`'),
+  root: z.string().min(1),
+  permissions: z.array(z.enum(PERMISSIONS)),
+  /** Refuse this user's login until the control connection is protected by TLS. */
+  tlsRequired: z.boolean().default(false),
+  maxRateBytesPerSecond: z.number().int().min(0).default(0),
+  umask: z
+    .string()
+    .regex(/^[0-7]{3}$/)
+    .default('022'),
+});
+
+export const ftpConfigSchema = z.strictObject({
+  ...commonServiceShape,
+  /** The 220 greeting's text. */
+  banner: z.string().max(1000),
+  /** Longest control line accepted (RFC 959 sets none; paths need room). */
+  maxLineBytes: z.number().int().min(512).max(65536),
+  passive: z.strictObject({
+    enabled: z.boolean(),
+    ports: portRangeSchema,
+    address: advertisedAddressSchema,
+    rules: z.array(passiveRuleSchema),
+    /** How long a PASV/EPSV listener waits for the client's data connection. */
+    acceptTimeoutMs: z.number().int().positive(),
+  }),
+  active: z.strictObject({
+    enabled: z.boolean(),
+    connectTimeoutMs: z.number().int().positive(),
+  }),
+  /** A data connection that moves no byte for this long is aborted. */
+  dataTimeoutMs: z.number().int().positive(),
+  login: z.strictObject({
+    /** Pause before answering a failed PASS, to slow guessing. */
+    failureDelayMs: z.number().int().min(0),
+    /** Failed logins allowed per connection before it is closed. */
+    maxFailures: z.number().int().positive(),
+  }),
+  anonymous: anonymousSchema,
+  users: z.array(userSchema),
+  tls: z.strictObject({
+    enabled: z.boolean(),
+    /** PEM files; both empty means a self-signed certificate is made at first start. */
+    cert: z.string(),
+    key: z.string(),
+    /** Where the self-signed certificate is kept between starts. */
+    selfSignedDir: z.string().min(1),
+    /** A port for implicit FTPS (TLS from the first byte, RFC 4217 section 1 notes); 0 is off. */
+    implicitPort: portSchema,
+    /** Data connections must resume the control connection's TLS session (vsftpd's require_ssl_reuse). */
+    requireSessionReuse: z.boolean(),
+  }),
+  /** A transfer log in vsftpd's xferlog format; empty is off. */
+  xferlog: z.string(),
+});
+
+export type FtpConfig = z.infer<typeof ftpConfigSchema>;
+export type FtpUserConfig = z.infer<typeof userSchema>;

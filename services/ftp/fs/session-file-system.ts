@@ -1,0 +1,157 @@
+/**
+ * One session's view of the file system: a root that is `/`, a working directory, and the rule
+ * that nothing resolves outside the root, symlinks included.
+ *
+ * Every path a command names goes through `resolve`, which normalizes the virtual path (so `..` and
+ * absolute paths cannot climb out), maps it under the root, and then asks the kernel where the path
+ * really leads (realpath): a symlink that points outside the root is refused as if it did not exist.
+ * For a path that does not exist yet (an upload, a new directory) the parent is checked instead.
+ * (A local user racing renames inside the tree between our check and the open is out of scope: FTP
+ * users here have no shell.)
+ */
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { FtpError } from '../errors.js';
+import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
+
+export interface ResolvedPath {
+  /** What the client sees, normalized: `/pub/file.txt`. */
+  readonly virtual: string;
+  /** The real path on disk, after symlinks, inside the root. */
+  readonly real: string;
+  /** Whether something exists there now. */
+  readonly exists: boolean;
+}
+
+export class SessionFileSystem {
+  private cwdVirtual = '/';
+
+  private constructor(
+    /** The root after realpath, so comparisons are between real paths. */
+    readonly rootReal: string,
+  ) {}
+
+  static async open(root: string): Promise<SessionFileSystem> {
+    const rootReal = await realpath(root);
+    const info = await stat(rootReal);
+    if (!info.isDirectory()) throw new Error(`FTP root ${root} is not a directory`);
+    return new SessionFileSystem(rootReal);
+  }
+
+  get cwd(): string {
+    return this.cwdVirtual;
+  }
+
+  /** CWD: only to a directory inside the root. */
+  async changeDirectory(argument: string): Promise<string> {
+    const target = await this.resolve(argument);
+    if (!target.exists) throw new FtpError(550, 'No such directory.');
+    const info = await stat(target.real);
+    if (!info.isDirectory()) throw new FtpError(550, 'Not a directory.');
+    this.cwdVirtual = target.virtual;
+    return this.cwdVirtual;
+  }
+
+  /**
+   * Maps a client path to a real one inside the root, or throws 550. An empty argument is the
+   * working directory.
+   */
+  async resolve(argument: string): Promise<ResolvedPath> {
+    const virtual = resolveVirtual(this.cwdVirtual, argument === '' ? '.' : argument);
+    if (virtual === undefined) throw new FtpError(501, 'Invalid path.');
+    const mapped = this.mapVirtual(virtual);
+    try {
+      const real = await realpath(mapped);
+      if (!this.contains(real)) throw outsideRoot();
+      return { virtual, real, exists: true };
+    } catch (error) {
+      if (error instanceof FtpError) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asFtpError(error);
+    }
+    // Nothing there (or a dangling symlink): the parent must exist inside the root.
+    if (await isSymlink(mapped)) throw outsideRoot(); // a dangling link could be created through
+    const parentVirtual = virtualParent(virtual);
+    let parentReal: string;
+    try {
+      parentReal = await realpath(this.mapVirtual(parentVirtual));
+    } catch (error) {
+      throw asFtpError(error);
+    }
+    if (!this.contains(parentReal)) throw outsideRoot();
+    return { virtual, real: join(parentReal, virtualBaseName(virtual)), exists: false };
+  }
+
+  /**
+   * For commands that act on the directory entry itself (DELE, RMD, RNFR, RNTO): the parent is
+   * resolved and checked, the last component is not followed, so deleting a symlink deletes the link
+   * and never what it points at. The root itself is no entry.
+   */
+  async resolveEntry(argument: string): Promise<ResolvedPath> {
+    const virtual = resolveVirtual(this.cwdVirtual, argument === '' ? '.' : argument);
+    if (virtual === undefined) throw new FtpError(501, 'Invalid path.');
+    if (virtual === '/') throw new FtpError(550, 'Permission denied.');
+    let parentReal: string;
+    try {
+      parentReal = await realpath(this.mapVirtual(virtualParent(virtual)));
+    } catch (error) {
+      throw asFtpError(error);
+    }
+    if (!this.contains(parentReal)) throw outsideRoot();
+    const real = join(parentReal, virtualBaseName(virtual));
+    let exists = true;
+    try {
+      await lstat(real);
+    } catch {
+      exists = false;
+    }
+    return { virtual, real, exists };
+  }
+
+  /** The real path for a virtual one, before symlinks; never outside the root by construction. */
+  private mapVirtual(virtual: string): string {
+    return virtual === '/' ? this.rootReal : join(this.rootReal, ...virtual.split('/').filter(Boolean));
+  }
+
+  private contains(real: string): boolean {
+    return real === this.rootReal || real.startsWith(this.rootReal.endsWith(sep) ? this.rootReal : this.rootReal + sep);
+  }
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function outsideRoot(): FtpError {
+  // Said as "no such file", so a client cannot probe what lies outside its root.
+  return new FtpError(550, 'No such file or directory.');
+}
+
+/** File-system errors as FTP replies (RFC 959 4.2.1: 550 unavailable, 553 name not allowed). */
+export function asFtpError(error: unknown): FtpError {
+  if (error instanceof FtpError) return error;
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new FtpError(550, 'No such file or directory.');
+    case 'EACCES':
+    case 'EPERM':
+      return new FtpError(550, 'Permission denied.');
+    case 'EEXIST':
+      return new FtpError(550, 'File exists.');
+    case 'ENOTEMPTY':
+      return new FtpError(550, 'Directory not empty.');
+    case 'EISDIR':
+      return new FtpError(550, 'Is a directory.');
+    case 'ENAMETOOLONG':
+      return new FtpError(553, 'File name too long.');
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new FtpError(552, 'Insufficient storage space.');
+    default:
+      return new FtpError(451, 'Local error in processing.');
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * FTP replies, shaped as RFC 959 section 4.2 says.
+ *
+ * One line: `250 Text`. Several: `211-First line`, then the middle lines, then `211 Last line` with
+ * the same code. A middle line that itself begins with three digits and a space or hyphen could be
+ * mistaken for the end, so it gets a leading space (RFC 959 4.2: the server should pad it).
+ */
+export type ReplyText = string | readonly string[];
+
+/** Control lines never carry CR or LF inside the text: a path with a newline cannot forge a reply. */
+function clean(line: string): string {
+  return line.replace(/[\r\n]/g, ' ');
+}
+
+export function formatReply(code: number, text: ReplyText): string {
+  const lines = (typeof text === 'string' ? [text] : [...text]).map(clean);
+  if (lines.length === 0) lines.push('');
+  if (lines.length === 1) return `${code} ${lines[0]}\r\n`;
+  const first = lines[0] as string;
+  const last = lines[lines.length - 1] as string;
+  const middle = lines.slice(1, -1).map((line) => (/^\d{3}[ -]/.test(line) ? ` ${line}` : line));
+  return [`${code}-${first}`, ...middle, `${code} ${last}`].join('\r\n') + '\r\n';
+}
+
+/** RFC 959 section 4.2: a path inside a reply doubles its quotes (`257 "/a""b" created`). */
+export function quotePath(path: string): string {
+  return `"${path.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,29 @@
+/**
+ * What all FTP sessions in one worker share: the config, the accounts, the passive port pool, the
+ * TLS context and the transfer log. Made once when the worker starts.
+ */
+import type { Logger } from 'pino';
+import { AccountDirectory } from './auth/accounts.js';
+import type { FtpConfig } from './config.js';
+import { PassivePortPool } from './data/passive-ports.js';
+import { loadFtpTls, type FtpTls } from './tls/ftp-tls.js';
+import { XferLog } from './xferlog.js';
+
+export interface FtpShared {
+  readonly config: FtpConfig;
+  readonly accounts: AccountDirectory;
+  readonly passivePorts: PassivePortPool;
+  /** Undefined when TLS is off. */
+  readonly tls: FtpTls | undefined;
+  readonly xferlog: XferLog;
+}
+
+export async function createFtpShared(config: FtpConfig, log: Logger): Promise<FtpShared> {
+  return {
+    config,
+    accounts: new AccountDirectory(config),
+    passivePorts: new PassivePortPool(config.passive.ports),
+    tls: config.tls.enabled ? await loadFtpTls(config.tls, log) : undefined,
+    xferlog: await XferLog.open(config.xferlog),
+  };
+}

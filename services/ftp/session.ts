@@ -1,0 +1,248 @@
+/**
+ * One FTP control connection (RFC 959): the greeting, the command loop, login state, and the
+ * transfer in progress. Commands live in commands/; this file owns the order of things.
+ *
+ * The loop reads one command, runs it, and only then reads the next (STYLE.md 5). A transfer is the
+ * exception RFC 959 makes room for: RETR/STOR/LIST start their transfer in the background so that
+ * ABOR, STAT, NOOP and QUIT can be read while it runs (RFC 959 4.1.3); any other command waits for
+ * the transfer to finish, as if the server had queued it.
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { LineReader } from '../../shared/net/line-reader.js';
+import type { SessionContext } from '../../shared/service.js';
+import type { Account } from './auth/accounts.js';
+import { parseCommandLine } from './command-line.js';
+import type { CommandSpec } from './commands/command-spec.js';
+import { COMMANDS } from './commands/registry.js';
+import { DataConnections } from './data/data-connections.js';
+import { FtpError } from './errors.js';
+import type { SessionFileSystem } from './fs/session-file-system.js';
+import { formatReply, type ReplyText } from './reply.js';
+import type { FtpShared } from './runtime.js';
+
+export type LoginState =
+  | { readonly kind: 'awaiting-user' }
+  | { readonly kind: 'awaiting-pass'; readonly userName: string }
+  | { readonly kind: 'logged-in'; readonly account: Account; readonly fs: SessionFileSystem };
+
+/** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
+const MAX_CONSECUTIVE_ERRORS = 50;
+
+interface Transfer {
+  readonly description: string;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+export class FtpSession {
+  login: LoginState = { kind: 'awaiting-user' };
+  /** RFC 959 3.1.1: ASCII is the default type. */
+  transferType: 'A' | 'I' = 'A';
+  /** REST offset for the next RETR/STOR/APPE (RFC 3659 section 5). */
+  restartOffset = 0;
+  /** RNFR's source, kept only until the very next command (RFC 959 4.1.3). */
+  renameFrom: string | undefined;
+  /** MLST facts the client asked for with OPTS MLST (RFC 3659 7.9). */
+  mlstFacts: ReadonlySet<string> = new Set(['type', 'size', 'modify', 'perm', 'unique']);
+  /** RFC 4217: PBSZ seen, and PROT's data-channel protection level. */
+  protectionBufferSizeSet = false;
+  dataProtection: 'C' | 'P' = 'C';
+  /** Set after EPSV ALL: only EPSV may set up data connections from now on (RFC 2428 section 4). */
+  epsvAllOnly = false;
+  failedLogins = 0;
+  readonly data: DataConnections;
+  private transfer: Transfer | undefined;
+  private consecutiveErrors = 0;
+  private quitting = false;
+  private readonly reader: LineReader;
+  private controlSocket: Socket | TLSSocket;
+
+  constructor(
+    socket: Socket,
+    readonly shared: FtpShared,
+    readonly context: SessionContext,
+    /** True when the control connection came in on the implicit-FTPS port already encrypted. */
+    private secure = false,
+  ) {
+    this.controlSocket = socket;
+    this.reader = new LineReader(socket, shared.config.maxLineBytes);
+    this.data = new DataConnections();
+  }
+
+  get log(): Logger {
+    return this.context.log;
+  }
+
+  get config(): FtpShared['config'] {
+    return this.shared.config;
+  }
+
+  get control(): Socket | TLSSocket {
+    return this.controlSocket;
+  }
+
+  /** Whether the control connection is protected by TLS (AUTH TLS or implicit FTPS). */
+  get isSecure(): boolean {
+    return this.secure;
+  }
+
+  get account(): Account | undefined {
+    return this.login.kind === 'logged-in' ? this.login.account : undefined;
+  }
+
+  /** The logged-in session's file system; handlers behind `access: 'login'` can rely on it. */
+  get fs(): SessionFileSystem {
+    if (this.login.kind !== 'logged-in') throw new FtpError(530, 'Please login with USER and PASS.');
+    return this.login.fs;
+  }
+
+  get transferInProgress(): boolean {
+    return this.transfer !== undefined;
+  }
+
+  get transferDescription(): string | undefined {
+    return this.transfer?.description;
+  }
+
+  async run(): Promise<void> {
+    try {
+      await this.reply(220, this.config.banner);
+      while (!this.quitting) {
+        const next = await this.reader.next();
+        if (next.kind === 'end') break;
+        if (next.kind === 'overlong') {
+          this.log.info({ maxLineBytes: this.config.maxLineBytes }, 'overlong command line');
+          await this.replyError(new FtpError(500, 'Command line too long.'));
+          continue;
+        }
+        await this.handleLine(next.line);
+      }
+    } finally {
+      this.transfer?.abort.abort();
+      this.data.close();
+      this.reader.release();
+    }
+  }
+
+  /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
+  reply(code: number, text: ReplyText): Promise<void> {
+    const wire = formatReply(code, text);
+    this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
+    const socket = this.controlSocket;
+    if (socket.destroyed || !socket.writable) return Promise.resolve();
+    return new Promise((resolve) => socket.write(wire, () => resolve()));
+  }
+
+  /** QUIT and fatal errors: the loop stops after the current command and the connection closes. */
+  endAfterReply(): void {
+    this.quitting = true;
+  }
+
+  /**
+   * Starts a transfer in the background. `task` must send its own final reply (226, 426, 451...);
+   * it is given a signal that ABOR and disconnects fire.
+   */
+  startTransfer(description: string, task: (signal: AbortSignal) => Promise<void>): void {
+    const abort = new AbortController();
+    const done = task(abort.signal)
+      .catch(async (error: unknown) => {
+        if (error instanceof FtpError) await this.reply(error.replyCode, error.message);
+        else {
+          this.log.error({ err: error, transfer: description }, 'transfer failed');
+          await this.reply(451, 'Transfer aborted: local error in processing.');
+        }
+      })
+      .finally(() => {
+        if (this.transfer?.done === done) this.transfer = undefined;
+      });
+    this.transfer = { description, abort, done };
+  }
+
+  /** ABOR: stop the running transfer. Resolves once its final reply is out. */
+  async abortTransfer(): Promise<boolean> {
+    const transfer = this.transfer;
+    if (!transfer) return false;
+    transfer.abort.abort();
+    await transfer.done;
+    return true;
+  }
+
+  async waitForTransfer(): Promise<void> {
+    await this.transfer?.done;
+  }
+
+  /** After AUTH TLS's 234: reads and writes go through the TLS socket from now on. */
+  useSecureControl(tlsSocket: TLSSocket): void {
+    if (this.reader.pendingBytes > 0) {
+      // The client sent more after AUTH before our 234: RFC 4217 4.1 forbids it, and those bytes
+      // are not ours to interpret.
+      throw new FtpError(421, 'Unexpected data after AUTH; closing.');
+    }
+    this.controlSocket = tlsSocket;
+    this.reader.replaceStream(tlsSocket);
+    this.secure = true;
+  }
+
+  /** REIN: back to the state of a new connection, keeping the control connection (RFC 959 4.1.1). */
+  reinitialize(): void {
+    this.login = { kind: 'awaiting-user' };
+    this.transferType = 'A';
+    this.restartOffset = 0;
+    this.renameFrom = undefined;
+    this.epsvAllOnly = false;
+    this.data.close();
+  }
+
+  private async handleLine(raw: Buffer): Promise<void> {
+    const parsed = parseCommandLine(raw);
+    if (!parsed.ok) {
+      if (parsed.reason === 'empty') return; // a stray CRLF is no command (RFC 959 5.3)
+      this.log.info({ reason: parsed.reason }, 'malformed command line');
+      return this.replyError(new FtpError(501, 'Invalid UTF-8 in command.'));
+    }
+    const { verb, argument } = parsed;
+    const spec = COMMANDS.get(verb);
+    this.log.debug({ cmd: verb, arg: spec?.secretArgument ? '[redacted]' : argument }, 'ftp command');
+    if (!spec) {
+      this.log.info({ cmd: verb.slice(0, 16) }, 'unknown command');
+      return this.replyError(new FtpError(500, `${verb.slice(0, 16)}: command not understood.`));
+    }
+    if (this.transfer && !spec.duringTransfer) await this.transfer.done;
+    if (spec.access === 'login' && this.login.kind !== 'logged-in') {
+      return this.replyError(new FtpError(530, 'Please login with USER and PASS.'));
+    }
+    // RNTO must follow RNFR at once; anything else forgets it (RFC 959 4.1.3).
+    if (verb !== 'RNTO' && verb !== 'RNFR') this.renameFrom = undefined;
+    await this.runHandler(spec, argument);
+  }
+
+  private async runHandler(spec: CommandSpec, argument: string): Promise<void> {
+    try {
+      await spec.handler(this, argument);
+      this.consecutiveErrors = 0;
+    } catch (error) {
+      if (!(error instanceof FtpError)) {
+        this.log.error({ err: error, cmd: spec.verb }, 'command failed');
+        return this.replyError(new FtpError(451, 'Local error in processing.'));
+      }
+      if (error.replyCode === 421) {
+        await this.reply(421, error.message);
+        this.endAfterReply();
+        return;
+      }
+      await this.replyError(error);
+    }
+  }
+
+  private async replyError(error: FtpError): Promise<void> {
+    await this.reply(error.replyCode, error.message);
+    this.consecutiveErrors += 1;
+    if (this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
+      this.log.info({ errors: this.consecutiveErrors }, 'too many errors; closing');
+      await this.reply(421, 'Too many errors; closing control connection.');
+      this.endAfterReply();
+    }
+  }
+}
