@@ -15,6 +15,7 @@ import { redactSecrets } from '../shared/config/redact.js';
 import { startHttpServer } from '../shared/http/server.js';
 import { createLogger } from '../shared/log/logger.js';
 import { Supervisor } from '../shared/supervisor/supervisor.js';
+import { hashPasswordCommand } from './hash-password.js';
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
@@ -25,6 +26,10 @@ Usage:
   classicd start [--config FILE]     run every enabled service (the default command)
   classicd check-config [FILE]       print the effective config, secrets redacted;
                                      or list every problem with its key path (exit 2)
+  classicd hash-password [PASSWORD]  print the scrypt hash for an FTP user's password;
+                                     without PASSWORD, read it from standard input
+                                     (typed without echo on a terminal); use
+                                     put -- before a password that starts with '-'
   classicd --version                 print the version
   classicd --help                    print this help
 
@@ -67,6 +72,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return start(values.config ?? file);
     case 'check-config':
       return checkConfig(file ?? values.config);
+    case 'hash-password':
+      if (positionals.length > 2) {
+        process.stderr.write(`classicd: hash-password takes one password (quote it if it has spaces)\n\n${HELP}`);
+        return EXIT_USAGE;
+      }
+      return hashPasswordCommand(file);
     default:
       process.stderr.write(`classicd: unknown command '${command}'\n\n${HELP}`);
       return EXIT_USAGE;

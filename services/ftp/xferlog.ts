@@ -1,8 +1,70 @@
-/** The transfer log in vsftpd's xferlog format. (Stub: the xferlog work fills this in.) */
-export class XferLog {
-  private constructor(readonly path: string) {}
+/**
+ * The transfer log (`xferlog`), a line per RETR/STOR in vsftpd's format (xferlog-format.ts),
+ * beside the pino protocol log.
+ *
+ * Every worker process appends to the same file. The file is opened with O_APPEND, and each record
+ * is one chunk of the write stream, written by one write(2) (or several whole chunks by one
+ * writev(2)): the kernel puts each at the end of the file as a whole, so lines from different
+ * workers land between each other, never inside each other. Writes go through the stream, so a
+ * slow disk never blocks the event loop; an empty path turns the log off.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { formatXferlogLine, type TransferRecord } from './xferlog-format.js';
 
-  static async open(path: string): Promise<XferLog> {
-    return new XferLog(path);
+export type { TransferRecord } from './xferlog-format.js';
+
+export class XferLog {
+  private failed = false;
+
+  private constructor(
+    readonly path: string,
+    private readonly stream: WriteStream | undefined,
+    private readonly log: Logger | undefined,
+  ) {
+    stream?.on('error', (error) => {
+      // A full disk or a removed directory must not take the sessions down; say it once.
+      if (!this.failed) this.log?.error({ err: error, path }, 'xferlog: cannot write; transfers are no longer logged');
+      this.failed = true;
+    });
+  }
+
+  /**
+   * Opens (creating the directory and the file if needed) for appending. Fails at start, where a
+   * wrong path or permission is easy to see, rather than at the first transfer.
+   */
+  static async open(path: string, log?: Logger): Promise<XferLog> {
+    if (!path) return new XferLog('', undefined, log);
+    const full = resolve(path);
+    await mkdir(dirname(full), { recursive: true });
+    const stream = createWriteStream(full, { flags: 'a', mode: 0o640 });
+    await new Promise<void>((resolveOpen, reject) => {
+      stream.once('open', () => {
+        stream.off('error', reject);
+        resolveOpen();
+      });
+      stream.once('error', reject);
+    });
+    return new XferLog(full, stream, log);
+  }
+
+  get enabled(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Appends one line; returns at once. A no-op when the log is off. */
+  record(record: TransferRecord): void {
+    if (!this.stream || this.failed) return;
+    // write()'s return is not waited on: a line per finished transfer cannot outrun the disk.
+    this.stream.write(formatXferlogLine(record));
+  }
+
+  /** Flushes and closes (tests, shutdown). */
+  close(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || stream.closed) return Promise.resolve();
+    return new Promise((resolveClose) => stream.end(() => resolveClose()));
   }
 }

@@ -89,7 +89,10 @@ export async function runSession(options: RunSessionOptions): Promise<SessionSum
     log.debug({ code: error.code }, 'socket error');
   });
   let idleHandler: (() => IdleVerdict) | undefined;
-  socket.setTimeout(idleTimeoutMs, () => {
+  // Not setTimeout(ms, callback): that adds the callback with once(), and a service that answered
+  // `keep` must be asked again after the next idle period.
+  socket.setTimeout(idleTimeoutMs);
+  socket.on('timeout', () => {
     const verdict = idleHandler?.() ?? 'closing';
     if (verdict === 'keep') return;
     log.info({ idleTimeoutMs }, 'idle timeout');

@@ -1,11 +1,99 @@
-/** TLS for FTP (RFC 4217). (Stub: the FTPS work fills this in.) */
+/**
+ * TLS for FTP (RFC 4217): the certificate, and the secure contexts the control and data
+ * connections are wrapped with. Loaded once per worker at start.
+ *
+ * With `requireSessionReuse` each control connection gets a secure context of its own, and so
+ * session-ticket keys of its own (Node makes random ticket keys per context). Its data connections
+ * are served from that same context, so a data connection can only resume a TLS session that was
+ * issued on this control connection (or on one of its earlier data connections); a ticket from any
+ * other connection cannot be decrypted and falls back to a full handshake, which data-tls.ts
+ * refuses. See README.md in this folder for what that guarantees.
+ */
+import { readFile } from 'node:fs/promises';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { FtpConfig } from '../config.js';
+import { loadOrCreateSelfSigned } from './self-signed.js';
+
+export { secureDataSocket } from './data-tls.js';
+
+/**
+ * How long a TLS session issued on a control connection stays resumable. The context dies with
+ * the control connection anyway, so this only has to outlast the longest session: a control
+ * connection kept open for hours must still be able to open data connections (vsftpd sets its
+ * session cache timeout to the maximum for the same reason). TLS 1.3 caps ticket lifetimes at
+ * seven days (RFC 8446 section 4.6.1).
+ */
+const PER_CONNECTION_SESSION_TIMEOUT_S = 7 * 24 * 3600;
 
 export interface FtpTls {
   readonly config: FtpConfig['tls'];
+  /** True when the certificate is the generated self-signed one. */
+  readonly selfSigned: boolean;
+  /**
+   * The context for a new control connection (AUTH TLS or implicit FTPS): a fresh one when data
+   * connections must resume its session, else the worker's shared one.
+   */
+  newControlContext(): SecureContext;
 }
 
-export async function loadFtpTls(config: FtpConfig['tls'], _log: Logger): Promise<FtpTls> {
-  return { config };
+interface Credentials {
+  readonly key: string;
+  readonly cert: string;
+}
+
+export async function loadFtpTls(config: FtpConfig['tls'], log: Logger): Promise<FtpTls> {
+  const { credentials, selfSigned } = await loadCredentials(config, log);
+  const contextOptions = {
+    ...credentials,
+    // TLS 1.0 and 1.1 are deprecated (RFC 8996); every FTPS client still in use speaks 1.2.
+    minVersion: 'TLSv1.2',
+    honorCipherOrder: true,
+  } as const;
+  let shared: SecureContext;
+  try {
+    shared = createSecureContext(contextOptions);
+  } catch (error) {
+    throw new Error(`ftp tls: the key and certificate do not make a usable pair: ${(error as Error).message}`);
+  }
+  return {
+    config,
+    selfSigned,
+    newControlContext: config.requireSessionReuse
+      ? () => createSecureContext({ ...contextOptions, sessionTimeout: PER_CONNECTION_SESSION_TIMEOUT_S })
+      : () => shared,
+  };
+}
+
+async function loadCredentials(
+  config: FtpConfig['tls'],
+  log: Logger,
+): Promise<{ credentials: Credentials; selfSigned: boolean }> {
+  if (config.cert || config.key) {
+    if (!config.cert || !config.key) {
+      throw new Error('ftp tls: set both tls.cert and tls.key, or neither for a self-signed certificate');
+    }
+    const [cert, key] = await Promise.all([readPem(config.cert, 'tls.cert'), readPem(config.key, 'tls.key')]);
+    return { credentials: { key, cert }, selfSigned: false };
+  }
+  const pair = await loadOrCreateSelfSigned(config.selfSignedDir);
+  log.warn(
+    { dir: pair.dir, generated: pair.generated, sha256: pair.fingerprint256 },
+    'ftp tls: using a self-signed certificate; clients will warn until tls.cert and tls.key name a real one',
+  );
+  if (pair.validTo.getTime() < Date.now()) {
+    log.warn(
+      { dir: pair.dir, validTo: pair.validTo },
+      'ftp tls: the self-signed certificate has expired; remove its directory to make a new one',
+    );
+  }
+  return { credentials: { key: pair.key, cert: pair.cert }, selfSigned: true };
+}
+
+async function readPem(path: string, key: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`ftp ${key}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }

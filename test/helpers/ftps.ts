@@ -1,0 +1,223 @@
+/**
+ * A small FTPS client for tests (RFC 4217): the control connection can start plain and be upgraded
+ * after AUTH's 234, or be TLS from the first byte (implicit FTPS); data connections can be wrapped
+ * in TLS that resumes the control connection's session, or deliberately not.
+ * Certificates are not verified: the servers under test use a self-signed one.
+ *
+ *   const ftp = await FtpsClient.connect(port);
+ *   await ftp.authTls();
+ *   await ftp.login();
+ *   await ftp.expect('PBSZ 0', 200);
+ *   await ftp.expect('PROT P', 200);
+ *   const raw = await ftp.epsv();
+ *   ftp.send('RETR /pub/readme.txt');
+ *   const data = ftp.secureData(raw);          // resumes the control session
+ *   ...
+ */
+import { connect as netConnect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface Reply {
+  readonly code: number;
+  readonly lines: readonly string[];
+  readonly text: string;
+}
+
+export class FtpsClient {
+  greeting!: Reply;
+  /** The newest TLS session (ticket) the control connection received, for data connections to resume. */
+  tlsSession: Buffer | undefined;
+  private socket: Socket;
+  private buffered = '';
+  private pending: string[] = [];
+  private readonly replies: Reply[] = [];
+  private wake: (() => void) | undefined;
+  private ended = false;
+  private readonly onData = (chunk: Buffer): void => this.receive(chunk.toString('utf8'));
+  private readonly onClose = (): void => {
+    this.ended = true;
+    this.wake?.();
+  };
+
+  private constructor(socket: Socket) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  static async connect(port: number, options: { implicit?: boolean } = {}): Promise<FtpsClient> {
+    const socket = options.implicit ? await secureClient({ port }) : await plainConnect(port);
+    const client = new FtpsClient(socket);
+    if (options.implicit) client.watchSessions(socket as TLSSocket);
+    client.greeting = await client.reply();
+    return client;
+  }
+
+  get control(): Socket {
+    return this.socket;
+  }
+
+  get secure(): boolean {
+    return 'encrypted' in this.socket;
+  }
+
+  /** Resolves when the server has closed the control connection. */
+  get closed(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  send(line: string): void {
+    this.socket.write(`${line}\r\n`);
+  }
+
+  async command(line: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Reply> {
+    this.send(line);
+    return this.reply(timeoutMs);
+  }
+
+  async expect(line: string, code: number): Promise<Reply> {
+    const reply = await this.command(line);
+    if (reply.code !== code) throw new Error(`${line}: expected ${code}, got ${reply.lines.join(' | ')}`);
+    return reply;
+  }
+
+  async reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Reply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const next = this.replies.shift();
+      if (next) return next;
+      if (this.ended) throw new Error('control connection closed before a reply');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`no reply within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** AUTH TLS (or SSL, TLS-C...), then the handshake on the control connection. */
+  async authTls(mechanism = 'TLS'): Promise<TLSSocket> {
+    await this.expect(`AUTH ${mechanism}`, 234);
+    const plain = this.socket;
+    this.detach(plain);
+    const secured = await secureClient({ socket: plain });
+    this.socket = secured;
+    this.attach(secured);
+    this.watchSessions(secured);
+    return secured;
+  }
+
+  async login(user = 'anonymous', password = 'test@example.org'): Promise<void> {
+    await this.expect(`USER ${user}`, 331);
+    await this.expect(`PASS ${password}`, 230);
+  }
+
+  /** EPSV and a plain TCP connection to the port it names. */
+  async epsv(): Promise<Socket> {
+    const reply = await this.expect('EPSV', 229);
+    const match = /\((.)\1\1(\d+)\1\)/.exec(reply.text);
+    if (!match) throw new Error(`unparsable 229: ${reply.text}`);
+    return plainConnect(Number(match[2]));
+  }
+
+  /** TLS over a data connection; `reuse: false` offers no session, as Python's unpatched FTP_TLS. */
+  secureData(raw: Socket, options: { reuse?: boolean } = {}): TLSSocket {
+    const session = options.reuse === false ? undefined : this.tlsSession;
+    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false, ...(session ? { session } : {}) });
+    socket.on('error', () => undefined); // the test reads the outcome from the replies and readAll
+    return socket;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private watchSessions(socket: TLSSocket): void {
+    socket.on('session', (session: Buffer) => (this.tlsSession = session));
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', () => undefined);
+    socket.on('close', this.onClose);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off('data', this.onData);
+    socket.off('close', this.onClose);
+  }
+
+  private receive(text: string): void {
+    this.buffered += text;
+    let end: number;
+    while ((end = this.buffered.indexOf('\n')) !== -1) {
+      const line = this.buffered.slice(0, end).replace(/\r$/, '');
+      this.buffered = this.buffered.slice(end + 1);
+      this.pending.push(line);
+      const first = this.pending[0] as string;
+      const code = first.slice(0, 3);
+      const done = this.pending.length === 1 ? first[3] !== '-' : line.startsWith(`${code} `);
+      if (!done) continue;
+      this.replies.push({ code: Number(code), lines: this.pending, text: line.slice(4) });
+      this.pending = [];
+      this.wake?.();
+    }
+  }
+}
+
+export function plainConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ port, host }, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** A TLS client connection (to a port, or over a connected socket) with the handshake done. */
+export function secureClient(options: { port?: number; socket?: Socket }): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', rejectUnauthorized: false, ...options }, () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** Everything a (data) socket delivers until it closes. */
+export function readAll(socket: Socket, timeoutMs = 20_000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`still open after ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}
+
+/** A port that was free a moment ago, for listeners whose config cannot say "any port". */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

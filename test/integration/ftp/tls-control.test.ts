@@ -1,0 +1,165 @@
+/**
+ * FTPS on the control connection (RFC 4217): AUTH TLS and its aliases, the PBSZ/PROT order, the
+ * tlsRequired users, and a bad handshake that must cost only its own session.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
+import { FtpsClient, plainConnect } from '../../helpers/ftps.js';
+import { startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
+
+let ftps: FtpsServer;
+
+beforeAll(async () => {
+  ftps = await startFtpsServer({
+    passivePorts: '31200-31219',
+    users: [
+      {
+        name: 'alice',
+        password: await hashPassword('wonderland'),
+        root: '.',
+        permissions: ['read'],
+        tlsRequired: true,
+      },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await ftps?.stop();
+});
+
+describe('AUTH', () => {
+  it('AUTH TLS upgrades the control connection; login and commands then run over TLS', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    const secured = await ftp.authTls('TLS');
+    expect(secured.getProtocol()).toMatch(/^TLSv1\.[23]$/);
+    await ftp.login();
+    const status = await ftp.expect('STAT', 211);
+    expect(status.lines.join('\n')).toMatch(/Control connection: TLS/);
+    await ftp.expect('QUIT', 221);
+    await ftp.closed;
+  });
+
+  it.each(['SSL', 'TLS-C', 'tls'])('AUTH %s is AUTH TLS', async (mechanism) => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls(mechanism);
+    await ftp.login();
+    ftp.close();
+  });
+
+  it('AUTH TLS-P also sets PROT P', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls('TLS-P');
+    const status = await ftp.expect('STAT', 211);
+    expect(status.lines.join('\n')).toMatch(/data protection: private/);
+    ftp.close();
+  });
+
+  it('answers a second AUTH with 503, unknown mechanisms with 504, none with 501', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    expect((await ftp.command('AUTH GSSAPI')).code).toBe(504);
+    expect((await ftp.command('AUTH')).code).toBe(501);
+    await ftp.authTls();
+    expect((await ftp.command('AUTH TLS')).code).toBe(503);
+    expect((await ftp.command('AUTH SSL')).code).toBe(503);
+    ftp.close();
+  });
+
+  it('makes a logged-in client log in again after AUTH (RFC 2228)', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.login();
+    await ftp.authTls();
+    expect((await ftp.command('PWD')).code).toBe(530);
+    await ftp.login();
+    expect((await ftp.command('PWD')).code).toBe(257);
+    ftp.close();
+  });
+
+  it('lists AUTH TLS, AUTH SSL, PBSZ and PROT in FEAT', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    const feat = await ftp.expect('FEAT', 211);
+    for (const line of [' AUTH TLS', ' AUTH SSL', ' PBSZ', ' PROT']) expect(feat.lines).toContain(line);
+    ftp.close();
+  });
+});
+
+describe('PBSZ and PROT', () => {
+  it('refuses PBSZ and PROT before AUTH, PROT before PBSZ (503)', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    expect((await ftp.command('PBSZ 0')).code).toBe(503);
+    expect((await ftp.command('PROT P')).code).toBe(503);
+    await ftp.authTls();
+    expect((await ftp.command('PROT P')).code).toBe(503);
+    ftp.close();
+  });
+
+  it('takes PBSZ 0, then PROT C and P; refuses S and E (536), nonsense (504, 501)', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls();
+    expect((await ftp.command('PBSZ x')).code).toBe(501);
+    const pbsz = await ftp.expect('PBSZ 0', 200);
+    expect(pbsz.text).toBe('PBSZ=0');
+    // RFC 2228: a size the server will not use is answered with the one it will.
+    expect((await ftp.expect('PBSZ 16384', 200)).text).toBe('PBSZ=0');
+    await ftp.expect('PROT P', 200);
+    await ftp.expect('PROT C', 200);
+    expect((await ftp.command('PROT S')).code).toBe(536);
+    expect((await ftp.command('PROT E')).code).toBe(536);
+    expect((await ftp.command('PROT X')).code).toBe(504);
+    expect((await ftp.command('PROT')).code).toBe(501);
+    ftp.close();
+  });
+
+  it('refuses CCC: 533 before AUTH, 534 after', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    expect((await ftp.command('CCC')).code).toBe(533);
+    await ftp.authTls();
+    expect((await ftp.command('CCC')).code).toBe(534);
+    await ftp.expect('NOOP', 200); // and the connection is still protected and working
+    ftp.close();
+  });
+});
+
+describe('TLS-required users', () => {
+  it('refuses alice before AUTH TLS and accepts her after', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    expect((await ftp.command('USER alice')).code).toBe(530);
+    await ftp.authTls();
+    await ftp.login('alice', 'wonderland');
+    ftp.close();
+  });
+});
+
+describe('a bad handshake', () => {
+  it('closes that session only, with a log line; other sessions carry on', async () => {
+    const bystander = await FtpsClient.connect(ftps.port);
+    await bystander.authTls();
+    await bystander.login();
+
+    const victim = await FtpsClient.connect(ftps.port);
+    await victim.expect('AUTH TLS', 234);
+    const raw = victim.control;
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    raw.write('this is not a ClientHello\r\n');
+    await closed;
+    await ftps.server.waitForLine((line) => line.msg === 'tls handshake failed on the control connection');
+
+    // A connection that sends a command right behind AUTH, before reading 234, is refused too.
+    const hasty = await plainConnect(ftps.port);
+    const hastyClosed = new Promise<void>((resolve) => hasty.once('close', () => resolve()));
+    hasty.on('error', () => undefined);
+    hasty.write('AUTH TLS\r\nUSER anonymous\r\n');
+    hasty.resume();
+    await hastyClosed;
+    await ftps.server.waitForLine((line) => line.msg === 'data arrived after AUTH before the 234 reply; closing');
+
+    await bystander.expect('NOOP', 200);
+    expect((await bystander.command('PWD')).code).toBe(257);
+    const fresh = await FtpsClient.connect(ftps.port);
+    await fresh.authTls();
+    fresh.close();
+    bystander.close();
+    expect(ftps.server.lines.some((line) => line.msg === 'session failed')).toBe(false);
+    expect(ftps.server.child.exitCode).toBeNull();
+  });
+});

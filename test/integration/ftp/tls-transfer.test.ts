@@ -1,0 +1,201 @@
+/**
+ * Protected data connections (PROT P) over the real server: the TLS session on the data connection
+ * must resume the control connection's (tls.requireSessionReuse, vsftpd's require_ssl_reuse), the
+ * xferlog records the download, and curl and Python's ftplib get their files.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FtpsClient, freePort, readAll } from '../../helpers/ftps.js';
+import { README, startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
+
+let strict: FtpsServer;
+
+beforeAll(async () => {
+  strict = await startFtpsServer({ passivePorts: '31220-31239', tls: { implicitPort: await freePort() } });
+});
+
+afterAll(async () => {
+  await strict?.stop();
+});
+
+async function protectedSession(server: FtpsServer): Promise<FtpsClient> {
+  const ftp = await FtpsClient.connect(server.port);
+  await ftp.authTls();
+  await ftp.login();
+  await ftp.expect('PBSZ 0', 200);
+  await ftp.expect('PROT P', 200);
+  await ftp.expect('TYPE I', 200);
+  return ftp;
+}
+
+describe('PROT P transfers', () => {
+  it('sends a file over TLS that resumes the control session, and logs it in the xferlog', async () => {
+    const ftp = await protectedSession(strict);
+    for (let i = 0; i < 2; i++) {
+      const raw = await ftp.epsv();
+      expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+      const data = ftp.secureData(raw);
+      const reused = new Promise<boolean>((resolve) =>
+        data.once('secureConnect', () => resolve(data.isSessionReused())),
+      );
+      const bytes = await readAll(data);
+      expect(await reused).toBe(true);
+      expect(bytes.toString()).toBe(README);
+      expect((await ftp.reply()).code).toBe(226);
+    }
+    await ftp.expect('QUIT', 221);
+    const lines = readFileSync(strict.xferlog, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatch(
+      /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d+ 127\.0\.0\.1 13 \/pub\/readme\.txt b _ o a <no_password> ftp 0 \* c$/,
+    );
+  });
+
+  it('refuses a data connection whose TLS session is new: 522, no data, and the session goes on', async () => {
+    const ftp = await protectedSession(strict);
+    const raw = await ftp.epsv();
+    expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+    const bytes = await readAll(ftp.secureData(raw, { reuse: false }));
+    expect(bytes.length).toBe(0);
+    const refusal = await ftp.reply();
+    expect(refusal.code).toBe(522);
+    expect(refusal.text).toMatch(/session reuse required/);
+    await ftp.expect('NOOP', 200);
+    ftp.close();
+  });
+
+  it('serves listings over TLS too', async () => {
+    const ftp = await protectedSession(strict);
+    const raw = await ftp.epsv();
+    expect((await ftp.command('NLST /pub')).code).toBe(150);
+    const listing = (await readAll(ftp.secureData(raw))).toString();
+    expect(listing).toMatch(/readme\.txt/);
+    expect((await ftp.reply()).code).toBe(226);
+    ftp.close();
+  });
+});
+
+describe('implicit FTPS', () => {
+  it('greets over TLS on the implicit port, with PROT P already in force', async () => {
+    const ftp = await FtpsClient.connect(strict.implicitPort!, { implicit: true });
+    expect(ftp.greeting.code).toBe(220);
+    await ftp.login();
+    expect((await ftp.command('AUTH TLS')).code).toBe(503);
+    await ftp.expect('TYPE I', 200);
+    const raw = await ftp.epsv();
+    expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+    expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
+    expect((await ftp.reply()).code).toBe(226);
+    ftp.close();
+  });
+
+  it('closes a plain-text client on the implicit port with a log line, and keeps serving', async () => {
+    const ftp = await FtpsClient.connect(strict.port);
+    const { plainConnect } = await import('../../helpers/ftps.js');
+    const plain = await plainConnect(strict.implicitPort!);
+    plain.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => plain.once('close', () => resolve()));
+    plain.end('USER anonymous\r\n');
+    plain.resume();
+    await closed;
+    await strict.server.waitForLine((line) => line.msg === 'tls handshake failed on the implicit FTPS port');
+    await ftp.expect('NOOP', 200);
+    ftp.close();
+  });
+});
+
+function run(
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 20_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const have = async (command: string): Promise<boolean> => (await run(command, ['--version'])).code === 0;
+
+// Python's FTP_TLS does not resume the control session on data connections unless subclassed:
+// with reuse required, the stock class gets 522, the subclass its file.
+const python = (port: number, reuse: boolean): string[] => [
+  '-c',
+  `
+import ftplib, ssl, sys
+class Reusing(ftplib.FTP_TLS):
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ftp = (Reusing if sys.argv[2] == 'reuse' else ftplib.FTP_TLS)(context=ctx)
+ftp.connect('127.0.0.1', int(sys.argv[1]))
+ftp.login()
+ftp.prot_p()
+chunks = []
+try:
+    ftp.retrbinary('RETR /pub/readme.txt', chunks.append)
+    sys.stdout.write(b''.join(chunks).decode())
+except ftplib.error_perm as error:
+    sys.stdout.write('refused: ' + str(error))
+ftp.quit()
+`,
+  String(port),
+  reuse ? 'reuse' : 'stock',
+];
+
+describe('real clients', () => {
+  it('curl --ssl-reqd (AUTH SSL, PBSZ, PROT P, session reuse) fetches a file and a listing', async (context) => {
+    if (!(await have('curl'))) return context.skip();
+    const url = `ftp://127.0.0.1:${strict.port}/pub/`;
+    const file = await run('curl', ['-sS', '--ssl-reqd', '-k', `${url}readme.txt`]);
+    expect(file.stderr).toBe('');
+    expect(file.stdout).toBe(README);
+    const listing = await run('curl', ['-sS', '--ssl-reqd', '-k', '-l', url]);
+    expect(listing.stdout).toMatch(/readme\.txt/);
+  });
+
+  it('curl ftps:// (implicit) fetches a file', async (context) => {
+    if (!(await have('curl'))) return context.skip();
+    const file = await run('curl', ['-sS', '-k', `ftps://127.0.0.1:${strict.implicitPort}/pub/readme.txt`]);
+    expect(file.stderr).toBe('');
+    expect(file.stdout).toBe(README);
+  });
+
+  it('Python ftplib FTP_TLS with session reuse gets the file; without, 522', async (context) => {
+    if (!(await have('python3'))) return context.skip();
+    const reusing = await run('python3', python(strict.port, true));
+    expect(reusing.stderr).toBe('');
+    expect(reusing.stdout).toBe(README);
+    const stock = await run('python3', python(strict.port, false));
+    expect(stock.stderr + stock.stdout).toMatch(/^refused: 522 /);
+  });
+});
+
+describe('with tls.requireSessionReuse off', () => {
+  it('lets a client that does not resume (stock ftplib, fresh sessions) transfer', async (context) => {
+    const relaxed = await startFtpsServer({
+      passivePorts: '31240-31259',
+      tls: { requireSessionReuse: false },
+      workers: 1,
+    });
+    try {
+      const ftp = await protectedSession(relaxed);
+      const raw = await ftp.epsv();
+      expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+      expect((await readAll(ftp.secureData(raw, { reuse: false }))).toString()).toBe(README);
+      expect((await ftp.reply()).code).toBe(226);
+      ftp.close();
+      if (!(await have('python3'))) return context.skip();
+      const stock = await run('python3', python(relaxed.port, false));
+      expect(stock.stdout).toBe(README);
+    } finally {
+      await relaxed.stop();
+    }
+  });
+});
