@@ -19,10 +19,14 @@ export function stripTelnet(line: Buffer): Buffer {
   const out = Buffer.alloc(line.length);
   let length = 0;
   let i = 0;
-  // A leading lone DM is what remains of an urgent IAC DM whose IAC was taken as urgent data.
-  while (line[i] === DM) i++;
   while (i < line.length) {
     const byte = line[i] as number;
+    // A lone DM before the command is what remains of an urgent IAC DM whose IAC was taken as the
+    // urgent byte (BSD ftp sends IAC IP, then IAC DM urgent, then ABOR).
+    if (byte === DM && length === 0) {
+      i++;
+      continue;
+    }
     if (byte !== IAC) {
       out[length++] = byte;
       i++;

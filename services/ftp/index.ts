@@ -2,16 +2,29 @@
  * FTP (RFC 959 and its extensions: 2389, 2428, 3659, 4217, 2640, 7151). See README.md for what is
  * implemented and what is deliberately not.
  */
-import { defineService } from '../../shared/service.js';
-import { ftpConfigSchema } from './config.js';
-import { createFtpShared } from './runtime.js';
+import type { Socket } from 'node:net';
+import { defineService, type SessionContext } from '../../shared/service.js';
+import { ftpConfigSchema, type FtpConfig } from './config.js';
+import { warnAboutAnonymousRoot } from './fs/anonymous-root-check.js';
+import { createFtpShared, type FtpShared } from './runtime.js';
 import { FtpSession } from './session.js';
+import { acceptImplicitTls } from './tls/control-tls.js';
+import { bindControlContext } from './tls/session-context.js';
+
+/** The listener for implicit FTPS: TLS from the first byte, before the greeting. */
+export const IMPLICIT_TLS_LISTENER = 'implicit-tls';
 
 export const ftpService = defineService({
   name: 'ftp',
   standardPort: 21,
   transports: ['tcp'],
   configSchema: ftpConfigSchema,
+  tcpListeners: (config: FtpConfig) => [
+    { name: 'main', host: config.host, port: config.port },
+    ...(config.tls.enabled && config.tls.implicitPort > 0
+      ? [{ name: IMPLICIT_TLS_LISTENER, host: config.host, port: config.tls.implicitPort }]
+      : []),
+  ],
   // RFC 959 4.2: 421 "Service not available, closing control connection".
   refusal: (reason) => {
     switch (reason) {
@@ -28,9 +41,28 @@ export const ftpService = defineService({
     }
   },
   async start(config, log) {
+    await warnAboutAnonymousRoot(config.anonymous, log);
     const shared = await createFtpShared(config, log);
     return {
-      session: (socket, context) => new FtpSession(socket, shared, context).run(),
+      session: (socket, context) =>
+        context.listener === IMPLICIT_TLS_LISTENER
+          ? runImplicitTlsSession(socket, shared, context)
+          : new FtpSession(socket, shared, context).run(),
     };
   },
 });
+
+/**
+ * Implicit FTPS (the port 990 convention; RFC 4217 describes only the explicit AUTH form): the
+ * handshake comes first, then the greeting over TLS. Data protection starts at P, as vsftpd's
+ * implicit_ssl does and as clients expect; they send PBSZ 0 and PROT P all the same (curl does).
+ */
+async function runImplicitTlsSession(socket: Socket, shared: FtpShared, context: SessionContext): Promise<void> {
+  if (!shared.tls) return; // the listener exists only with TLS on
+  const secured = await acceptImplicitTls(socket, shared.tls, context.log);
+  if (!secured) return;
+  const session = new FtpSession(secured.socket, shared, context, true);
+  bindControlContext(session, secured.context);
+  session.dataProtection = 'P';
+  await session.run();
+}

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { AccountDirectory } from './auth/accounts.js';
 import type { FtpConfig } from './config.js';
+import { buildAccessRules, type AccessRules } from './fs/access-policy.js';
 import { PassivePortPool } from './data/passive-ports.js';
 import { loadFtpTls, type FtpTls } from './tls/ftp-tls.js';
 import { XferLog } from './xferlog.js';
@@ -12,6 +13,8 @@ import { XferLog } from './xferlog.js';
 export interface FtpShared {
   readonly config: FtpConfig;
   readonly accounts: AccountDirectory;
+  /** The anonymous hide/deny globs, compiled once (fs/globs.ts). */
+  readonly accessRules: AccessRules;
   readonly passivePorts: PassivePortPool;
   /** Undefined when TLS is off. */
   readonly tls: FtpTls | undefined;
@@ -22,8 +25,9 @@ export async function createFtpShared(config: FtpConfig, log: Logger): Promise<F
   return {
     config,
     accounts: new AccountDirectory(config),
+    accessRules: buildAccessRules(config.anonymous),
     passivePorts: new PassivePortPool(config.passive.ports),
     tls: config.tls.enabled ? await loadFtpTls(config.tls, log) : undefined,
-    xferlog: await XferLog.open(config.xferlog),
+    xferlog: await XferLog.open(config.xferlog, log),
   };
 }

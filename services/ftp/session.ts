@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { LineReader } from '../../shared/net/line-reader.js';
 import type { SessionContext } from '../../shared/service.js';
 import type { Account } from './auth/accounts.js';
-import { parseCommandLine } from './command-line.js';
+import { parseCommandLine, stripTelnet } from './command-line.js';
 import type { CommandSpec } from './commands/command-spec.js';
 import { COMMANDS } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
@@ -26,6 +26,18 @@ export type LoginState =
   | { readonly kind: 'awaiting-user' }
   | { readonly kind: 'awaiting-pass'; readonly userName: string }
   | { readonly kind: 'logged-in'; readonly account: Account; readonly fs: SessionFileSystem };
+
+/**
+ * `ABOR<CR>` with no LF: Python's ftplib sends `ABOR<CR><LF>` as TCP urgent data, and on Linux the
+ * urgent byte (the LF) never reaches a Node reader. Telnet bytes before it are allowed (RFC 959 4.1.3's
+ * IAC IP, IAC DM prelude).
+ */
+function isUrgentAbort(partial: Buffer): boolean {
+  return /^ABOR\r$/i.test(stripTelnet(partial).toString('latin1'));
+}
+
+/** RFC 3659 7.9: the facts MLSx shows until OPTS MLST says otherwise. */
+const DEFAULT_MLST_FACTS: ReadonlySet<string> = new Set(['type', 'size', 'modify', 'perm', 'unique']);
 
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
@@ -45,7 +57,7 @@ export class FtpSession {
   /** RNFR's source, kept only until the very next command (RFC 959 4.1.3). */
   renameFrom: string | undefined;
   /** MLST facts the client asked for with OPTS MLST (RFC 3659 7.9). */
-  mlstFacts: ReadonlySet<string> = new Set(['type', 'size', 'modify', 'perm', 'unique']);
+  mlstFacts: ReadonlySet<string> = DEFAULT_MLST_FACTS;
   /** RFC 4217: PBSZ seen, and PROT's data-channel protection level. */
   protectionBufferSizeSet = false;
   dataProtection: 'C' | 'P' = 'C';
@@ -67,8 +79,8 @@ export class FtpSession {
     private secure = false,
   ) {
     this.controlSocket = socket;
-    this.reader = new LineReader(socket, shared.config.maxLineBytes);
-    this.data = new DataConnections();
+    this.reader = new LineReader(socket, shared.config.maxLineBytes, isUrgentAbort);
+    this.data = new DataConnections(this);
   }
 
   get log(): Logger {
@@ -107,6 +119,7 @@ export class FtpSession {
   }
 
   async run(): Promise<void> {
+    this.installIdleHandler();
     try {
       await this.reply(220, this.config.banner);
       while (!this.quitting) {
@@ -124,6 +137,23 @@ export class FtpSession {
       this.data.close();
       this.reader.release();
     }
+  }
+
+  /**
+   * The idle timeout's goodbye (`idleTimeoutMs`, counted on the control connection). A transfer
+   * moves its bytes on another connection, so a session with one running is not idle; otherwise
+   * RFC 959 4.2's 421 goes out and the control stream ends (with TLS's close_notify when secure).
+   */
+  installIdleHandler(): void {
+    this.context.setIdleHandler(() => {
+      if (this.transferInProgress) return 'keep';
+      this.endAfterReply();
+      const socket = this.controlSocket;
+      void this.reply(421, 'Timeout.');
+      // Queued behind the reply, so the client reads the 421 before the end of the stream.
+      if (!socket.destroyed) socket.end();
+      return 'closing';
+    });
   }
 
   /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
@@ -192,6 +222,7 @@ export class FtpSession {
     this.restartOffset = 0;
     this.renameFrom = undefined;
     this.epsvAllOnly = false;
+    this.mlstFacts = DEFAULT_MLST_FACTS;
     this.data.close();
   }
 

@@ -33,6 +33,12 @@ export class LineReader {
   constructor(
     private stream: Readable,
     private readonly maxLineBytes: number,
+    /**
+     * Says whether bytes with no LF yet are nevertheless a whole line. FTP needs it: a client that
+     * sends `ABOR<CR><LF>` as TCP urgent data loses the LF on Linux (the urgent byte is taken out of
+     * the stream, and Node cannot read it), so `ABOR<CR>` must stand on its own.
+     */
+    private readonly isCompleteWithoutNewline?: (partial: Buffer) => boolean,
   ) {
     this.attach(stream);
   }
@@ -72,6 +78,13 @@ export class LineReader {
   private takeLine(): LineResult | undefined {
     const newline = this.buffered.indexOf(LF);
     if (newline === -1) {
+      if (!this.discarding && this.buffered.length > 0 && this.isCompleteWithoutNewline?.(this.buffered)) {
+        const line = Buffer.from(
+          this.buffered[this.buffered.length - 1] === CR ? this.buffered.subarray(0, -1) : this.buffered,
+        );
+        this.buffered = Buffer.alloc(0);
+        return { kind: 'line', line };
+      }
       if (this.buffered.length > this.maxLineBytes) {
         // Keep nothing more of this line; say so once its end arrives.
         this.buffered = Buffer.alloc(0);

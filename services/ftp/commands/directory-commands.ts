@@ -1,5 +1,7 @@
 /** The working directory: PWD, CWD, CDUP and their RFC 775 X-aliases. */
+import { authorizeFor } from '../fs/session-access.js';
 import { quotePath } from '../reply.js';
+import type { FtpSession } from '../session.js';
 import { alias, type CommandSpec } from './command-spec.js';
 
 const PWD: CommandSpec = {
@@ -13,13 +15,18 @@ const PWD: CommandSpec = {
   },
 };
 
+/** Changes directory if the policy lets the account enter there (deny globs, the drop box). */
+function enter(session: FtpSession, argument: string): Promise<string> {
+  return session.fs.changeDirectory(argument, (target) => authorizeFor(session, target, 'enter'));
+}
+
 const CWD: CommandSpec = {
   verb: 'CWD',
   syntax: 'CWD <sp> pathname',
   help: 'Change the working directory.',
   access: 'login',
   async handler(session, argument) {
-    await session.fs.changeDirectory(argument || '/');
+    await enter(session, argument || '/');
     await session.reply(250, 'Directory successfully changed.');
   },
 };
@@ -30,7 +37,7 @@ const CDUP: CommandSpec = {
   help: 'Change to the parent directory.',
   access: 'login',
   async handler(session) {
-    await session.fs.changeDirectory('..');
+    await enter(session, '..');
     // RFC 959 5.4 lists 200 for CDUP (250 is CWD's); both mean success to every client.
     await session.reply(200, 'Directory successfully changed.');
   },

@@ -1,3 +1,233 @@
+/**
+ * File transfers: RETR, STOR, STOU, APPE (RFC 959 4.1.3), REST (RFC 3659 section 5, stream mode)
+ * and ABOR (RFC 959 4.1.3).
+ *
+ * Every check that can refuse (path, permission, file type, REST offset) runs before the 150, so
+ * the client hears 550/553/554 without a data connection being opened. The transfer itself runs in
+ * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
+ * data/upload-file.ts.
+ */
+import { open, stat } from 'node:fs/promises';
+import { canonicalAddress } from '../../../shared/net/cidr.js';
+import { requireDataConnection, startDownload, startUpload, type TransferOutcome } from '../data/transfer.js';
+import { openReplacing, openResuming } from '../data/upload-file.js';
+import { FtpError, syntaxError } from '../errors.js';
+import { authorizeFor } from '../fs/session-access.js';
+import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
+import { virtualBaseName } from '../fs/virtual-path.js';
+import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
 
-export const transferCommands: readonly CommandSpec[] = [];
+/** RFC 3659 5.4: a REST marker the transfer cannot honour. */
+const invalidRestart = (): FtpError => new FtpError(554, 'Requested action not taken: invalid REST parameter.');
+
+/** The REST offset for this command; it applies to one transfer only (RFC 3659 5.3). */
+function takeRestartOffset(session: FtpSession): number {
+  const offset = session.restartOffset;
+  session.restartOffset = 0;
+  return offset;
+}
+
+function typeName(session: FtpSession): string {
+  return session.transferType === 'A' ? 'ASCII' : 'BINARY';
+}
+
+/** Mode bits for a new upload: 0666 less the account's umask. */
+function uploadMode(session: FtpSession): number {
+  return 0o666 & ~(session.account?.umask ?? 0o022);
+}
+
+/** Size of the regular file at `target`, or 550 for anything else. */
+async function regularFileSize(target: ResolvedPath): Promise<number> {
+  let info;
+  try {
+    info = await stat(target.real);
+  } catch (error) {
+    throw asFtpError(error);
+  }
+  if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
+  if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
+  return info.size;
+}
+
+/** One xferlog line per RETR/STOR/STOU/APPE (RFC-less, vsftpd's xferlog_enable). */
+function xferlogRecorder(
+  session: FtpSession,
+  virtualPath: string,
+  direction: 'o' | 'i',
+): (outcome: TransferOutcome) => void {
+  const account = session.account;
+  const type = session.transferType === 'A' ? 'a' : 'b';
+  return (outcome) =>
+    session.shared.xferlog.record({
+      durationMs: outcome.durationMs,
+      remoteHost: canonicalAddress(session.context.remoteAddress),
+      bytes: outcome.bytes,
+      virtualPath,
+      type,
+      direction,
+      anonymous: account?.anonymous ?? false,
+      user: account?.name ?? '',
+      completed: outcome.completed,
+    });
+}
+
+const RETR: CommandSpec = {
+  verb: 'RETR',
+  syntax: 'RETR <sp> pathname',
+  help: 'Send a file over the data connection.',
+  access: 'login',
+  async handler(session, argument) {
+    const offset = takeRestartOffset(session);
+    if (!argument) throw syntaxError('RETR needs a file name.');
+    requireDataConnection(session);
+    const target = await session.fs.resolve(argument);
+    authorizeFor(session, target, 'read');
+    if (!target.exists) throw new FtpError(550, 'No such file or directory.');
+    const size = await regularFileSize(target);
+    if (offset > size) throw invalidRestart();
+    // With REST in TYPE A the offset counts file bytes, not converted ones, as in vsftpd and ProFTPD.
+    startDownload(session, {
+      description: `RETR ${target.virtual}`,
+      openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${size} bytes).`,
+      type: session.transferType,
+      source: async () => {
+        try {
+          const handle = await open(target.real, 'r');
+          return handle.createReadStream({ start: offset });
+        } catch (error) {
+          throw asFtpError(error);
+        }
+      },
+      onFinished: xferlogRecorder(session, target.virtual, 'o'),
+    });
+  },
+};
+
+/**
+ * STOR and APPE: where the bytes go. A REST offset or APPE on an existing file keeps its first bytes
+ * (`openResuming`); everything else is a new file renamed into place (`openReplacing`).
+ */
+async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: string): Promise<void> {
+  const restart = takeRestartOffset(session);
+  if (!argument) throw syntaxError(`${verb} needs a file name.`);
+  requireDataConnection(session);
+  const target = await session.fs.resolve(argument);
+  authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
+  const size = target.exists ? await regularFileSize(target) : 0;
+  // APPE without REST writes after the end; REST n applies to STOR and APPE alike.
+  const offset = restart > 0 ? restart : verb === 'APPE' ? size : 0;
+  if (offset > size) throw invalidRestart();
+  const mode = uploadMode(session);
+  startUpload(session, {
+    description: `${verb} ${target.virtual}`,
+    openingText: `Ok to send data for ${virtualBaseName(target.virtual)}.`,
+    type: session.transferType,
+    sink: async () => {
+      try {
+        return offset > 0 ? await openResuming(target.real, offset) : await openReplacing(target.real, { mode });
+      } catch (error) {
+        throw asFtpError(error);
+      }
+    },
+    onFinished: xferlogRecorder(session, target.virtual, 'i'),
+  });
+}
+
+const STOR: CommandSpec = {
+  verb: 'STOR',
+  syntax: 'STOR <sp> pathname',
+  help: 'Store a file from the data connection, replacing any there (after REST n: from byte n).',
+  access: 'login',
+  handler: (session, argument) => startStore(session, 'STOR', argument),
+};
+
+const APPE: CommandSpec = {
+  verb: 'APPE',
+  syntax: 'APPE <sp> pathname',
+  help: 'Append to a file from the data connection (creating it if needed).',
+  access: 'login',
+  handler: (session, argument) => startStore(session, 'APPE', argument),
+};
+
+/** STOU tries `name`, `name.1`, ... `name.999`, as vsftpd does. */
+const MAX_UNIQUE_SUFFIX = 999;
+
+const STOU: CommandSpec = {
+  verb: 'STOU',
+  syntax: 'STOU [<sp> pathname]',
+  help: 'Store a file under a name not yet used; the 150 reply gives it.',
+  access: 'login',
+  async handler(session, argument) {
+    takeRestartOffset(session); // a unique new file has no bytes to resume after
+    requireDataConnection(session);
+    const base = argument.trim() || 'STOU';
+    const mode = uploadMode(session);
+    for (let n = 0; n <= MAX_UNIQUE_SUFFIX; n++) {
+      const name = n === 0 ? base : `${base}.${n}`;
+      const target = await session.fs.resolve(name);
+      if (target.exists) continue;
+      authorizeFor(session, target, 'create');
+      // Claim the name now (O_EXCL), so no other upload can take it before this one is renamed
+      // over the placeholder.
+      try {
+        await (await open(target.real, 'wx', mode)).close();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw asFtpError(error);
+      }
+      startUpload(session, {
+        description: `STOU ${target.virtual}`,
+        // RFC 1123 4.1.2.9: the name is given in exactly this form.
+        openingText: `FILE: ${name}`,
+        type: session.transferType,
+        completeText: `Transfer complete (unique file name: ${name}).`,
+        sink: async () => {
+          try {
+            return await openReplacing(target.real, { mode, placeholder: true });
+          } catch (error) {
+            throw asFtpError(error);
+          }
+        },
+        onFinished: xferlogRecorder(session, target.virtual, 'i'),
+      });
+      return;
+    }
+    throw new FtpError(553, 'Could not find a unique file name.');
+  },
+};
+
+const REST: CommandSpec = {
+  verb: 'REST',
+  syntax: 'REST <sp> byte-offset',
+  help: 'Start the next RETR, STOR or APPE at this byte offset.',
+  access: 'login',
+  // RFC 3659 5.2: restart markers in stream mode are byte offsets.
+  feature: () => 'REST STREAM',
+  async handler(session, argument) {
+    const text = argument.trim();
+    const offset = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(offset)) throw syntaxError('REST takes a byte offset.');
+    session.restartOffset = offset;
+    await session.reply(350, `Restart position accepted (${offset}).`);
+  },
+};
+
+const ABOR: CommandSpec = {
+  verb: 'ABOR',
+  syntax: 'ABOR',
+  help: 'Abort the transfer in progress.',
+  access: 'login',
+  duringTransfer: true,
+  async handler(session) {
+    // RFC 959 4.1.3: the transfer answers 426 for itself (transfer.ts), then ABOR answers 226.
+    if (await session.abortTransfer()) return session.reply(226, 'ABOR successful; data connection closed.');
+    if (session.data.ready) {
+      session.data.close();
+      return session.reply(226, 'No transfer to abort; data connection closed.');
+    }
+    await session.reply(225, 'No transfer to abort.');
+  },
+};
+
+export const transferCommands: readonly CommandSpec[] = [RETR, STOR, STOU, APPE, REST, ABOR];

@@ -1,11 +1,26 @@
 /**
  * Running one transfer over the data connection, the same way for every command that needs one
- * (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). (Stub: the data-connection work fills this in; the
- * signatures are the contract the listing and file commands build on.)
+ * (RETR, STOR, STOU, APPE, LIST, NLST, MLSD).
+ *
+ * The order is RFC 959's (5.4, "command-reply sequences"): a 1xx reply, then the data connection is
+ * opened, the data moves, and one final reply follows:
+ * - 226 once every byte is on its way (download) or written, fsynced and renamed into place (upload);
+ * - 425 when the data connection cannot be opened;
+ * - 426 when it breaks: the client closed or reset it, it moved nothing for `dataTimeoutMs`, or
+ *   ABOR stopped it (the ABOR command then answers 226 itself, RFC 959 4.1.3);
+ * - 451/452/552 for a local error (a read or write failing on disk).
+ * The transfer runs in the background (FtpSession.startTransfer) so ABOR, STAT, NOOP and QUIT can
+ * be read while it does. Bytes move with stream.pipeline, so a slow client or disk is backpressure.
  */
+import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Socket } from 'node:net';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
+import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
+import { endedCleanly } from './clean-end.js';
+import { Throttle } from './throttle.js';
 
 export interface DownloadOptions {
   /** For logs and STAT: `RETR /pub/file.txt`. */
@@ -23,7 +38,11 @@ export interface DownloadOptions {
 export interface UploadOptions {
   readonly description: string;
   readonly openingText: string;
-  /** Where the bytes go; `commit` runs after the last byte is written, before 226. */
+  /**
+   * Where the bytes go; `commit` runs after the last byte is written, before 226. Called before
+   * the 150 reply, so a file that cannot be created is refused (550/553) before any data
+   * connection is opened; `discard` runs on every failure after it.
+   */
   readonly sink: () => Promise<{
     readonly stream: Writable;
     readonly commit: () => Promise<void>;
@@ -42,10 +61,164 @@ export interface TransferOutcome {
   readonly durationMs: number;
 }
 
-export function startDownload(_session: FtpSession, _options: DownloadOptions): void {
-  throw new FtpError(502, 'Data transfers are not implemented yet.');
+/** After a download's 226, how long the client gets to close its side before we cut it. */
+const CLOSE_LINGER_MS = 10_000;
+
+/** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
+export function requireDataConnection(session: FtpSession): void {
+  if (!session.data.ready) throw new FtpError(425, 'Use PORT, EPRT, PASV or EPSV first.');
 }
 
-export function startUpload(_session: FtpSession, _options: UploadOptions): void {
-  throw new FtpError(502, 'Data transfers are not implemented yet.');
+export function startDownload(session: FtpSession, options: DownloadOptions): void {
+  requireDataConnection(session);
+  session.startTransfer(options.description, (signal) => runDownload(session, options, signal));
+}
+
+export function startUpload(session: FtpSession, options: UploadOptions): void {
+  requireDataConnection(session);
+  session.startTransfer(options.description, (signal) => runUpload(session, options, signal));
+}
+
+async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
+  const run = new TransferRun(session, options.description, signal);
+  let source: Readable | undefined;
+  try {
+    await session.reply(150, options.openingText);
+    const socket = await run.openData();
+    source = await options.source();
+    const stages = options.type === 'A' ? [new ToNetworkAscii(), run.meter] : [run.meter];
+    // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
+    await pipeline([source, ...stages, socket], { signal });
+    run.finish(true, options.onFinished);
+    lingerThenClose(socket);
+    await session.reply(226, 'Transfer complete.');
+  } catch (error) {
+    source?.destroy();
+    run.finish(false, options.onFinished);
+    run.closeData();
+    throw run.failure(error);
+  }
+}
+
+async function runUpload(session: FtpSession, options: UploadOptions, signal: AbortSignal): Promise<void> {
+  const run = new TransferRun(session, options.description, signal);
+  const sink = await options.sink();
+  try {
+    await session.reply(150, options.openingText);
+    const socket = await run.openData();
+    socket.allowHalfOpen = true; // see clean-end.ts
+    const stages = options.type === 'A' ? [run.meter, new FromNetworkAscii()] : [run.meter];
+    await pipeline([socket, ...stages, sink.stream], { signal });
+    // The client's FIN is the end of the file in stream mode (RFC 959 3.4.1); a reset is not, and
+    // neither is a client that dropped the control connection as it went.
+    if (!(await endedCleanly(socket))) throw new FtpError(426, 'Data connection reset; transfer aborted.');
+    signal.throwIfAborted();
+    // RFC 959 4.2: 226 means the action succeeded, so only once the file is whole and in place.
+    await sink.commit();
+    run.finish(true, options.onFinished);
+    run.closeData();
+    await session.reply(226, options.completeText ?? 'Transfer complete.');
+  } catch (error) {
+    await sink
+      .discard()
+      .catch((discardError: unknown) =>
+        session.log.error({ err: discardError, transfer: options.description }, 'could not discard a failed upload'),
+      );
+    run.finish(false, options.onFinished);
+    run.closeData();
+    throw run.failure(error);
+  }
+}
+
+/** One transfer's bookkeeping: the data socket, byte count, timing, and why it failed. */
+class TransferRun {
+  readonly meter: Throttle;
+  private readonly startedAt = performance.now();
+  private socket: Socket | undefined;
+  private socketError: unknown;
+  private timedOut = false;
+  private finished = false;
+
+  constructor(
+    private readonly session: FtpSession,
+    private readonly description: string,
+    private readonly signal: AbortSignal,
+  ) {
+    const rate = session.account?.maxRateBytesPerSecond ?? 0;
+    this.meter = new Throttle(session.data.rateLimiter(rate));
+  }
+
+  async openData(): Promise<Socket> {
+    const socket = await this.session.data.open(this.signal);
+    this.socket = socket;
+    socket.on('error', (error) => {
+      this.socketError ??= error;
+    });
+    // No byte either way for dataTimeoutMs: the client is gone or stuck (a throttled stream still
+    // moves several times a second).
+    socket.setTimeout(this.session.config.dataTimeoutMs, () => {
+      this.timedOut = true;
+      this.session.log.info(
+        { transfer: this.description, dataTimeoutMs: this.session.config.dataTimeoutMs },
+        'data connection timed out',
+      );
+      socket.destroy();
+    });
+    return socket;
+  }
+
+  closeData(): void {
+    this.socket?.destroy();
+  }
+
+  finish(completed: boolean, onFinished: ((outcome: TransferOutcome) => void) | undefined): void {
+    if (this.finished) return;
+    this.finished = true;
+    const outcome = { completed, bytes: this.meter.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
+    this.session.log.info(
+      { transfer: this.description, ...outcome },
+      completed ? 'transfer complete' : 'transfer failed',
+    );
+    try {
+      onFinished?.(outcome);
+    } catch (error) {
+      this.session.log.error({ err: error, transfer: this.description }, 'transfer outcome callback failed');
+    }
+  }
+
+  /** The final reply for a transfer that did not complete. */
+  failure(error: unknown): FtpError {
+    if (this.signal.aborted) return new FtpError(426, 'Connection closed; transfer aborted.');
+    if (this.timedOut) return new FtpError(426, 'Data connection timed out; transfer aborted.');
+    if (error instanceof FtpError) return error;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    // The data connection broke (reset, closed early by the client, TLS failure on it).
+    if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      return new FtpError(426, 'Data connection closed; transfer aborted.');
+    }
+    switch (code) {
+      case 'ENOSPC':
+        return new FtpError(452, 'Insufficient storage space.');
+      case 'EDQUOT':
+      case 'EFBIG':
+        return new FtpError(552, 'Exceeded storage allocation.');
+      default:
+        this.session.log.error({ err: error, transfer: this.description }, 'transfer failed: local error');
+        return new FtpError(451, 'Transfer aborted: local error in processing.');
+    }
+  }
+}
+
+/**
+ * After a download our side is closed (FIN sent); let the client close its side, reading and
+ * dropping anything it sends, so no RST can overtake data still in flight to it (a TLS client
+ * also sends its close_notify here). A client that never closes is cut after a while.
+ */
+function lingerThenClose(socket: Socket): void {
+  if (socket.destroyed) return;
+  socket.setTimeout(0);
+  const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.resume();
 }

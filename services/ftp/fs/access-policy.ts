@@ -4,11 +4,18 @@
  * Local users get the permissions their config lists. Anonymous is read-only, with vsftpd's
  * drop-box rules when uploads are on: inside the upload directory anonymous may store new files and
  * nothing else: it cannot list it, read back, overwrite, append to, rename or delete what is there.
- * `deny` globs make paths unreadable and unlistable for anonymous; `hide` globs only leave them out
- * of listings.
+ * `deny` globs make paths (and everything below a denied directory) unreadable, unlistable and
+ * unenterable for anonymous; `hide` globs only leave entries out of listings (globs.ts has the
+ * pattern rules).
+ *
+ * A path is judged twice when a symlink is involved: by the name the client used and by where it
+ * really leads inside the root (`ResolvedPath.canonical`). Both must pass, so a link cannot carry
+ * anonymous around a deny glob or into (or out of) the drop box.
  */
 import type { Account } from '../auth/accounts.js';
+import type { FtpConfig } from '../config.js';
 import { FtpError } from '../errors.js';
+import { compileGlobs } from './globs.js';
 import { isWithinVirtual } from './virtual-path.js';
 
 export type FileAction =
@@ -28,10 +35,38 @@ export type FileAction =
   | 'rename';
 
 export interface AccessRules {
-  /** Compiled `deny` globs (anonymous only). */
+  /** Compiled `deny` globs (anonymous only); each also matches everything below a match. */
   readonly deny: readonly RegExp[];
-  /** Compiled `hide` globs (anonymous only). */
+  /** Compiled `hide` globs (anonymous only); each matches the entry itself. */
   readonly hide: readonly RegExp[];
+}
+
+/** The rules for a worker, compiled once from the anonymous config. */
+export function buildAccessRules(anonymous: Pick<FtpConfig['anonymous'], 'hide' | 'deny'>): AccessRules {
+  return Object.freeze({
+    deny: Object.freeze(compileGlobs(anonymous.deny, { subtree: true })),
+    hide: Object.freeze(compileGlobs(anonymous.hide, { subtree: false })),
+  });
+}
+
+/** A resolved path as the policy sees it: what the client named, and where that leads. */
+export interface PolicyPath {
+  readonly virtual: string;
+  /** The path after symlinks, as a virtual path inside the same root. */
+  readonly canonical: string;
+}
+
+/** Throws 550 unless `action` is allowed on both the path the client named and where it leads. */
+export function authorizePath(account: Account, rules: AccessRules, path: PolicyPath, action: FileAction): void {
+  authorize(account, rules, path.virtual, action);
+  if (path.canonical !== path.virtual) authorize(account, rules, path.canonical, action);
+}
+
+export function isPathAllowed(account: Account, rules: AccessRules, path: PolicyPath, action: FileAction): boolean {
+  return (
+    isAllowed(account, rules, path.virtual, action) &&
+    (path.canonical === path.virtual || isAllowed(account, rules, path.canonical, action))
+  );
 }
 
 /** Throws 550 unless `account` may do `action` on `virtualPath`. */
@@ -55,11 +90,18 @@ export function isAllowed(account: Account, rules: AccessRules, virtualPath: str
   return action === 'read' || action === 'list' || action === 'enter';
 }
 
-/** Whether a listing should leave this path out. */
+/** Whether a listing should leave this path out: hidden, or denied (no point showing it). */
 export function isHidden(account: Account, rules: AccessRules, virtualPath: string): boolean {
   return (
     account.anonymous &&
     (rules.hide.some((glob) => glob.test(virtualPath)) || rules.deny.some((glob) => glob.test(virtualPath)))
+  );
+}
+
+export function isPathHidden(account: Account, rules: AccessRules, path: PolicyPath): boolean {
+  return (
+    isHidden(account, rules, path.virtual) ||
+    (path.canonical !== path.virtual && isHidden(account, rules, path.canonical))
   );
 }
 

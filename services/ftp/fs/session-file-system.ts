@@ -10,13 +10,18 @@
  * users here have no shell.)
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
 import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
 
 export interface ResolvedPath {
   /** What the client sees, normalized: `/pub/file.txt`. */
   readonly virtual: string;
+  /**
+   * Where that leads, as a virtual path: `virtual` with symlinks followed (for resolveEntry, all but
+   * the last component). The access policy checks both, so a link cannot carry a client around it.
+   */
+  readonly canonical: string;
   /** The real path on disk, after symlinks, inside the root. */
   readonly real: string;
   /** Whether something exists there now. */
@@ -42,12 +47,21 @@ export class SessionFileSystem {
     return this.cwdVirtual;
   }
 
-  /** CWD: only to a directory inside the root. */
-  async changeDirectory(argument: string): Promise<string> {
+  /**
+   * CWD: only to a directory inside the root. `authorize` runs on the resolved path before anything
+   * about it is revealed (it throws to refuse).
+   */
+  async changeDirectory(argument: string, authorize?: (target: ResolvedPath) => void): Promise<string> {
     const target = await this.resolve(argument);
+    authorize?.(target);
     if (!target.exists) throw new FtpError(550, 'No such directory.');
-    const info = await stat(target.real);
-    if (!info.isDirectory()) throw new FtpError(550, 'Not a directory.');
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(target.real)).isDirectory();
+    } catch (error) {
+      throw asFtpError(error);
+    }
+    if (!isDirectory) throw new FtpError(550, 'Not a directory.');
     this.cwdVirtual = target.virtual;
     return this.cwdVirtual;
   }
@@ -63,7 +77,7 @@ export class SessionFileSystem {
     try {
       const real = await realpath(mapped);
       if (!this.contains(real)) throw outsideRoot();
-      return { virtual, real, exists: true };
+      return { virtual, canonical: this.toVirtual(real), real, exists: true };
     } catch (error) {
       if (error instanceof FtpError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asFtpError(error);
@@ -78,7 +92,8 @@ export class SessionFileSystem {
       throw asFtpError(error);
     }
     if (!this.contains(parentReal)) throw outsideRoot();
-    return { virtual, real: join(parentReal, virtualBaseName(virtual)), exists: false };
+    const real = join(parentReal, virtualBaseName(virtual));
+    return { virtual, canonical: this.toVirtual(real), real, exists: false };
   }
 
   /**
@@ -101,15 +116,22 @@ export class SessionFileSystem {
     let exists = true;
     try {
       await lstat(real);
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asFtpError(error);
       exists = false;
     }
-    return { virtual, real, exists };
+    return { virtual, canonical: this.toVirtual(real), real, exists };
   }
 
   /** The real path for a virtual one, before symlinks; never outside the root by construction. */
   private mapVirtual(virtual: string): string {
     return virtual === '/' ? this.rootReal : join(this.rootReal, ...virtual.split('/').filter(Boolean));
+  }
+
+  /** A real path inside the root as the virtual path that names it without symlinks. */
+  private toVirtual(real: string): string {
+    const inside = relative(this.rootReal, real);
+    return inside === '' ? '/' : '/' + inside.split(sep).join('/');
   }
 
   private contains(real: string): boolean {
@@ -136,6 +158,7 @@ export function asFtpError(error: unknown): FtpError {
   switch ((error as NodeJS.ErrnoException).code) {
     case 'ENOENT':
     case 'ENOTDIR':
+    case 'ELOOP': // a symlink cycle leads nowhere
       return new FtpError(550, 'No such file or directory.');
     case 'EACCES':
     case 'EPERM':
@@ -146,6 +169,13 @@ export function asFtpError(error: unknown): FtpError {
       return new FtpError(550, 'Directory not empty.');
     case 'EISDIR':
       return new FtpError(550, 'Is a directory.');
+    case 'EINVAL': // RNTO of a directory into itself
+    case 'EBUSY':
+      return new FtpError(550, 'Operation not permitted on that path.');
+    case 'EXDEV':
+      return new FtpError(550, 'Cannot rename across file systems.');
+    case 'EROFS':
+      return new FtpError(550, 'Read-only file system.');
     case 'ENAMETOOLONG':
       return new FtpError(553, 'File name too long.');
     case 'ENOSPC':
@@ -153,5 +183,14 @@ export function asFtpError(error: unknown): FtpError {
       return new FtpError(552, 'Insufficient storage space.');
     default:
       return new FtpError(451, 'Local error in processing.');
+  }
+}
+
+/** Awaits a file-system call, turning its error into the FTP reply (550, 552, 553...). */
+export async function fsCall<T>(operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    throw asFtpError(error);
   }
 }

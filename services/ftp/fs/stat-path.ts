@@ -1,7 +1,51 @@
-/** STAT <path>: a listing sent over the control connection. (Stub: the listing work fills this in.) */
+/**
+ * STAT <path> (RFC 959 4.1.3): a listing sent over the control connection instead of a data
+ * connection, in the same `ls -l` lines as LIST, framed as one multi-line reply:
+ *
+ *   213-Status of /pub:
+ *   -rw-r--r--    1 ftp      ftp          1234 Nov 26 05:08 readme.txt
+ *   213 End of status.
+ *
+ * The lines are written as they are produced, each batch after the previous one has been handed to
+ * the kernel, so a directory of 100,000 entries streams here too. They never start with three
+ * digits (a mode string comes first), so no line can pass for the end of the reply (RFC 959 4.2).
+ */
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
+import { lsLines, planListing } from './listing.js';
+import { asFtpError } from './session-file-system.js';
 
-export async function statPath(_session: FtpSession, _argument: string): Promise<void> {
-  throw new FtpError(502, 'STAT with a path is not implemented yet.');
+export async function statPath(session: FtpSession, argument: string): Promise<void> {
+  // STAT may run while a transfer is going; its final reply could land in the middle of ours.
+  if (session.transferInProgress) throw new FtpError(450, 'STAT with a path must wait for the transfer to end.');
+  const plan = await planListing(session, argument);
+  const shown = plan.kind === 'directory' ? plan.directory.virtual : plan.target.virtual;
+  const batches = lsLines(session, plan);
+  // The first batch before the first line: a directory that cannot be opened is a plain 550.
+  let next: IteratorResult<string[]>;
+  try {
+    next = await batches.next();
+  } catch (error) {
+    throw asFtpError(error);
+  }
+  await writeControl(session, `213-Status of ${shown.replace(/[\r\n]/g, ' ')}:\r\n`);
+  try {
+    while (!next.done) {
+      if (session.control.destroyed) return;
+      await writeControl(session, next.value.join('\r\n') + '\r\n');
+      next = await batches.next();
+    }
+  } catch (error) {
+    // The reply has begun; it can only be ended. The listing is cut short and the log says why.
+    session.log.warn({ err: error, path: shown }, 'STAT listing failed part way');
+  } finally {
+    await batches.return(undefined);
+  }
+  await writeControl(session, '213 End of status.\r\n');
+}
+
+function writeControl(session: FtpSession, text: string): Promise<void> {
+  const socket = session.control;
+  if (socket.destroyed || !socket.writable) return Promise.resolve();
+  return new Promise((resolve) => socket.write(text, () => resolve()));
 }

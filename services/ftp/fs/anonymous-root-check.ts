@@ -1,0 +1,60 @@
+/**
+ * Start-up warnings about the anonymous area, the mistakes vsftpd refuses to start with
+ * ("refusing to run with writable root inside chroot()") or that only show up as failed logins:
+ * - the anonymous root does not exist (every anonymous login would fail) or is not a directory;
+ * - the root is world-writable (anyone with a shell account could plant files for the world);
+ * - uploads are on but the upload directory is missing (every STOR would fail), is a symlink (the
+ *   policy would refuse uploads through it), or is not a directory.
+ * Warnings, not errors: the rest of the server is still useful, and the admin may be about to
+ * create the directory.
+ */
+import { lstat, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { FtpConfig } from '../config.js';
+
+export interface RootProblem {
+  readonly problem: string;
+  readonly path: string;
+}
+
+export async function checkAnonymousRoot(anonymous: FtpConfig['anonymous']): Promise<RootProblem[]> {
+  if (!anonymous.enabled) return [];
+  const problems: RootProblem[] = [];
+  const root = resolve(anonymous.root);
+  const rootInfo = await stat(root).catch(() => undefined);
+  if (!rootInfo) {
+    problems.push({ problem: 'the anonymous root does not exist: anonymous logins will fail', path: root });
+    return problems;
+  }
+  if (!rootInfo.isDirectory()) {
+    problems.push({ problem: 'the anonymous root is not a directory: anonymous logins will fail', path: root });
+    return problems;
+  }
+  if ((rootInfo.mode & 0o002) !== 0) {
+    problems.push({
+      problem: 'the anonymous root is world-writable: anyone on this host can publish there',
+      path: root,
+    });
+  }
+  if (anonymous.upload.enabled) {
+    const dir = resolve(root, anonymous.upload.dir.replace(/^\/+/, ''));
+    const dirInfo = await stat(dir).catch(() => undefined);
+    const isLink = (await lstat(dir).catch(() => undefined))?.isSymbolicLink() ?? false;
+    if (!dirInfo) problems.push({ problem: 'uploads are enabled but the upload directory does not exist', path: dir });
+    else if (isLink)
+      // The policy judges a path by its name and by where it leads (access-policy.ts); through a
+      // link, the second is not the drop box, and every upload would be refused.
+      problems.push({
+        problem: 'the upload directory is a symlink: uploads will be refused; name the real directory in upload.dir',
+        path: dir,
+      });
+    else if (!dirInfo.isDirectory())
+      problems.push({ problem: 'uploads are enabled but the upload path is not a directory', path: dir });
+  }
+  return problems;
+}
+
+export async function warnAboutAnonymousRoot(anonymous: FtpConfig['anonymous'], log: Logger): Promise<void> {
+  for (const { problem, path } of await checkAnonymousRoot(anonymous)) log.warn({ path }, problem);
+}

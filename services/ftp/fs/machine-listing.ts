@@ -1,0 +1,86 @@
+/**
+ * MLSD and MLST (RFC 3659 section 7): the machine-readable listing of a directory over the data
+ * connection, and the facts of one path over the control connection.
+ *
+ * Both resolve the path (symlinks followed, inside the root) and need the `list` permission on it;
+ * MLSD lists dot files too (7.2 defines no hiding), leaving out only what hide/deny globs hide.
+ * MLSD's first entries are the directory itself (`type=cdir`, named `.`) and, below the root, its
+ * parent (`type=pdir`, `..`), as pure-ftpd and ProFTPD send them and as clients expect to skip.
+ */
+import { lstat, stat } from 'node:fs/promises';
+import { FtpError } from '../errors.js';
+import type { FtpSession } from '../session.js';
+import { entryFromStats, type EntryInfo } from './entry-info.js';
+import { assertReadableDirectory, childPath, directoryEntries } from './listing.js';
+import { formatFacts, formatMlsxLine } from './mlsx-format.js';
+import { permFact } from './perm-facts.js';
+import { accessOf, authorizeFor } from './session-access.js';
+import { asFtpError, type ResolvedPath } from './session-file-system.js';
+import { virtualParent } from './virtual-path.js';
+
+/** MLSD's directory: it must exist, be listable, and be a directory (7.2.1: else 501). */
+export async function planMachineListing(session: FtpSession, argument: string): Promise<ResolvedPath> {
+  const target = await session.fs.resolve(argument);
+  authorizeFor(session, target, 'list');
+  if (!target.exists) throw new FtpError(550, 'No such file or directory.');
+  const info = await stat(target.real).catch((error: unknown) => {
+    throw asFtpError(error);
+  });
+  if (!info.isDirectory()) throw new FtpError(501, 'Not a directory: use MLST for a file.');
+  await assertReadableDirectory(target.real);
+  return target;
+}
+
+/** MLSD's lines, a batch at a time: cdir, pdir, then the entries. */
+export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): AsyncGenerator<string[]> {
+  const { account, rules } = accessOf(session);
+  const facts = session.mlstFacts;
+  const head: string[] = [];
+  const self = await entryAt(directory.real, '.');
+  if (self) {
+    const perm = permFact(account, rules, directory, 'dir');
+    head.push(formatMlsxLine(formatFacts(self, { facts, perm, role: 'cdir' }), '.'));
+  }
+  if (directory.virtual !== '/') {
+    const parent = await session.fs.resolve(virtualParent(directory.virtual)).catch(() => undefined);
+    const parentEntry = parent?.exists ? await entryAt(parent.real, '..') : undefined;
+    if (parent && parentEntry) {
+      const perm = permFact(account, rules, parent, 'dir');
+      head.push(formatMlsxLine(formatFacts(parentEntry, { facts, perm, role: 'pdir' }), '..'));
+    }
+  }
+  if (head.length > 0) yield head;
+  for await (const batch of directoryEntries(session, directory, false)) {
+    yield batch.map((entry) => {
+      const path = {
+        virtual: childPath(directory.virtual, entry.name),
+        canonical: childPath(directory.canonical, entry.name),
+      };
+      return formatMlsxLine(
+        formatFacts(entry, { facts, perm: permFact(account, rules, path, entry.type) }),
+        entry.name,
+      );
+    });
+  }
+}
+
+/** MLST's reply lines (7.2): `Listing <path>`, ` <facts> <path>`, `End`. */
+export async function mlstReply(session: FtpSession, argument: string): Promise<string[]> {
+  const { account, rules } = accessOf(session);
+  const target = await session.fs.resolve(argument);
+  authorizeFor(session, target, 'list');
+  if (!target.exists) throw new FtpError(550, 'No such file or directory.');
+  const entry = await entryAt(target.real, target.virtual);
+  if (!entry) throw new FtpError(550, 'No such file or directory.');
+  const facts = formatFacts(entry, { facts: session.mlstFacts, perm: permFact(account, rules, target, entry.type) });
+  // The entry line starts with one space (7.2), which also keeps it from looking like a reply code.
+  return [`Listing ${target.virtual}`, ` ${formatMlsxLine(facts, target.virtual)}`, 'End'];
+}
+
+async function entryAt(real: string, name: string): Promise<EntryInfo | undefined> {
+  try {
+    return entryFromStats(name, await lstat(real, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Uploads (STOR, APPE, STOU, REST+STOR) by a local user with write permission: atomic replacement,
+ * 226 only once the file is in place, and a broken upload never replacing a good file.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
+import { FtpClient, readAll } from '../../helpers/ftp.js';
+import {
+  eventually,
+  expectCode,
+  ftpTestConfig,
+  localUser,
+  PASSWORD,
+  retrieve,
+  store,
+  tempDir,
+} from './data-fixture.js';
+
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const GOOD = randomBytes(3 * 1024 * 1024);
+
+describe('ftp uploads', () => {
+  const anonymousRoot = tempDir('classicd-ftp-anon-');
+  const home = tempDir('classicd-ftp-alice-');
+  const logs = tempDir('classicd-ftp-xferlog-');
+  const xferlog = join(logs.path, 'xferlog');
+  let server: RunningClassicd;
+  const clients: FtpClient[] = [];
+
+  /** Everything in the home directory that is not a finished file: an upload in progress. */
+  const leftovers = (): string[] => readdirSync(home.path).filter((name) => name.startsWith('.classicd-upload-'));
+
+  async function login(user = 'alice'): Promise<FtpClient> {
+    const client = await FtpClient.connect(server.port('ftp'));
+    clients.push(client);
+    await client.login(user, PASSWORD);
+    expectCode(await client.command('TYPE I'), 200);
+    return client;
+  }
+
+  beforeAll(async () => {
+    writeFileSync(join(anonymousRoot.path, 'readme.txt'), 'read only\n');
+    const users = [
+      await localUser('alice', home.path, { umask: '027' }),
+      await localUser('reader', home.path, { permissions: ['read'] }),
+      await localUser('slow', home.path, { maxRateBytesPerSecond: 256 * 1024 }),
+    ];
+    server = await startClassicd(ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, xferlog }));
+  });
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+    expect(leftovers()).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    anonymousRoot.remove();
+    home.remove();
+    logs.remove();
+  });
+
+  it('STOR then RETR round-trips a few MB byte for byte, with the umask applied', async () => {
+    const client = await login();
+    const { opening, final } = await store(client, 'STOR round.bin', GOOD);
+    expectCode(opening, 150);
+    expectCode(final, 226);
+    // 226 came after the rename: the file is whole on disk now.
+    expect(sha(readFileSync(join(home.path, 'round.bin')))).toBe(sha(GOOD));
+    expect(statSync(join(home.path, 'round.bin')).mode & 0o777).toBe(0o640);
+    const { data } = await retrieve(client, 'round.bin');
+    expect(sha(data)).toBe(sha(GOOD));
+    // One xferlog line each way, as vsftpd writes them.
+    const lines = (): string[] => (existsSync(xferlog) ? readFileSync(xferlog, 'utf8').split('\n') : []);
+    await eventually(() => lines().some((line) => line.includes('/round.bin b _ o')));
+    expect(lines().find((line) => line.includes('/round.bin b _ i'))).toMatch(
+      new RegExp(` 127\\.0\\.0\\.1 ${GOOD.length} /round\\.bin b _ i r alice ftp 0 \\* c$`),
+    );
+    expect(lines().find((line) => line.includes('/round.bin b _ o'))).toMatch(
+      / \/round\.bin b _ o r alice ftp 0 \* c$/,
+    );
+  });
+
+  it('STOR over an existing file replaces it and keeps its mode', async () => {
+    const path = join(home.path, 'replace.txt');
+    writeFileSync(path, 'old contents, longer than the new ones\n', { mode: 0o600 });
+    const client = await login();
+    expectCode((await store(client, 'STOR replace.txt', 'new\n')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('STOR in TYPE A turns CRLF into LF', async () => {
+    const client = await login();
+    expectCode(await client.command('TYPE A'), 200);
+    expectCode((await store(client, 'STOR ascii.txt', 'one\r\ntwo\r\nbare\rCR\r\n')).final, 226);
+    expect(readFileSync(join(home.path, 'ascii.txt'), 'latin1')).toBe('one\ntwo\nbare\rCR\n');
+  });
+
+  it('APPE adds to the end of a file, and creates one that is not there', async () => {
+    const path = join(home.path, 'log.txt');
+    writeFileSync(path, 'first\n');
+    const client = await login();
+    expectCode((await store(client, 'APPE log.txt', 'second\n')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+    expectCode((await store(client, 'APPE fresh.txt', 'new\n')).final, 226);
+    expect(readFileSync(join(home.path, 'fresh.txt'), 'utf8')).toBe('new\n');
+  });
+
+  it('REST n + STOR resumes after byte n, and a REST inside the file replaces its tail', async () => {
+    const path = join(home.path, 'resume.bin');
+    writeFileSync(path, '0123456789');
+    const client = await login();
+    expectCode(await client.command('REST 10'), 350);
+    expectCode((await store(client, 'STOR resume.bin', 'abc')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('0123456789abc');
+    expectCode(await client.command('REST 4'), 350);
+    expectCode((await store(client, 'STOR resume.bin', 'XY')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('0123XY');
+    // The offset was used once: a plain STOR replaces the file.
+    expectCode((await store(client, 'STOR resume.bin', 'whole')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('whole');
+  });
+
+  it('REST past the end of the file, or of a missing one, is 554 for STOR', async () => {
+    writeFileSync(join(home.path, 'short.txt'), 'abc');
+    const client = await login();
+    expectCode(await client.command('REST 4'), 350);
+    expectCode((await store(client, 'STOR short.txt', 'x')).opening, 554);
+    expectCode(await client.command('REST 1'), 350);
+    expectCode((await store(client, 'STOR missing.txt', 'x')).opening, 554);
+    expect(readFileSync(join(home.path, 'short.txt'), 'utf8')).toBe('abc');
+  });
+
+  it('STOU stores under a new name each time and names it in the 150 reply (RFC 1123 4.1.2.9)', async () => {
+    const client = await login();
+    const first = await store(client, 'STOU', 'one');
+    expect(first.opening.lines[0]).toBe('150 FILE: STOU');
+    expectCode(first.final, 226);
+    const second = await store(client, 'STOU', 'two');
+    expect(second.opening.lines[0]).toBe('150 FILE: STOU.1');
+    expect(second.final.text).toContain('STOU.1');
+    const named = await store(client, 'STOU report.txt', 'three');
+    expect(named.opening.text).toBe('FILE: report.txt');
+    expect(readFileSync(join(home.path, 'STOU'), 'utf8')).toBe('one');
+    expect(readFileSync(join(home.path, 'STOU.1'), 'utf8')).toBe('two');
+    expect(readFileSync(join(home.path, 'report.txt'), 'utf8')).toBe('three');
+  });
+
+  it('a client that resets the data connection mid-STOR gets 426, and the old file stays', async () => {
+    const path = join(home.path, 'precious.bin');
+    writeFileSync(path, GOOD);
+    const client = await login();
+    const socket = await client.epsv();
+    expectCode(await client.command('STOR precious.bin'), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(1024 * 1024), () => resolve()));
+    socket.resetAndDestroy();
+    expectCode(await client.reply(), 426);
+    // The 426 is sent after the partial file was removed.
+    expect(sha(readFileSync(path))).toBe(sha(GOOD));
+    expectCode(await client.command('NOOP'), 200);
+  });
+
+  it('a client that drops the control connection mid-STOR leaves the old file as it was', async () => {
+    const path = join(home.path, 'precious2.bin');
+    writeFileSync(path, GOOD);
+    const client = await login();
+    const socket = await client.epsv();
+    socket.on('error', () => undefined);
+    expectCode(await client.command('STOR precious2.bin'), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(512 * 1024), () => resolve()));
+    client.close();
+    await server.waitForLine((line) => line.msg === 'transfer failed' && line.transfer === 'STOR /precious2.bin');
+    socket.destroy();
+    expect(sha(readFileSync(path))).toBe(sha(GOOD));
+  });
+
+  it('a broken APPE leaves the file exactly as it was', async () => {
+    const path = join(home.path, 'append-fail.txt');
+    writeFileSync(path, 'keep me\n');
+    const client = await login();
+    const socket = await client.epsv();
+    expectCode(await client.command('APPE append-fail.txt'), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(256 * 1024), () => resolve()));
+    socket.resetAndDestroy();
+    expectCode(await client.reply(), 426);
+    expect(readFileSync(path, 'utf8')).toBe('keep me\n');
+  });
+
+  it('ABOR during STOR: 426 then 226, nothing stored', async () => {
+    const client = await login();
+    const socket = await client.epsv();
+    expectCode(await client.command('STOR aborted.bin'), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(64 * 1024), () => resolve()));
+    expectCode(await client.command('ABOR'), 426);
+    expectCode(await client.reply(), 226);
+    socket.destroy();
+    expect(existsSync(join(home.path, 'aborted.bin'))).toBe(false);
+  });
+
+  it('refuses uploads without write permission, and anonymous uploads outside a drop box', async () => {
+    const reader = await login('reader');
+    expectCode((await store(reader, 'STOR nope.txt', 'x')).opening, 550);
+    expectCode((await store(reader, 'APPE nope.txt', 'x')).opening, 550);
+    expectCode((await store(reader, 'STOU', 'x')).opening, 550);
+    const anonymous = await FtpClient.connect(server.port('ftp'));
+    clients.push(anonymous);
+    await anonymous.login();
+    expectCode((await store(anonymous, 'STOR readme.txt', 'x')).opening, 550);
+    expectCode((await store(anonymous, 'STOR new.txt', 'x')).opening, 550);
+    expect(readFileSync(join(anonymousRoot.path, 'readme.txt'), 'utf8')).toBe('read only\n');
+    expect(existsSync(join(anonymousRoot.path, 'new.txt'))).toBe(false);
+    expect(existsSync(join(home.path, 'nope.txt'))).toBe(false);
+  });
+
+  it('STOR onto a directory is 550', async () => {
+    const client = await login();
+    expectCode(await client.command('MKD subdir'), 257);
+    expectCode((await store(client, 'STOR subdir', 'x')).opening, 550);
+  });
+
+  it('holds the session rate limit for downloads', async () => {
+    writeFileSync(join(home.path, 'rate.bin'), randomBytes(512 * 1024));
+    const client = await login('slow');
+    const started = performance.now();
+    const { data, final } = await retrieve(client, 'rate.bin');
+    const elapsedMs = performance.now() - started;
+    expectCode(final, 226);
+    expect(data.length).toBe(512 * 1024);
+    // 512 KiB at 256 KiB/s with a 64 KiB burst: at least 1.75 s.
+    expect(elapsedMs).toBeGreaterThan(1500);
+  });
+
+  it('holds the session rate limit for uploads', async () => {
+    const client = await login('slow');
+    const started = performance.now();
+    const payload = randomBytes(512 * 1024);
+    expectCode((await store(client, 'STOR rate-up.bin', payload)).final, 226);
+    expect(performance.now() - started).toBeGreaterThan(1500);
+    expect(sha(readFileSync(join(home.path, 'rate-up.bin')))).toBe(sha(payload));
+  });
+
+  it('STOR without a data connection is 425 and creates nothing', async () => {
+    const client = await login();
+    expectCode(await client.command('STOR nothing.txt'), 425);
+    expectCode(await client.command('STOU'), 425);
+    expect(existsSync(join(home.path, 'nothing.txt'))).toBe(false);
+  });
+
+  it('does not leave data connections behind: readAll sees the server close after 226', async () => {
+    const client = await login();
+    const socket = await client.epsv();
+    const closed = readAll(socket);
+    expectCode(await client.command('STOR closed.txt'), 150);
+    socket.end('done');
+    expectCode(await client.reply(), 226);
+    await closed;
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, stripTelnet } from '../../../services/ftp/command-line.js';
+import { formatReply, quotePath } from '../../../services/ftp/reply.js';
+
+const bytes = (...parts: (string | number[])[]): Buffer =>
+  Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
+
+describe('stripTelnet', () => {
+  it.each([
+    ['plain text is untouched', bytes('RETR a'), 'RETR a'],
+    ['IAC IP IAC DM before ABOR (RFC 959 4.1.3)', bytes([0xff, 0xf4, 0xff, 0xf2], 'ABOR'), 'ABOR'],
+    ['IAC IP then a bare DM (the IAC went urgent)', bytes([0xff, 0xf4, 0xf2], 'ABOR'), 'ABOR'],
+    ['a bare DM (the whole IAC DM went urgent)', bytes([0xf2], 'ABOR'), 'ABOR'],
+    ['option negotiation is dropped', bytes([0xff, 0xfb, 0x01], 'NOOP'), 'NOOP'],
+    ['a subnegotiation is dropped', bytes('NO', [0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0], 'OP'), 'NOOP'],
+  ])('%s', (_name, input, expected) => {
+    expect(stripTelnet(input).toString('latin1')).toBe(expected);
+  });
+
+  it('IAC IAC stands for one 0xFF byte', () => {
+    expect([...stripTelnet(bytes('a', [0xff, 0xff], 'b'))]).toEqual([0x61, 0xff, 0x62]);
+  });
+});
+
+describe('parseCommandLine', () => {
+  it.each([
+    ['retr file.txt', 'RETR', 'file.txt'],
+    ['STOR name with  spaces.txt', 'STOR', 'name with  spaces.txt'],
+    ['NOOP', 'NOOP', ''],
+    ['  pwd', 'PWD', ''],
+    ['CWD /ünïcødé', 'CWD', '/ünïcødé'],
+    ['LIST -la /pub', 'LIST', '-la /pub'],
+  ])('%j', (line, verb, argument) => {
+    expect(parseCommandLine(Buffer.from(line))).toEqual({ ok: true, verb, argument });
+  });
+
+  it('refuses invalid UTF-8 (RFC 2640 says UTF-8)', () => {
+    expect(parseCommandLine(bytes('CWD ', [0xc3, 0x28]))).toEqual({ ok: false, reason: 'invalid-utf8' });
+  });
+
+  it('treats a blank line as no command', () => {
+    expect(parseCommandLine(Buffer.from('   '))).toEqual({ ok: false, reason: 'empty' });
+  });
+});
+
+describe('formatReply (RFC 959 4.2)', () => {
+  it('writes one line', () => {
+    expect(formatReply(200, 'OK.')).toBe('200 OK.\r\n');
+  });
+
+  it('writes a multi-line reply with the code on the first and last line', () => {
+    expect(formatReply(211, ['Features:', ' MDTM', ' SIZE', 'End'])).toBe(
+      '211-Features:\r\n MDTM\r\n SIZE\r\n211 End\r\n',
+    );
+  });
+
+  it('pads a middle line that looks like a reply code', () => {
+    expect(formatReply(213, ['Status:', '226 looks like an end', 'End'])).toBe(
+      '213-Status:\r\n 226 looks like an end\r\n213 End\r\n',
+    );
+  });
+
+  it('never lets CR or LF inside the text forge a line', () => {
+    expect(formatReply(550, 'x\r\n230 Login successful.')).toBe('550 x  230 Login successful.\r\n');
+  });
+
+  it('doubles quotes in paths (RFC 959 appendix II)', () => {
+    expect(quotePath('/a"b')).toBe('"/a""b"');
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { compileGlob, compileNameGlob, hasGlobCharacters } from '../../../services/ftp/fs/globs.js';
+
+describe('hide/deny globs', () => {
+  // [pattern, subtree, virtual path, matches]
+  it.each([
+    // A bare name: the last component at any depth.
+    ['*.iso', false, '/a.iso', true],
+    ['*.iso', false, '/pub/deep/b.iso', true],
+    ['*.iso', false, '/pub/b.iso.txt', false],
+    ['*.iso', false, '/iso', false],
+    ['.*', false, '/.hidden', true],
+    ['.*', false, '/pub/.git', true],
+    ['.*', false, '/pub/visible', false],
+    ['*.key', false, '/.secret.key', true], // `*` matches a leading dot, unlike a shell
+    ['secret', false, '/pub/secret', true],
+    ['secret', false, '/pub/secret/plans.txt', false], // hide: the entry only
+    ['secret', true, '/pub/secret/plans.txt', true], // deny: everything below too
+    ['secret', true, '/pub/secrets', false],
+    ['secret', true, '/pub/topsecret', false],
+    ['?.txt', false, '/a.txt', true],
+    ['?.txt', false, '/ab.txt', false],
+    ['?.txt', false, '/é.txt', true], // one character, not one byte
+    ['[abc].txt', false, '/b.txt', true],
+    ['[abc].txt', false, '/d.txt', false],
+    ['[a-c]x', false, '/bx', true],
+    ['[!a-c]x', false, '/bx', false],
+    ['[!a-c]x', false, '/dx', true],
+    ['[^a-c]x', false, '/dx', true],
+    ['[]]x', false, '/]x', true],
+    ['[abc', false, '/[abc', true], // unterminated: literal
+    ['[z-a]', false, '/[z-a]', true], // invalid range: literal
+    ['a\\*b', false, '/a*b', true],
+    ['a\\*b', false, '/axb', false],
+    ['a.b', false, '/axb', false], // `.` is literal
+    ['(x)+', false, '/(x)+', true], // RegExp syntax is literal
+    ['Readme', false, '/readme', false], // case-sensitive
+    // With a slash: from the root.
+    ['pub/private', false, '/pub/private', true],
+    ['/pub/private', false, '/pub/private', true],
+    ['pub/private', false, '/x/pub/private', false],
+    ['pub/private', true, '/pub/private/a/b', true],
+    ['pub/*.txt', false, '/pub/a.txt', true],
+    ['pub/*.txt', false, '/pub/sub/a.txt', false],
+    ['pub/**', false, '/pub', true],
+    ['pub/**', false, '/pub/a/b/c', true],
+    ['pub/**', false, '/public', false],
+    ['**/.git', false, '/.git', true],
+    ['**/.git', false, '/a/b/.git', true],
+    ['**/.git', false, '/a/b/.github', false],
+    ['**/.*', false, '/pub/.htaccess', true],
+    ['**/.*', false, '/pub/file', false],
+    ['a/**/z', false, '/a/z', true],
+    ['a/**/z', false, '/a/b/c/z', true],
+    ['a/**/z', false, '/a/b/c/zz', false],
+    ['pub/', false, '/pub', true],
+    ['**', false, '/anything/at/all', true],
+    ['*', true, '/', true],
+  ])('%s (subtree %s) on %s: %s', (pattern, subtree, path, expected) => {
+    expect(compileGlob(pattern, { subtree }).test(path)).toBe(expected);
+  });
+
+  it('never lets * or ? cross a slash', () => {
+    expect(compileGlob('pub/a*z', { subtree: false }).test('/pub/a/z')).toBe(false);
+    expect(compileGlob('pub/a?z', { subtree: false }).test('/pub/a/z')).toBe(false);
+    expect(compileGlob('pub/a[!x]z', { subtree: false }).test('/pub/a/z')).toBe(false);
+  });
+
+  it('matches long paths without catastrophic backtracking', () => {
+    const path = '/' + Array.from({ length: 500 }, () => 'a').join('/') + '/b';
+    const started = Date.now();
+    expect(compileGlob('**/a/**/c', { subtree: true }).test(path)).toBe(false);
+    expect(compileGlob('*a*a*a*a*c', { subtree: true }).test(path)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  it.each([
+    ['*.txt', 'a.txt', true],
+    ['*.txt', 'a.txt.gz', false],
+    ['file?', 'file1', true],
+    ['[0-9]*', '7zip', true],
+    ['[0-9]*', 'zip', false],
+  ])('name glob %s on %s: %s', (pattern, name, expected) => {
+    expect(compileNameGlob(pattern).test(name)).toBe(expected);
+  });
+
+  it.each([
+    ['*.txt', true],
+    ['file?', true],
+    ['[ab]', true],
+    ['plain.txt', false],
+  ])('%s has glob characters: %s', (name, expected) => {
+    expect(hasGlobCharacters(name)).toBe(expected);
+  });
+});
