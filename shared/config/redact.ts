@@ -1,7 +1,8 @@
 /** Secrets never leave the process: check-config and logs show these keys as `[redacted]`. */
 import { isTree } from './merge.js';
 
-const SECRET_KEY = /pass(word)?|secret|token|apikey|private/i;
+// Whole names, or a name's last word (`adminPassword`, `apiToken`); not every key that contains "pass" (`passive`).
+const SECRET_KEY = /^(pass|passwd|apikey|privatekey)$|passwords?$|secrets?$|tokens?$/i;
 
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);

@@ -53,6 +53,8 @@ export type WorkerMessage =
       readonly activeSessions: number;
     }
   | { readonly t: 'refused'; readonly svc: string; readonly reason: string }
+  /** Several of the reports above, sent together (report-queue.ts). */
+  | { readonly t: 'batch'; readonly messages: readonly WorkerMessage[] }
   | { readonly t: 'datagrams'; readonly svc: string; readonly counts: DatagramCounts };
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {

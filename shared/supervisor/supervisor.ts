@@ -14,7 +14,7 @@ import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
 import { createScheduler, type Scheduler } from './schedulers/index.js';
 import { WorkerPool, type WorkerSlot } from './worker-pool.js';
-import { newSessionId } from './worker-runtime.js';
+import { newSessionId } from './session-id.js';
 import { resolveWorkerCount } from './worker-count.js';
 
 export type StopReason =
@@ -199,6 +199,9 @@ export class Supervisor {
 
   private onWorkerMessage(slot: WorkerSlot, message: WorkerMessage): void {
     switch (message.t) {
+      case 'batch':
+        for (const each of message.messages) this.onWorkerMessage(slot, each);
+        return;
       case 'ready': {
         this.metrics.workersUp.set(this.pool.readyCount);
         const waiting = this.waiting.splice(0);

@@ -3,7 +3,6 @@
  * hands it (or, with dispatch: shared, accepts them itself) until told to shut down.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
@@ -16,6 +15,8 @@ import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
 import { currentSession, runSession, type LiveSession } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
+import { ReportQueue } from './report-queue.js';
+import { newSessionId } from './session-id.js';
 
 const DATAGRAM_REPORT_INTERVAL_MS = 1000;
 
@@ -25,10 +26,6 @@ interface StartedService {
   readonly runtime: ServiceRuntime;
 }
 
-export function newSessionId(): string {
-  return randomBytes(6).toString('base64url');
-}
-
 export class WorkerRuntime {
   private log: Logger | undefined;
   private readonly started = new Map<string, StartedService>();
@@ -36,6 +33,7 @@ export class WorkerRuntime {
   private readonly datagramListeners = new Map<string, DatagramListener>();
   private readonly servers: Server[] = [];
   private shuttingDown = false;
+  private readonly reports = new ReportQueue(send);
 
   constructor(private readonly services: readonly ServiceDefinition[]) {}
 
@@ -150,11 +148,11 @@ export class WorkerRuntime {
         : admission.admit(address, Date.now());
       if (!decision.admitted) {
         refuse(socket, definition, decision.reason, this.requireLog());
-        send({ t: 'refused', svc: definition.name, reason: decision.reason });
+        this.reports.push({ t: 'refused', svc: definition.name, reason: decision.reason });
         return;
       }
       const sid = newSessionId();
-      send({ t: 'session-start', svc: definition.name, sid });
+      this.reports.push({ t: 'session-start', svc: definition.name, sid });
       this.serve(definition.name, listener.name, sid, socket, () => admission.release(address));
     });
     await new Promise<void>((resolve, reject) => {
@@ -192,7 +190,7 @@ export class WorkerRuntime {
       .then((summary) => {
         if (live) this.sessions.delete(live);
         onEnd?.();
-        send({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
+        this.reports.push({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
         if (this.shuttingDown && this.sessions.size === 0) this.exit();
       })
       .catch((error: unknown) => this.fatal('session runner failed', error));
@@ -240,6 +238,7 @@ export class WorkerRuntime {
   }
 
   private exit(): void {
+    this.reports.flush();
     this.log?.flush();
     process.disconnect?.();
   }

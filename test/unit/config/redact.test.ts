@@ -52,3 +52,12 @@ describe('redactSecrets', () => {
     }
   });
 });
+
+describe('redactSecrets and innocent names', () => {
+  it('leaves keys that only contain a secret word alone (passive, keyFile)', () => {
+    expect(redactSecrets({ passive: { ports: '30000-30099' }, tls: { key: './key.pem' } })).toEqual({
+      passive: { ports: '30000-30099' },
+      tls: { key: './key.pem' },
+    });
+  });
+});
