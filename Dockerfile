@@ -27,6 +27,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY config ./config
+# The anonymous FTP root of the default config (./srv/ftp); mount your own over it. var/ holds the
+# self-signed FTPS certificate and logs, so the unprivileged user must own it.
+COPY srv ./srv
+RUN mkdir -p var && chown node:node var
 
 # Inside a container 127.0.0.1 is the container's own loopback, which published ports never reach,
 # so every listener binds all interfaces instead. These are ordinary CLASSICD_* overrides
@@ -37,7 +41,11 @@ ENV CLASSICD_HTTP__HOST=0.0.0.0 \
     CLASSICD_SERVICES__DAYTIME__HOST=0.0.0.0 \
     CLASSICD_SERVICES__QOTD__HOST=0.0.0.0 \
     CLASSICD_SERVICES__CHARGEN__HOST=0.0.0.0 \
-    CLASSICD_SERVICES__TIME__HOST=0.0.0.0
+    CLASSICD_SERVICES__TIME__HOST=0.0.0.0 \
+    CLASSICD_SERVICES__FTP__HOST=0.0.0.0
+# FTP's passive mode tells clients an address to connect back to. `auto` would say the container's
+# own address, which clients outside cannot reach: set the host's public address, e.g.
+#   docker run -e CLASSICD_SERVICES__FTP__PASSIVE__ADDRESS=203.0.113.10 -p 10021:10021 -p 30000-30099:30000-30099 ...
 
 # The default ports: standard port + 10000. The small services answer on TCP and UDP; 8025 is
 # HTTP (/healthz, /readyz, /metrics).
@@ -47,6 +55,7 @@ EXPOSE 10007/tcp 10007/udp \
        10017/tcp 10017/udp \
        10019/tcp 10019/udp \
        10037/tcp 10037/udp \
+       10021/tcp 30000-30099/tcp \
        8025/tcp
 
 # Slim images have no curl; Node 22 has fetch. It follows CLASSICD_HTTP__PORT if you set one (a port
