@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ServiceDefinition } from '../service.js';
-import { hostSchema, portSchema } from './service-limits.js';
+import { hostSchema, portSchema, type CommonServiceConfig } from './service-limits.js';
 import { SCHEDULER_NAMES } from '../supervisor/schedulers/index.js';
 
 export const logSchema = z.strictObject({
@@ -19,43 +19,60 @@ export const httpSchema = z.strictObject({
   port: portSchema,
 });
 
-export const supervisorSchema = z
-  .strictObject({
-    /** Worker processes; `auto` is one per core. */
-    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
-    /** How each worker's share of new connections is chosen (LVS/IPVS names). */
-    scheduler: z.enum(SCHEDULER_NAMES),
-    /** Weights for the weighted schedulers, one per worker; missing entries weigh 1. */
-    workerWeights: z.array(z.number().int().min(0).max(65535)),
-    /**
-     * `handoff`: the primary accepts, admits and passes each socket to a worker it picks.
-     * `shared`: every worker accepts on the shared listening socket and admits for itself; faster for
-     * very short sessions, with limits enforced per worker (see docs/architecture.md).
-     */
-    dispatch: z.enum(['handoff', 'shared']),
-    /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
-    isolation: z.enum(['pooled', 'per-session']),
-    /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
-    restartIntensity: z.number().int().min(0),
-    restartPeriodMs: z.number().int().positive(),
-    /** After SIGTERM, sessions get this long to finish before they are closed. */
-    shutdownGraceMs: z.number().int().min(0),
-  })
-  // A per-session worker exists for one handed-over session; workers that accept for themselves
-  // (dispatch: shared) would each take many.
-  .refine((supervisor) => !(supervisor.isolation === 'per-session' && supervisor.dispatch === 'shared'), {
-    message: 'per-session isolation needs dispatch: handoff',
-    path: ['isolation'],
-  });
+export const supervisorSchema = z.strictObject({
+  /** Worker processes; `auto` is one per core. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
+  /** How each worker's share of new connections is chosen (LVS/IPVS names). */
+  scheduler: z.enum(SCHEDULER_NAMES),
+  /** Weights for the weighted schedulers, one per worker; missing entries weigh 1. */
+  workerWeights: z.array(z.number().int().min(0).max(65535)),
+  /**
+   * For services whose `dispatch` is `default`. `handoff`: the primary accepts, admits and passes
+   * each socket to a worker it picks. `shared`: every worker accepts on the shared listening socket
+   * and admits for itself; faster for very short sessions, with limits enforced per worker (see
+   * docs/architecture.md).
+   */
+  dispatch: z.enum(['handoff', 'shared']),
+  /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
+  isolation: z.enum(['pooled', 'per-session']),
+  /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
+  restartIntensity: z.number().int().min(0),
+  restartPeriodMs: z.number().int().positive(),
+  /** After SIGTERM, sessions get this long to finish before they are closed. */
+  shutdownGraceMs: z.number().int().min(0),
+});
 
 export function buildConfigSchema(services: readonly ServiceDefinition[]) {
   const serviceShape = Object.fromEntries(services.map((service) => [service.name, service.configSchema]));
-  return z.strictObject({
-    log: logSchema,
-    http: httpSchema,
-    supervisor: supervisorSchema,
-    services: z.strictObject(serviceShape),
-  });
+  return z
+    .strictObject({
+      log: logSchema,
+      http: httpSchema,
+      supervisor: supervisorSchema,
+      services: z.strictObject(serviceShape),
+    })
+    .superRefine((config, context) => {
+      // A per-session worker exists for one handed-over session; workers that accept for themselves
+      // would each take many.
+      if (config.supervisor.isolation !== 'per-session') return;
+      for (const [name, service] of Object.entries(config.services as Record<string, CommonServiceConfig>)) {
+        if (service.enabled && effectiveDispatch(service, config.supervisor) === 'shared') {
+          context.addIssue({
+            code: 'custom',
+            path: ['services', name, 'dispatch'],
+            message: 'supervisor.isolation per-session needs dispatch handoff',
+          });
+        }
+      }
+    });
+}
+
+/** The dispatch mode a service really uses. */
+export function effectiveDispatch(
+  service: Pick<CommonServiceConfig, 'dispatch'>,
+  supervisor: Pick<SupervisorConfig, 'dispatch'>,
+): 'handoff' | 'shared' {
+  return service.dispatch === 'default' ? supervisor.dispatch : service.dispatch;
 }
 
 export type LogConfig = z.infer<typeof logSchema>;

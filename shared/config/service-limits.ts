@@ -35,12 +35,19 @@ export const limitsShape = {
   deny: z.array(cidrSchema),
 };
 
+/**
+ * How a service's TCP connections reach a worker: `handoff` (the primary admits and passes each
+ * one), `shared` (workers accept for themselves), or `default` (supervisor.dispatch).
+ */
+export const dispatchSchema = z.enum(['default', 'handoff', 'shared']);
+
 /** What every service has, before its own keys. */
 export const commonServiceShape = {
   enabled: z.boolean(),
   host: hostSchema,
   port: portSchema,
   transports: z.array(transportSchema).min(1),
+  dispatch: dispatchSchema,
   ...limitsShape,
 };
 

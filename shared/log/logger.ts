@@ -28,5 +28,25 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
   if (readable) {
     return pino(settings, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
-  return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(settings, options.destination ?? bufferedStdout());
 }
+
+/**
+ * Standard output, written in batches: a write syscall per line halved the rate of short sessions
+ * at level info. Lines wait for 4 KiB or for the next flush, at most FLUSH_INTERVAL_MS, and are
+ * flushed synchronously when the process exits.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // A write still in flight at exit: what it held is already on its way.
+    }
+  });
+  return destination;
+}
+
+const FLUSH_INTERVAL_MS = 100;

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { ClassicdConfig } from '../config/schema.js';
+import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig } from '../config/service-limits.js';
 import { tcpListenersOf, type ListenerSpec, type RefusalReason, type ServiceDefinition } from '../service.js';
 import { AdmissionController } from './admission.js';
@@ -87,6 +87,8 @@ export class Supervisor {
     const workersReady = new Promise<readonly BoundAddress[]>((resolve, reject) => {
       this.pool.once('ready', resolve);
       this.pool.once('start-failed', (error) => reject(new Error(`a worker could not start: ${error}`)));
+      // Workers that die before they are ready exhaust the restart intensity without a start-failed.
+      this.pool.once('give-up', () => reject(new Error('workers kept dying before they were ready')));
     });
     this.pool.start();
     let workerBound: readonly BoundAddress[];
@@ -98,13 +100,14 @@ export class Supervisor {
     }
     this.metrics.workersUp.set(this.pool.readyCount);
     this.bound = [...workerBound];
-    if (this.options.config.supervisor.dispatch === 'handoff') {
-      for (const definition of this.enabled) {
-        const config = this.serviceConfig(definition);
-        if (!config.transports.includes('tcp')) continue;
-        this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
-        for (const listener of tcpListenersOf(definition, config))
-          this.bound.push(await this.listen(definition, listener));
+    // Services with dispatch: shared were bound by the workers, and are in workerBound already.
+    for (const definition of this.enabled) {
+      const config = this.serviceConfig(definition);
+      if (!config.transports.includes('tcp')) continue;
+      if (effectiveDispatch(config, this.options.config.supervisor) !== 'handoff') continue;
+      this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
+      for (const listener of tcpListenersOf(definition, config)) {
+        this.bound.push(await this.listen(definition, listener));
       }
     }
     this.listening = true;

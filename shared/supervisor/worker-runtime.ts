@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { ClassicdConfig } from '../config/schema.js';
+import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
 import { createLogger } from '../log/logger.js';
 import { tcpListenersOf, type ListenerSpec, type ServiceDefinition, type ServiceRuntime } from '../service.js';
@@ -75,7 +75,10 @@ export class WorkerRuntime {
         if (serviceConfig.transports.includes('udp') && runtime.datagram) {
           bound.push(await this.bindDatagrams(definition.name, serviceConfig, runtime.datagram, workers));
         }
-        if (serviceConfig.transports.includes('tcp') && config.supervisor.dispatch === 'shared') {
+        if (
+          serviceConfig.transports.includes('tcp') &&
+          effectiveDispatch(serviceConfig, config.supervisor) === 'shared'
+        ) {
           bound.push(...(await this.acceptForSelf(definition, serviceConfig, workers)));
         }
       }
@@ -87,6 +90,9 @@ export class WorkerRuntime {
       return;
     }
     setInterval(() => this.reportDatagrams(), DATAGRAM_REPORT_INTERVAL_MS).unref();
+    // Lines logged while starting (a self-signed certificate's warning, say) go out before the
+    // primary can announce readiness: logs are buffered, and readers expect that order.
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
     send({ t: 'ready', bound });
   }
 

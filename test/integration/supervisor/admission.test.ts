@@ -1,4 +1,7 @@
-/** Admission control in the primary: per-IP cap, connection rate, allow/deny, each refused and counted. */
+/**
+ * Admission control in the primary: per-IP cap, connection rate, allow/deny, each refused and counted.
+ * Every service here uses dispatch: handoff, where the limits are exact and service-wide.
+ */
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +23,7 @@ async function refusals(reason: string, service: string): Promise<number> {
 
 describe('admission control', () => {
   it('refuses a second session from one address past maxSessionsPerIp, and counts it', async () => {
-    server = await startClassicd(testConfig({ echo: { maxSessionsPerIp: 1 } }));
+    server = await startClassicd(testConfig({ echo: { dispatch: 'handoff', maxSessionsPerIp: 1 } }));
     const port = server.port('echo');
     const held = await tcpConnect(port);
     sockets.push(held);
@@ -45,7 +48,7 @@ describe('admission control', () => {
 
   it('refuses past connectionsPerSecond, and counts it', async () => {
     // One token, refilled once in a thousand seconds: the second connection is refused however slow the machine.
-    server = await startClassicd(testConfig({ daytime: { connectionsPerSecond: 0.001 } }));
+    server = await startClassicd(testConfig({ daytime: { dispatch: 'handoff', connectionsPerSecond: 0.001 } }));
     const port = server.port('daytime');
     expect((await tcpExchange(port)).length).toBeGreaterThan(0);
     expect((await tcpExchange(port)).length).toBe(0);
@@ -53,7 +56,12 @@ describe('admission control', () => {
   });
 
   it('refuses denied networks and those outside the allow list', async () => {
-    server = await startClassicd(testConfig({ daytime: { deny: ['127.0.0.0/8'] }, time: { allow: ['10.0.0.0/8'] } }));
+    server = await startClassicd(
+      testConfig({
+        daytime: { dispatch: 'handoff', deny: ['127.0.0.0/8'] },
+        time: { dispatch: 'handoff', allow: ['10.0.0.0/8'] },
+      }),
+    );
     expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
     expect((await tcpExchange(server.port('time'))).length).toBe(0);
     expect(await refusals('deny', 'daytime')).toBe(1);
@@ -61,7 +69,7 @@ describe('admission control', () => {
   });
 
   it('with maxSessions reached, refuses everyone until a session ends', async () => {
-    server = await startClassicd(testConfig({ echo: { maxSessions: 1 } }));
+    server = await startClassicd(testConfig({ echo: { dispatch: 'handoff', maxSessions: 1 } }));
     const port = server.port('echo');
     const held = await tcpConnect(port);
     sockets.push(held);

@@ -11,14 +11,16 @@ afterEach(async () => {
 
 describe('dispatch and isolation', () => {
   it('dispatch: shared lets workers accept for themselves, and the primary still counts', async () => {
-    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { dispatch: 'shared', workers: 2 } }));
+    server = await startClassicd(testConfig({ daytime: { dispatch: 'shared' } }, { supervisor: { workers: 2 } }));
     for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
     expect(await udpExchange(server.port('daytime', 'udp'), 'x')).toBeDefined();
     expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
   });
 
   it('isolation: per-session gives each session a fresh worker process and reaps it', async () => {
-    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { isolation: 'per-session', workers: 2 } }));
+    server = await startClassicd(
+      testConfig({ daytime: { dispatch: 'handoff' } }, { supervisor: { isolation: 'per-session', workers: 2 } }),
+    );
     for (let i = 0; i < 4; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
     await server.waitForLine(() => server!.lines.filter((line) => line.msg === 'session end').length >= 4);
     const pids = server.lines.filter((line) => line.msg === 'session start').map((line) => line.pid);
@@ -27,8 +29,22 @@ describe('dispatch and isolation', () => {
     expect(metricValue(metrics, 'classicd_worker_restarts_total')).toBe(0);
   });
 
+  it.each([
+    ['shared', 'worker'],
+    ['handoff', 'primary'],
+  ])('dispatch: default follows supervisor.dispatch %s (refused by the %s)', async (mode, refuser) => {
+    server = await startClassicd(
+      testConfig({ daytime: { dispatch: 'default', deny: ['127.0.0.0/8'] } }, { supervisor: { dispatch: mode } }),
+    );
+    expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
+    const refused = await server.waitForLine((line) => line.msg === 'connection refused');
+    expect(refused.proc).toBe(refuser);
+  });
+
   it.each(['rr', 'wrr', 'lc', 'wlc'])('scheduler %s serves sessions', async (scheduler) => {
-    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { scheduler, workerWeights: [1, 2] } }));
+    server = await startClassicd(
+      testConfig({ daytime: { dispatch: 'handoff' } }, { supervisor: { scheduler, workerWeights: [1, 2] } }),
+    );
     for (let i = 0; i < 3; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
   });
 });

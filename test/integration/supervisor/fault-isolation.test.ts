@@ -42,7 +42,7 @@ async function workerPidOfNthSession(running: RunningClassicd, n: number): Promi
 describe('fault isolation', () => {
   it('a worker killed with SIGKILL is replaced; sessions on the other worker carry on', async () => {
     server = await startClassicd(
-      testConfig({ echo: {}, daytime: {} }, { supervisor: { workers: 2, scheduler: 'rr' } }),
+      testConfig({ echo: { dispatch: 'handoff' }, daytime: {} }, { supervisor: { workers: 2, scheduler: 'rr' } }),
     );
     const port = server.port('echo');
     const first = await echoSession(port);

@@ -168,6 +168,16 @@ describe('loadConfig: an invalid file', () => {
     const file = writeConfig('http: { port: 80.5 }\nsupervisor: { workers: 1.5 }\n');
     expect(problemsOf(file).map((problem) => problem.path)).toEqual(['http.port', 'supervisor.workers']);
   });
+
+  it('refuses per-session isolation for services whose workers accept for themselves', () => {
+    const file = writeConfig(
+      'supervisor: { isolation: per-session }\nservices: { daytime: { dispatch: shared }, echo: { enabled: false } }\n',
+    );
+    const paths = problemsOf(file).map((problem) => problem.path);
+    expect(paths).toContain('services.daytime.dispatch');
+    expect(paths).not.toContain('services.echo.dispatch'); // disabled
+    expect(paths).not.toContain('services.ftp.dispatch'); // default: follows supervisor.dispatch, handoff
+  });
 });
 
 describe('loadConfig: files that cannot be read as YAML', () => {
