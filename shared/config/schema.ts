@@ -11,6 +11,12 @@ export const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** `auto` writes readable lines to a terminal and JSON lines anywhere else. */
   format: z.enum(['auto', 'json', 'pretty']),
+  /**
+   * Lines are written in batches of this many bytes (and at least every 100 ms); 0 writes each line
+   * as it comes, for tailing a protocol trace live. Batching keeps logging from halving the rate of
+   * short sessions.
+   */
+  bufferBytes: z.number().int().min(0).max(1_048_576),
 });
 
 export const httpSchema = z.strictObject({

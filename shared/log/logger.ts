@@ -28,17 +28,17 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
   if (readable) {
     return pino(settings, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
-  return pino(settings, options.destination ?? bufferedStdout());
+  return pino(settings, options.destination ?? bufferedStdout(config.bufferBytes));
 }
 
 /**
  * Standard output, written in batches: a write syscall per line halved the rate of short sessions
- * at level info. Lines wait for 4 KiB or for the next flush, at most FLUSH_INTERVAL_MS, and are
- * flushed synchronously when the process exits.
+ * at level info. Lines wait for `bufferBytes` or for the next flush, at most FLUSH_INTERVAL_MS, and
+ * are flushed synchronously when the process exits.
  */
-function bufferedStdout(): pino.DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
+function bufferedStdout(bufferBytes: number): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: bufferBytes });
+  if (bufferBytes > 0) setInterval(() => destination.flush(), FLUSH_INTERVAL_MS).unref();
   process.once('exit', () => {
     try {
       destination.flushSync();

@@ -54,7 +54,8 @@ export function testConfig(
   for (const [name, overrides] of Object.entries(services)) all[name] = { enabled: true, port: 0, ...overrides };
   const supervisor = { workers: 2, shutdownGraceMs: 2000, ...(rest.supervisor as object | undefined) };
   return {
-    log: { level: 'info', format: 'json' },
+    // Unbuffered, so a line is there as soon as what it reports has happened.
+    log: { level: 'info', format: 'json', bufferBytes: 0 },
     http: { enabled: true, host: '127.0.0.1', port: 0 },
     ...rest,
     supervisor,

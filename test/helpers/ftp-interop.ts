@@ -177,7 +177,7 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
       testConfig(
         { ftp },
         {
-          log: { level: options.logLevel ?? 'debug', format: 'json' },
+          log: { level: options.logLevel ?? 'debug', format: 'json', bufferBytes: 0 },
           supervisor: { workers: options.workers ?? 1, shutdownGraceMs: 2000 },
         },
       ),

@@ -43,7 +43,7 @@ describe('loadConfig: defaults', () => {
   it('loads the embedded default config alone, with the documented defaults', () => {
     const { config, sources } = loadConfig(SERVICES, { env: {}, cwd: dir });
     expect(sources).toEqual([defaultConfigPath()]);
-    expect(config.log).toEqual({ level: 'info', format: 'auto' });
+    expect(config.log).toEqual({ level: 'info', format: 'auto', bufferBytes: 4096 });
     expect(config.http).toEqual({ enabled: true, host: '127.0.0.1', port: 8025 });
     expect(config.supervisor.scheduler).toBe('wlc');
     // Every service known to classicd has a section, on 127.0.0.1 and its standard port + 10000.
@@ -74,7 +74,7 @@ describe('loadConfig: a valid file', () => {
     );
     const { config, sources } = loadConfig(SERVICES, { file, env: {}, cwd: dir });
     expect(sources).toEqual([defaultConfigPath(), file]);
-    expect(config.log).toEqual({ level: 'debug', format: 'auto' });
+    expect(config.log).toEqual({ level: 'debug', format: 'auto', bufferBytes: 4096 });
     expect(config.supervisor.workers).toBe(3);
     expect(config.supervisor.scheduler).toBe('rr');
     expect(config.supervisor.restartIntensity).toBe(5);
