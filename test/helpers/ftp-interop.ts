@@ -100,6 +100,8 @@ export interface InteropServerOptions {
   /** Overrides for the local user (permissions, tlsRequired...). */
   readonly user?: Record<string, unknown>;
   readonly anonymousUpload?: boolean;
+  /** Per-session rate for anonymous, to keep a transfer running long enough to watch (0: none). */
+  readonly anonymousMaxRate?: number;
   readonly logLevel?: 'debug' | 'info' | 'warn';
   readonly workers?: number;
 }
@@ -150,7 +152,7 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
       upload: { enabled: options.anonymousUpload ?? false, dir: 'incoming', umask: '077' },
       hide: [],
       deny: [],
-      maxRateBytesPerSecond: 0,
+      maxRateBytesPerSecond: options.anonymousMaxRate ?? 0,
     },
     users: [
       {
@@ -267,21 +269,6 @@ export interface ClientRun {
   readonly summary: string;
 }
 
-let home: string | undefined;
-
-/**
- * A HOME of its own for the clients, so no user config (~/.netrc, ~/.lftprc, ~/.wgetrc, ~/.curlrc)
- * changes what they do and what they leave behind (lftp's transfer_log) stays out of the trees compared.
- */
-function emptyHome(): string {
-  if (home === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'classicd-interop-home-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    home = dir;
-  }
-  return home;
-}
-
 /** Debian package of each client program, for the hint when it is missing. */
 const PACKAGES: Record<string, string> = {
   curl: 'curl',
@@ -304,7 +291,12 @@ export interface RunOptions {
  * status and output whatever the status; rejects only if it could not be started.
  */
 export function runClient(command: string, args: readonly string[], options: RunOptions = {}): Promise<ClientRun> {
-  return new Promise((resolve, reject) => {
+  // A HOME of its own for each run, removed afterwards: no user config (~/.netrc, ~/.lftprc,
+  // ~/.wgetrc, ~/.curlrc) changes what the client does, and what it leaves there (lftp's
+  // transfer_log) stays out of the trees the tests compare.
+  const home = mkdtempSync(join(tmpdir(), 'classicd-interop-home-'));
+  const removeHome = (): void => rmSync(home, { recursive: true, force: true });
+  return new Promise<ClientRun>((resolve, reject) => {
     const child = execFile(
       command,
       args,
@@ -314,7 +306,7 @@ export function runClient(command: string, args: readonly string[], options: Run
         timeout: options.timeoutMs ?? 20_000,
         killSignal: 'SIGKILL',
         maxBuffer: 64 * 1024 * 1024,
-        env: { PATH: process.env.PATH, HOME: emptyHome(), LANG: 'C.UTF-8', TZ: 'UTC', ...options.env },
+        env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TZ: 'UTC', ...options.env },
       },
       (error, stdout, stderr) => {
         const failure = error as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null;
@@ -339,5 +331,5 @@ export function runClient(command: string, args: readonly string[], options: Run
       },
     );
     child.stdin?.end(options.input ?? '');
-  });
+  }).finally(removeHome);
 }

@@ -198,6 +198,14 @@ describe('curl: FTPS', () => {
     expect(listing.stdout.toString().split(/\r?\n/)).toContain('secret.bin');
   });
 
+  // curl's OpenSSL backend sets SSL_OP_NO_TICKET, so under TLS 1.2 it resumes by session id only
+  // (tls-handshake.ts keeps a session cache per secure context for that).
+  it('fetches over explicit FTPS limited to TLS 1.2 (session-ID resumption)', async () => {
+    const run = await curl('--ssl-reqd', '-k', '--tls-max', '1.2', ftp.url('readme.txt'));
+    expectOk(run);
+    expect(run.stdout.equals(ftp.tree.get('readme.txt') as Buffer)).toBe(true);
+  });
+
   it('fetches over implicit FTPS (ftps://)', async () => {
     const run = await curl('-k', ftp.url('big.bin', { scheme: 'ftps' }));
     expectOk(run);

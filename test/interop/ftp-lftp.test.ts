@@ -95,14 +95,32 @@ describe('lftp', () => {
   });
 
   it('fetches a file in four parallel pieces (pget -n 4)', async () => {
-    const local = ftp.scratch('lftp-pget');
-    const before = commandCount();
-    expectOk(
-      await lftp(['set pget:min-chunk-size 64k', `lcd ${JSON.stringify(local)}`, 'pget -n 4 /big.bin'], { cwd: local }),
-    );
-    expect(sha(readFileSync(join(local, 'big.bin')))).toBe(sha(ftp.tree.get('big.bin') as Buffer));
-    const rests = commandsSince(before).filter((command) => command.startsWith('REST '));
-    expect(rests.length).toBeGreaterThanOrEqual(3);
+    // A rate limit per session keeps one connection from fetching the whole file before lftp has
+    // opened the other three, which on a fast machine it otherwise does.
+    const slow = await startInteropServer({ anonymousMaxRate: 1024 * 1024 });
+    try {
+      const local = slow.scratch('lftp-pget');
+      const run = await runClient(
+        'lftp',
+        [
+          '-c',
+          [
+            ...PREAMBLE,
+            'set pget:min-chunk-size 64k',
+            `open ${slow.url()}`,
+            `lcd ${JSON.stringify(local)}`,
+            'pget -n 4 /big.bin',
+          ].join('; '),
+        ],
+        { cwd: local, timeoutMs: 60_000 },
+      );
+      expect(run.code, `${run.summary}\n--- server trace ---\n${slow.trace()}`).toBe(0);
+      expect(sha(readFileSync(join(local, 'big.bin')))).toBe(sha(slow.tree.get('big.bin') as Buffer));
+      const rests = slow.commands().filter((command) => command.startsWith('REST '));
+      expect(rests.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await slow.stop();
+    }
   });
 
   it('fetches files and a listing as a local user with ftp:ssl-force on a self-signed certificate', async () => {

@@ -43,9 +43,12 @@ interface Result {
 async function ftplib(
   server: InteropServer,
   args: readonly string[],
-  options: { user?: boolean } = {},
+  options: { user?: boolean; tls12?: boolean } = {},
 ): Promise<Result> {
-  const env = options.user ? { USER_NAME: USER, USER_PASSWORD: PASSWORD } : {};
+  const env = {
+    ...(options.user ? { USER_NAME: USER, USER_PASSWORD: PASSWORD } : {}),
+    ...(options.tls12 ? { TLS_MAX: '1.2' } : {}),
+  };
   const run = await runClient('python3', [SCRIPT, String(server.port), ...args], { env, timeoutMs: 30_000 });
   let json: Record<string, unknown> = {};
   try {
@@ -120,6 +123,13 @@ describe('ftplib FTP_TLS, session reuse required (the default)', () => {
     const out = join(strict.scratch('python-tls'), 'big.bin');
     const json = expectOk(strict, await ftplib(strict, ['tls-retr', 'reuse', '/big.bin', out]));
     expect(json.sessionReused).toBe(true);
+    expect(sha(readFileSync(out))).toBe(sha(strict.tree.get('big.bin') as Buffer));
+  });
+
+  it('resumes under TLS 1.2 too (a session ticket)', async () => {
+    const out = join(strict.scratch('python-tls12'), 'big.bin');
+    const json = expectOk(strict, await ftplib(strict, ['tls-retr', 'reuse', '/big.bin', out], { tls12: true }));
+    expect(json).toMatchObject({ sessionReused: true, tlsVersion: 'TLSv1.2' });
     expect(sha(readFileSync(out))).toBe(sha(strict.tree.get('big.bin') as Buffer));
   });
 

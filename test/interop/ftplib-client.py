@@ -1,7 +1,7 @@
 """Python's ftplib as an FTP client for the interop tests (test/interop/ftp-python.test.ts).
 
-Usage: python3 ftplib-client.py PORT ACTION [ARGS...], with USER and PASSWORD in the environment
-for a local-user login (anonymous otherwise). Prints one JSON object on standard output; an FTP
+Usage: python3 ftplib-client.py PORT ACTION [ARGS...], with USER_NAME and USER_PASSWORD in the
+environment for a local-user login (anonymous otherwise), and TLS_MAX=1.2 to stop at TLS 1.2. Prints one JSON object on standard output; an FTP
 error reply is printed as {"error": "<reply>"} with exit status 3, so a test can tell a refusal
 from a crash (a traceback, exit status 1).
 
@@ -53,6 +53,8 @@ def tls_client(mode, port):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the server's certificate is self-signed
+    if os.environ.get('TLS_MAX') == '1.2':
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
     ftp = (ReusingFTP_TLS if mode == 'reuse' else ftplib.FTP_TLS)(context=context, timeout=TIMEOUT)
     ftp.connect(HOST, port)
     ftp.auth()

@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
+import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
 export interface UploadSink {
   readonly stream: Writable;
@@ -120,7 +121,7 @@ function renamingSink(
  * in flight.
  */
 function fileStream(handle: FileHandle, start: number): Writable {
-  return handle.createWriteStream({ start, flush: true });
+  return handle.createWriteStream({ start, flush: true, highWaterMark: FILE_CHUNK_BYTES });
 }
 
 /** `.classicd-upload-<random>` in the target's directory. */

@@ -49,6 +49,9 @@ export async function loadFtpTls(config: FtpConfig['tls'], log: Logger): Promise
     // TLS 1.0 and 1.1 are deprecated (RFC 8996); every FTPS client still in use speaks 1.2.
     minVersion: 'TLSv1.2',
     honorCipherOrder: true,
+    // OpenSSL caches server-side sessions (for TLS 1.2 resumption by session id) only with a
+    // session id context set.
+    sessionIdContext: 'classicd-ftp',
   } as const;
   let shared: SecureContext;
   try {

@@ -8,7 +8,7 @@
  * the TCP socket under it, and the caller gets a TlsHandshakeError to turn into a reply.
  */
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import { Server as TlsServer, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 
 /** A client that connects and then says nothing is not waited for longer than this. */
@@ -36,7 +36,7 @@ export interface ServerTls {
  * handshake, so that the caller can hand it to its reader while the handshake runs.
  */
 export function startServerTls(raw: Socket, context: SecureContext, log: Logger, role: 'control' | 'data'): ServerTls {
-  const socket = new TLSSocket(raw, { isServer: true, secureContext: context });
+  const socket = new TLSSocket(raw, { isServer: true, secureContext: context, server: sessionCacheFor(context) });
   let handshakeDone = false;
   socket.on('error', (error: NodeJS.ErrnoException) => {
     // During the handshake the promise below reports it; afterwards a reset or a bad record just
@@ -77,4 +77,32 @@ export function startServerTls(raw: Socket, context: SecureContext, log: Logger,
     socket.once('close', onClose);
   });
   return { socket, secured };
+}
+
+/** Sessions remembered per secure context for TLS 1.2 resumption by id; the oldest go first. */
+const MAX_CACHED_SESSIONS = 256;
+const sessionCaches = new WeakMap<SecureContext, TlsServer>();
+
+/**
+ * TLS 1.2 clients that send no session tickets (curl's OpenSSL backend sets SSL_OP_NO_TICKET)
+ * resume by session id (RFC 5246 7.4.1.2), and Node keeps such sessions only through a tls.Server's
+ * newSession/resumeSession events. This server never listens: it only carries the cache. The cache
+ * belongs to the secure context, and with requireSessionReuse every control connection has its own
+ * context, so a data connection can only resume its own control connection's session.
+ */
+function sessionCacheFor(context: SecureContext): TlsServer {
+  let server = sessionCaches.get(context);
+  if (server) return server;
+  const sessions = new Map<string, Buffer>();
+  server = new TlsServer();
+  server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+    if (sessions.size >= MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+    sessions.set(id.toString('hex'), data);
+    done();
+  });
+  server.on('resumeSession', (id: Buffer, done: (error: Error | null, data: Buffer | null) => void) => {
+    done(null, sessions.get(id.toString('hex')) ?? null);
+  });
+  sessionCaches.set(context, server);
+  return server;
 }

@@ -1,0 +1,269 @@
+/**
+ * The servers the small-services suite compares: xinetd's internal services, a bare one-process
+ * Node server (the ceiling), and the built classicd. Each is started in its own temporary directory
+ * on 127.0.0.1 and reports its daytime and echo ports and the process whose tree is the server.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import {
+  makeTempDir,
+  pollUntil,
+  processTree,
+  removeTempDir,
+  spawnTracked,
+  stopTracked,
+  waitForExit,
+} from './processes.js';
+
+const HOST = '127.0.0.1';
+const CLASSICD_CLI = fileURLToPath(new URL('../../bin/classicd.js', import.meta.url));
+const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url));
+
+export interface RunningServer {
+  readonly daytimePort: number;
+  readonly echoPort: number;
+  /** The server's top process; the server is this process and everything below it. */
+  readonly pid: number;
+  /** The server's processes now (xinetd's forked echo children, classicd's workers). */
+  pids(): number[];
+  /** Anything worth knowing after a run (classicd: log bytes written). */
+  notes(): string[];
+  stop(): Promise<void>;
+}
+
+/** A port nobody listens on right now (for xinetd, and for classicd's HTTP side). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host: HOST, port: 0 }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function exitedEarly(child: ChildProcess, what: string, details: () => string): Promise<never> {
+  return new Promise((_resolve, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${what} exited (${signal ?? code}) before it was ready\n${details()}`)),
+    ),
+  );
+}
+
+function tail(file: string, bytes = 2000): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  return text.slice(-bytes);
+}
+
+/** The installed xinetd package's version (xinetd -version writes to the terminal, not to a pipe). */
+export function xinetdVersion(): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'xinetd'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown version';
+  }
+}
+
+/**
+ * xinetd with its internal daytime and echo (stream): in-process daytime, one forked child per
+ * echo session. No per-session logging (no log_type), its own notices to a file, the default
+ * 50-connections-per-second cps limit lifted.
+ */
+export async function startXinetd(): Promise<RunningServer> {
+  const dir = makeTempDir('classicd-bench-xinetd-');
+  const [daytimePort, echoPort] = [await freePort(), await freePort()];
+  const user = process.getuid?.() === 0 ? '\tuser = root\n' : '';
+  const service = (name: string, port: number): string =>
+    `service ${name}\n{\n\ttype = INTERNAL UNLISTED\n\tid = ${name}-stream\n\tsocket_type = stream\n` +
+    `\tprotocol = tcp\n\twait = no\n${user}\tbind = ${HOST}\n\tport = ${port}\n}\n`;
+  const config = join(dir, 'xinetd.conf');
+  writeFileSync(
+    config,
+    `defaults\n{\n\tinstances = UNLIMITED\n\tper_source = UNLIMITED\n\tcps = 10000000 1\n}\n` +
+      service('daytime', daytimePort) +
+      service('echo', echoPort),
+  );
+  const log = join(dir, 'xinetd.log');
+  const child = spawnTracked('xinetd', ['-dontfork', '-f', config, '-filelog', log], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await Promise.race([
+      pollUntil(
+        'xinetd to listen',
+        async () => ((await canConnect(daytimePort)) && (await canConnect(echoPort)) ? true : undefined),
+        10_000,
+      ),
+      exitedEarly(child, 'xinetd', () => `${stderr}\n${tail(log)}`),
+    ]);
+  } catch (error) {
+    await stopTracked(child);
+    removeTempDir(dir);
+    throw error;
+  }
+  return {
+    daytimePort,
+    echoPort,
+    pid: child.pid as number,
+    pids: () => processTree(child.pid as number),
+    notes: () => [],
+    async stop() {
+      await stopTracked(child, 5000);
+      removeTempDir(dir);
+    },
+  };
+}
+
+/** bench/bare-server.ts in a child process. */
+export async function startBareNode(): Promise<RunningServer> {
+  const child = spawnTracked(process.execPath, [BARE_SERVER], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const line = await Promise.race([
+      new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve)),
+      exitedEarly(child, 'the bare Node server', () => ''),
+    ]);
+    const ports = JSON.parse(line) as { daytime: number; echo: number };
+    return {
+      daytimePort: ports.daytime,
+      echoPort: ports.echo,
+      pid: child.pid as number,
+      pids: () => processTree(child.pid as number),
+      notes: () => [],
+      stop: () => stopTracked(child, 5000),
+    };
+  } catch (error) {
+    await stopTracked(child);
+    throw error;
+  }
+}
+
+export interface ClassicdOptions {
+  readonly dispatch: 'handoff' | 'shared';
+  readonly logLevel: 'warn' | 'info';
+  readonly workers: number;
+}
+
+/** The limits every benchmarked service gets, so admission control never refuses the load. */
+const UNLIMITED = {
+  maxSessions: 1_000_000,
+  maxSessionsPerIp: 1_000_000,
+  connectionsPerSecond: 10_000_000,
+  idleTimeoutMs: 3_600_000,
+};
+
+/**
+ * The built classicd (dist/bin/classicd.js) with only daytime and echo enabled, TCP only, both on
+ * port 0. The ports come from /readyz, which lists the bound listeners: it answers at every log
+ * level, while the 'ready' log line is an info line that log level warn hides. Log lines go to a
+ * file, as they would under a service manager, so the bench's own event loop does not read them.
+ */
+export async function startClassicd(options: ClassicdOptions): Promise<RunningServer> {
+  const dir = makeTempDir('classicd-bench-');
+  const httpPort = await freePort();
+  // Loaded here, not at the top: a classicd that does not load must not stop xinetd's measures.
+  const { SERVICES } = await import('../../services/index.js');
+  const services: Record<string, unknown> = {};
+  for (const definition of SERVICES) services[definition.name] = { enabled: false };
+  for (const name of ['daytime', 'echo']) {
+    if (!SERVICES.some((definition) => definition.name === name))
+      throw new Error(`classicd has no ${name} service (yet)`);
+    // dispatch: default follows supervisor.dispatch, so one switch picks the mode under test.
+    services[name] = { enabled: true, host: HOST, port: 0, transports: ['tcp'], dispatch: 'default', ...UNLIMITED };
+  }
+  const config = {
+    log: { level: options.logLevel, format: 'json' },
+    http: { enabled: true, host: HOST, port: httpPort },
+    supervisor: { workers: options.workers, dispatch: options.dispatch, shutdownGraceMs: 1000 },
+    services,
+  };
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
+  const logFile = join(dir, 'classicd.log');
+  const errFile = join(dir, 'stderr.log');
+  const out = openSync(logFile, 'a');
+  const err = openSync(errFile, 'a');
+  // No CLASSICD_* variable from the bench's environment may change the config under test.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLASSICD_')));
+  const child = spawnTracked(process.execPath, [...nodeFlags(), CLASSICD_CLI, 'start', '--config', configFile], {
+    cwd: dir,
+    env,
+    detached: true,
+    stdio: ['ignore', out, err],
+  });
+  closeSync(out);
+  closeSync(err);
+  const details = (): string => `stderr: ${tail(errFile)}\nlog: ${tail(logFile)}`;
+  let ports: { daytime: number; echo: number };
+  try {
+    ports = await Promise.race([
+      pollUntil('classicd /readyz', () => readyPorts(httpPort), 30_000),
+      exitedEarly(child, 'classicd', details),
+    ]);
+  } catch (error) {
+    await stopTracked(child);
+    removeTempDir(dir);
+    throw error;
+  }
+  return {
+    daytimePort: ports.daytime,
+    echoPort: ports.echo,
+    pid: child.pid as number,
+    pids: () => processTree(child.pid as number),
+    notes() {
+      const logBytes = existsSync(logFile) ? readFileSync(logFile).length : 0;
+      return logBytes > 0 ? [`log: ${logBytes} bytes`] : [];
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      const clean = await waitForExit(child, 10_000);
+      await stopTracked(child, 0);
+      const problems = tail(errFile).trim();
+      removeTempDir(dir);
+      if (!clean) throw new Error(`classicd did not exit within 10 s of SIGTERM; killed. ${problems}`);
+    },
+  };
+}
+
+/** Extra node flags for classicd, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile the primary. */
+function nodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
+}
+
+async function readyPorts(httpPort: number): Promise<{ daytime: number; echo: number } | undefined> {
+  try {
+    const response = await fetch(`http://${HOST}:${httpPort}/readyz`);
+    if (response.status !== 200) return undefined;
+    const body = (await response.json()) as { listeners: { svc: string; transport: string; port: number }[] };
+    const port = (svc: string): number | undefined =>
+      body.listeners.find((listener) => listener.svc === svc && listener.transport === 'tcp')?.port;
+    const daytime = port('daytime');
+    const echo = port('echo');
+    return daytime && echo ? { daytime, echo } : undefined;
+  } catch {
+    return undefined;
+  }
+}
