@@ -330,6 +330,8 @@ export function runClient(command: string, args: readonly string[], options: Run
         });
       },
     );
+    // A client that exits without reading all of its input closes the pipe: EPIPE is no failure.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   }).finally(removeHome);
 }

@@ -29,6 +29,8 @@ function run(command: string, args: readonly string[], input = ''): Promise<Run>
       reject(new Error(`${command} ${args.join(' ')}: ${error.message}${hint}`));
     });
     child.once('close', (code) => resolve({ code, stdout, stderr }));
+    // A client that exits without reading its input (rdate) closes the pipe: EPIPE is no failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(input);
   });
 }
