@@ -21,7 +21,11 @@ async function roundTrip(socket: Socket, text: string): Promise<string> {
 
 describe('graceful shutdown', () => {
   it('lets a running session finish, refuses new ones, then exits 0', async () => {
-    server = await startClassicd(testConfig({ echo: {} }, { supervisor: { shutdownGraceMs: 60_000 } }));
+    // handoff: the primary's listener closes the moment the signal lands. (With dispatch: shared the
+    // workers' listeners close through the cluster module a moment later, which this test would race.)
+    server = await startClassicd(
+      testConfig({ echo: { dispatch: 'handoff' } }, { supervisor: { shutdownGraceMs: 60_000 } }),
+    );
     const port = server.port('echo');
     const session = await tcpConnect(port);
     sockets.push(session);
