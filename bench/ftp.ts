@@ -16,7 +16,14 @@ import {
   type PassiveRange,
   type RunningFtpServer,
 } from './lib/ftp-servers.js';
-import { CpuMeter, memoryUse, sleep, waitForQuietMachine, type CpuShares, type MemoryUse } from './lib/processes.js';
+import {
+  CpuMeter,
+  settledMemory,
+  settledProcessCount,
+  waitForQuietMachine,
+  type CpuShares,
+  type MemoryUse,
+} from './lib/processes.js';
 import type { Suite, SuiteOptions, SuiteReport } from './lib/suite.js';
 import { formatNumber, markdownTable, textTable, type Table } from './lib/table.js';
 
@@ -443,38 +450,14 @@ async function measureIdle(server: RunningFtpServer, clients: FtpClientPool, siz
     }));
   await login(sizes.idleWarmupSessions);
   await clients.all(() => ({ kind: 'quit', timeoutMs: QUIT_TIMEOUT_MS }));
-  await settledProcessCount(server);
+  await settledProcessCount(server, 40);
   const before = await settledMemory(server);
   const held = await login(sizes.idleSessions);
   const after = await settledMemory(server);
   await clients.all(() => ({ kind: 'quit', timeoutMs: QUIT_TIMEOUT_MS }));
-  await settledProcessCount(server);
+  await settledProcessCount(server, 40);
   if (held.ok === 0) throw new Error(`no session could log in${codes(held.errorCodes)}`);
   return { sessions: held.ok, errors: held.errors, errorCodes: held.errorCodes, before, after };
-}
-
-/** Waits (at most 10 s) until the server's process count stops changing: vsftpd's session processes go. */
-async function settledProcessCount(server: RunningFtpServer): Promise<number> {
-  let count = server.pids().length;
-  for (let i = 0; i < 40; i++) {
-    await sleep(250);
-    const now = server.pids().length;
-    if (now === count) return now;
-    count = now;
-  }
-  return count;
-}
-
-/** Samples until two readings half a second apart differ by under 0.5% (at most 6 s). */
-async function settledMemory(server: RunningFtpServer): Promise<MemoryUse> {
-  let last = memoryUse(server.pids());
-  for (let i = 0; i < 12; i++) {
-    await sleep(500);
-    const now = memoryUse(server.pids());
-    if (Math.abs(now.rssBytes - last.rssBytes) <= 0.005 * last.rssBytes) return now;
-    last = now;
-  }
-  return last;
 }
 
 function idleFigure(idle: IdleFigures | undefined, kind: 'rss' | 'pss'): number | undefined {

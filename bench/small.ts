@@ -7,9 +7,9 @@ import { ClientPool } from './lib/clients.js';
 import type { DaytimeResult, EchoResult, HoldResult, ReleaseResult } from './lib/jobs.js';
 import {
   CpuMeter,
-  memoryUse,
   pollUntil,
-  sleep,
+  settledMemory,
+  settledProcessCount,
   waitForQuietMachine,
   type CpuShares,
   type MemoryUse,
@@ -355,7 +355,7 @@ async function measureIdle(
 
   await hold(sizes.idleWarmupSessions);
   await release();
-  const baselineProcesses = await settledProcessCount(server);
+  const baselineProcesses = await settledProcessCount(server, 20);
   const before = await settledMemory(server);
   const holds = await hold(sizes.idleSessions);
   const sessions = holds.reduce((sum, run) => sum + run.established, 0);
@@ -385,29 +385,6 @@ async function measureIdle(
     pssPerSession: (after.pssBytes - before.pssBytes) / sessions,
     openMs,
   };
-}
-
-async function settledProcessCount(server: RunningServer): Promise<number> {
-  let count = server.pids().length;
-  for (let i = 0; i < 20; i++) {
-    await sleep(250);
-    const now = server.pids().length;
-    if (now === count) return now;
-    count = now;
-  }
-  return count;
-}
-
-/** Samples until two readings half a second apart differ by under 0.5% (at most 6 s). */
-async function settledMemory(server: RunningServer): Promise<MemoryUse> {
-  let last = memoryUse(server.pids());
-  for (let i = 0; i < 12; i++) {
-    await sleep(500);
-    const now = memoryUse(server.pids());
-    if (Math.abs(now.rssBytes - last.rssBytes) <= 0.005 * last.rssBytes) return now;
-    last = now;
-  }
-  return last;
 }
 
 function describe(result: TargetResult, measure: Measure): string {

@@ -32,7 +32,7 @@ import {
   stopTracked,
   waitForExit,
 } from './processes.js';
-import { freePort } from './servers.js';
+import { exitedEarly, freePort, tail } from './servers.js';
 
 const HOST = '127.0.0.1';
 const CLASSICD_CLI = fileURLToPath(new URL('../../bin/classicd.js', import.meta.url));
@@ -142,19 +142,6 @@ function greets(port: number): Promise<boolean> {
     socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('220')));
     socket.once('error', () => done(false));
   });
-}
-
-function exitedEarly(child: ChildProcess, what: string, details: () => string): Promise<never> {
-  return new Promise((_resolve, reject) =>
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${what} exited (${signal ?? code}) before it was ready\n${details()}`)),
-    ),
-  );
-}
-
-function tail(file: string, bytes = 2000): string {
-  if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8').slice(-bytes);
 }
 
 async function waitUntilServing(child: ChildProcess, port: number, what: string, details: () => string): Promise<void> {

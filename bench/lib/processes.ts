@@ -165,6 +165,38 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A server under measurement, as far as memory and process counts go. */
+export interface MeasuredProcesses {
+  pids(): number[];
+}
+
+/**
+ * Waits until the server's process count stops changing (xinetd's or vsftpd's session processes
+ * going away), polling every 250 ms at most `rounds` times.
+ */
+export async function settledProcessCount(server: MeasuredProcesses, rounds: number): Promise<number> {
+  let count = server.pids().length;
+  for (let i = 0; i < rounds; i++) {
+    await sleep(250);
+    const now = server.pids().length;
+    if (now === count) return now;
+    count = now;
+  }
+  return count;
+}
+
+/** Samples until two readings half a second apart differ by under 0.5% (at most 6 s). */
+export async function settledMemory(server: MeasuredProcesses): Promise<MemoryUse> {
+  let last = memoryUse(server.pids());
+  for (let i = 0; i < 12; i++) {
+    await sleep(500);
+    const now = memoryUse(server.pids());
+    if (Math.abs(now.rssBytes - last.rssBytes) <= 0.005 * last.rssBytes) return now;
+    last = now;
+  }
+  return last;
+}
+
 /** Polls `probe` until it returns a value, or throws after `timeoutMs`. */
 export async function pollUntil<T>(
   what: string,

@@ -59,7 +59,8 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function exitedEarly(child: ChildProcess, what: string, details: () => string): Promise<never> {
+/** Rejects when a server process exits before it is ready; for racing against its readiness. */
+export function exitedEarly(child: ChildProcess, what: string, details: () => string): Promise<never> {
   return new Promise((_resolve, reject) =>
     child.once('exit', (code, signal) =>
       reject(new Error(`${what} exited (${signal ?? code}) before it was ready\n${details()}`)),
@@ -67,10 +68,10 @@ function exitedEarly(child: ChildProcess, what: string, details: () => string): 
   );
 }
 
-function tail(file: string, bytes = 2000): string {
+/** The end of a log file, for error messages. */
+export function tail(file: string, bytes = 2000): string {
   if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8');
-  return text.slice(-bytes);
+  return readFileSync(file, 'utf8').slice(-bytes);
 }
 
 /** The installed xinetd package's version (xinetd -version writes to the terminal, not to a pipe). */
