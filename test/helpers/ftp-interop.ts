@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { hashPassword } from '../../services/ftp/auth/password-hash.js';
 import { startClassicd, testConfig, type RunningClassicd } from './classicd.js';
 
@@ -334,4 +335,35 @@ export function runClient(command: string, args: readonly string[], options: Run
     child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   }).finally(removeHome);
+}
+
+/**
+ * The BSD-style command-line clients (tnftp, inetutils-ftp) read the same script from standard input
+ * with `-n -i -v`: open, log in (anonymously unless `user`), `lcd` to `local`, the lines, bye.
+ */
+export function runScriptedFtp(
+  program: 'tnftp' | 'inetutils-ftp',
+  server: InteropServer,
+  local: string,
+  lines: readonly string[],
+  options: { user?: boolean } = {},
+): Promise<ClientRun> {
+  const login = options.user ? `user ${USER} "${PASSWORD}"` : 'user anonymous tester@example.org';
+  const script = [`open 127.0.0.1 ${server.port}`, login, `lcd ${local}`, ...lines, 'bye', ''].join('\n');
+  return runClient(program, ['-n', '-i', '-v'], { input: script, cwd: local, timeoutMs: 30_000 });
+}
+
+/**
+ * A scripted client's output with no 4xx/5xx reply in it: both clients exit 0 even when a command
+ * fails, so a failure reply in their output is the failure. Returns the output.
+ */
+export function scriptedOutput(run: ClientRun, server: InteropServer): string {
+  const text = run.stdout.toString('utf8');
+  const trace = `${run.summary}\n--- server trace ---\n${server.trace()}`;
+  expect(run.code, trace).toBe(0);
+  expect(
+    text.split('\n').filter((line) => /^[45]\d\d /.test(line)),
+    trace,
+  ).toEqual([]);
+  return text;
 }

@@ -7,12 +7,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PASSWORD,
-  runClient,
   sha,
   startInteropServer,
-  USER,
   type ClientRun,
+  runScriptedFtp,
+  scriptedOutput,
   type InteropServer,
 } from '../helpers/ftp-interop.js';
 
@@ -26,23 +25,9 @@ afterAll(async () => {
   await ftp?.stop();
 });
 
-function inetutils(local: string, lines: readonly string[], options: { user?: boolean } = {}): Promise<ClientRun> {
-  const login = options.user ? `user ${USER} "${PASSWORD}"` : 'user anonymous tester@example.org';
-  const script = [`open 127.0.0.1 ${ftp.port}`, login, `lcd ${local}`, ...lines, 'bye', ''].join('\n');
-  return runClient('inetutils-ftp', ['-n', '-i', '-v'], { input: script, cwd: local, timeoutMs: 30_000 });
-}
-
-function expectOk(run: ClientRun): string {
-  const text = run.stdout.toString('utf8');
-  const trace = `${run.summary}\n--- server trace ---\n${ftp.trace()}`;
-  expect(run.code, trace).toBe(0);
-  // The client exits 0 even when a command fails; a 4xx/5xx reply in its output is the failure.
-  expect(
-    text.split('\n').filter((line) => /^[45]\d\d /.test(line)),
-    trace,
-  ).toEqual([]);
-  return text;
-}
+const inetutils = (local: string, lines: readonly string[], options: { user?: boolean } = {}): Promise<ClientRun> =>
+  runScriptedFtp('inetutils-ftp', ftp, local, lines, options);
+const expectOk = (run: ClientRun): string => scriptedOutput(run, ftp);
 
 const commandCount = (): number => ftp.commands().length;
 const commandsSince = (count: number): string[] => ftp.commands().slice(count);

@@ -7,12 +7,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  PASSWORD,
-  runClient,
   sha,
   startInteropServer,
-  USER,
   type ClientRun,
+  runScriptedFtp,
+  scriptedOutput,
   type InteropServer,
 } from '../helpers/ftp-interop.js';
 
@@ -26,24 +25,9 @@ afterAll(async () => {
   await ftp?.stop();
 });
 
-/** Runs tnftp on a script; `lcd` to `local` first. Logs in anonymously unless `user`. */
-function tnftp(local: string, lines: readonly string[], options: { user?: boolean } = {}): Promise<ClientRun> {
-  const login = options.user ? `user ${USER} "${PASSWORD}"` : 'user anonymous tester@example.org';
-  const script = [`open 127.0.0.1 ${ftp.port}`, login, `lcd ${local}`, ...lines, 'bye', ''].join('\n');
-  return runClient('tnftp', ['-n', '-i', '-v'], { input: script, cwd: local, timeoutMs: 30_000 });
-}
-
-function expectOk(run: ClientRun): string {
-  const text = run.stdout.toString('utf8');
-  const trace = `${run.summary}\n--- server trace ---\n${ftp.trace()}`;
-  expect(run.code, trace).toBe(0);
-  // tnftp exits 0 even when a command fails; a 4xx/5xx reply in its output is the failure.
-  expect(
-    text.split('\n').filter((line) => /^[45]\d\d /.test(line)),
-    trace,
-  ).toEqual([]);
-  return text;
-}
+const tnftp = (local: string, lines: readonly string[], options: { user?: boolean } = {}): Promise<ClientRun> =>
+  runScriptedFtp('tnftp', ftp, local, lines, options);
+const expectOk = (run: ClientRun): string => scriptedOutput(run, ftp);
 
 /** The verbs the server has seen, in order, for checking which path a client took. */
 function sessionCommands(): string[] {
