@@ -1,0 +1,78 @@
+/**
+ * The control connection's limits, each crossed: an overlong line, invalid UTF-8, unknown verbs,
+ * commands out of sequence, too many failed logins, too many errors in a row. Each gets its reply
+ * and the session goes on, or closes cleanly with 421, and the server keeps serving others.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
+import { FtpClient } from '../../helpers/ftp.js';
+import { ftpTestConfig, localUser, tempDir } from './data-fixture.js';
+
+let server: RunningClassicd;
+let root: ReturnType<typeof tempDir>;
+
+beforeAll(async () => {
+  root = tempDir('classicd-ftp-bad-input-');
+  // data-fixture sets login.maxFailures to 3 and maxLineBytes keeps its default, 4096.
+  server = await startClassicd(
+    ftpTestConfig({ anonymousRoot: root.path, users: [await localUser('alice', root.path)] }),
+  );
+});
+
+afterAll(async () => {
+  await server?.stop();
+  root?.remove();
+});
+
+describe('FTP control connection limits', () => {
+  it('answers an overlong line with 500 and goes on (maxLineBytes)', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    expect((await ftp.command(`NOOP ${'x'.repeat(5000)}`)).code).toBe(500);
+    await ftp.expect('NOOP', 200);
+    await ftp.quit();
+  });
+
+  it('refuses invalid UTF-8 with 501 (RFC 2640) and goes on', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    ftp.socket.write(Buffer.from([0x43, 0x57, 0x44, 0x20, 0xc3, 0x28, 0x0d, 0x0a])); // "CWD " + bad UTF-8
+    expect((await ftp.reply()).code).toBe(501);
+    await ftp.expect('NOOP', 200);
+    await ftp.quit();
+  });
+
+  it('answers an unknown verb with 500, and commands out of sequence with 503 or 530', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    expect((await ftp.command('FROB x')).code).toBe(500);
+    expect((await ftp.command('PASS secret')).code).toBe(503); // PASS without USER (RFC 959 4.1.1)
+    expect((await ftp.command('RETR x')).code).toBe(530); // before login
+    await ftp.login();
+    expect((await ftp.command('RNTO y')).code).toBe(503); // RNTO without RNFR (RFC 959 4.1.3)
+    await ftp.quit();
+  });
+
+  it('closes with 421 after login.maxFailures wrong passwords', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    for (let attempt = 1; attempt < 3; attempt++) {
+      await ftp.expect('USER alice', 331);
+      await ftp.expect('PASS wrong', 530);
+    }
+    await ftp.expect('USER alice', 331);
+    await ftp.expect('PASS wrong', 421);
+    await ftp.closed;
+    const failures = server.lines.filter((line) => line.msg === 'login failed');
+    expect(failures.length).toBeGreaterThanOrEqual(3);
+    expect(JSON.stringify(failures)).not.toContain('wrong'); // passwords never reach the log
+  });
+
+  it('closes with 421 after 50 failed commands in a row, and serves the next client', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    for (let i = 0; i < 49; i++) expect((await ftp.command('FROB')).code).toBe(500);
+    ftp.send('FROB');
+    expect((await ftp.reply()).code).toBe(500);
+    expect((await ftp.reply()).code).toBe(421);
+    await ftp.closed;
+    const next = await FtpClient.connect(server.port('ftp'));
+    await next.expect('NOOP', 200);
+    await next.quit();
+  });
+});
