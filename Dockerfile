@@ -10,13 +10,17 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: all dependencies, TypeScript compiled to dist/ ----
 FROM ${NODE_IMAGE} AS build
+# A C compiler for the native addon (native/: sendfile for downloads); node-gyp builds it against
+# the image's own Node headers.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` would build before the sources are copied; the build runs below.
+# --ignore-scripts: `install` and `prepare` would build before the sources are copied; both run below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 # The sources (.dockerignore leaves out tests, docs and anything local).
 COPY . .
-RUN npm run build
+RUN CLASSICD_REQUIRE_NATIVE=1 npm_config_nodedir=/usr/local npm run install && npm run build
 
 # ---- runtime: production dependencies, the compiled code and the embedded default config ----
 FROM ${NODE_IMAGE} AS runtime
@@ -26,6 +30,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` runs the build, which needs the dev dependencies left out here.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/build/Release/classicd_native.node ./native/build/Release/
 COPY config ./config
 # The anonymous FTP root of the default config (./srv/ftp); mount your own over it. var/ holds the
 # self-signed FTPS certificate and logs, so the unprivileged user must own it.

@@ -9,7 +9,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', 'var/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', 'var/', 'native/build/'] },
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

@@ -3,6 +3,7 @@
  * TLS context and the transfer log. Made once when the worker starts.
  */
 import type { Logger } from 'pino';
+import { nativeAddonProblem } from '../../shared/native/addon.js';
 import { AccountDirectory } from './auth/accounts.js';
 import type { FtpConfig } from './config.js';
 import { buildAccessRules, type AccessRules } from './fs/access-policy.js';
@@ -22,6 +23,10 @@ export interface FtpShared {
 }
 
 export async function createFtpShared(config: FtpConfig, log: Logger): Promise<FtpShared> {
+  const nativeProblem = nativeAddonProblem();
+  if (config.sendfile && nativeProblem) {
+    log.warn({ reason: nativeProblem }, 'sendfile unavailable: downloads go through streams (slower)');
+  }
   return {
     config,
     accounts: new AccountDirectory(config),

@@ -17,7 +17,6 @@ import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
 import { virtualBaseName } from '../fs/virtual-path.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
-import { FILE_CHUNK_BYTES } from '../data/file-chunk.js';
 
 /** RFC 3659 5.4: a REST marker the transfer cannot honour. */
 const invalidRestart = (): FtpError => new FtpError(554, 'Requested action not taken: invalid REST parameter.');
@@ -94,8 +93,7 @@ const RETR: CommandSpec = {
       type: session.transferType,
       source: async () => {
         try {
-          const handle = await open(target.real, 'r');
-          return handle.createReadStream({ start: offset, highWaterMark: FILE_CHUNK_BYTES });
+          return { handle: await open(target.real, 'r'), start: offset };
         } catch (error) {
           throw asFtpError(error);
         }

@@ -12,14 +12,17 @@
  * The transfer runs in the background (FtpSession.startTransfer) so ABOR, STAT, NOOP and QUIT can
  * be read while it does. Bytes move with stream.pipeline, so a slow client or disk is backpressure.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
+import { canSendFile, sendFileTo } from '../../../shared/native/send-file.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
 import { endedCleanly } from './clean-end.js';
+import { FILE_CHUNK_BYTES } from './file-chunk.js';
 import { Throttle } from './throttle.js';
 
 export interface DownloadOptions {
@@ -27,12 +30,21 @@ export interface DownloadOptions {
   readonly description: string;
   /** The 150 reply's text, e.g. `Opening BINARY mode data connection for file.txt (1234 bytes).` */
   readonly openingText: string;
-  /** Called after the data connection is up; the stream is piped to it with backpressure. */
-  readonly source: () => Promise<Readable>;
+  /**
+   * Called after the data connection is up: a stream piped to it with backpressure, or an open
+   * file, which goes by sendfile(2) where it can (see `runDownload`) and is streamed otherwise.
+   */
+  readonly source: () => Promise<Readable | FileSource>;
   /** `A`: LF becomes CRLF on the way out (RFC 959 3.1.1.1); listings always pass `A`. */
   readonly type: 'A' | 'I';
   /** Called once with the outcome, for the xferlog (RETR only). */
   readonly onFinished?: (outcome: TransferOutcome) => void;
+}
+
+/** An open file to send from `start` to its end; the transfer closes it. */
+export interface FileSource {
+  readonly handle: FileHandle;
+  readonly start: number;
 }
 
 export interface UploadOptions {
@@ -63,6 +75,8 @@ export interface TransferOutcome {
 
 /** After a download's 226, how long the client gets to close its side before we cut it. */
 const CLOSE_LINGER_MS = 10_000;
+/** How often a sendfile download's progress re-arms the data timeout. */
+const PROGRESS_CHECK_MS = 1_000;
 
 /** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
 export function requireDataConnection(session: FtpSession): void {
@@ -81,23 +95,45 @@ export function startUpload(session: FtpSession, options: UploadOptions): void {
 
 async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
   const run = new TransferRun(session, options.description, signal);
-  let source: Readable | undefined;
+  let opened: Readable | FileSource | undefined;
   try {
     await session.reply(150, options.openingText);
     const socket = await run.openData();
-    source = await options.source();
-    const stages = options.type === 'A' ? [new ToNetworkAscii(), run.meter] : [run.meter];
-    // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
-    await pipeline([source, ...stages, socket], { signal });
+    opened = await options.source();
+    if (
+      !(opened instanceof Readable) &&
+      options.type === 'I' &&
+      !run.throttled &&
+      session.config.sendfile &&
+      canSendFile(socket)
+    ) {
+      await run.sendFile(opened, socket);
+    } else {
+      const source = opened instanceof Readable ? opened : streamFrom(opened);
+      const stages = options.type === 'A' ? [new ToNetworkAscii(), run.meter] : [run.meter];
+      // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
+      await pipeline([source, ...stages, socket], { signal });
+    }
     run.finish(true, options.onFinished);
     lingerThenClose(socket);
     await session.reply(226, 'Transfer complete.');
   } catch (error) {
-    source?.destroy();
     run.finish(false, options.onFinished);
     run.closeData();
     throw run.failure(error);
+  } finally {
+    await closeSource(opened);
   }
+}
+
+/** A read stream over the rest of an open file; closing the stream leaves the handle to us. */
+function streamFrom(file: FileSource): Readable {
+  return file.handle.createReadStream({ start: file.start, highWaterMark: FILE_CHUNK_BYTES, autoClose: false });
+}
+
+async function closeSource(opened: Readable | FileSource | undefined): Promise<void> {
+  if (opened instanceof Readable) opened.destroy();
+  else await opened?.handle.close().catch(() => undefined);
 }
 
 async function runUpload(session: FtpSession, options: UploadOptions, signal: AbortSignal): Promise<void> {
@@ -133,6 +169,10 @@ async function runUpload(session: FtpSession, options: UploadOptions, signal: Ab
 /** One transfer's bookkeeping: the data socket, byte count, timing, and why it failed. */
 class TransferRun {
   readonly meter: Throttle;
+  /** Whether a rate limit applies, so bytes must pass through `meter`. */
+  readonly throttled: boolean;
+  /** Bytes moved by sendfile, outside `meter`. */
+  private sentByKernel = 0;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
   private socketError: unknown;
@@ -145,7 +185,40 @@ class TransferRun {
     private readonly signal: AbortSignal,
   ) {
     const rate = session.account?.maxRateBytesPerSecond ?? 0;
-    this.meter = new Throttle(session.data.rateLimiter(rate));
+    const limiter = session.data.rateLimiter(rate);
+    this.throttled = limiter !== undefined;
+    this.meter = new Throttle(limiter);
+  }
+
+  get bytes(): number {
+    return this.meter.bytes + this.sentByKernel;
+  }
+
+  /**
+   * Sends the rest of the file with sendfile(2), then ends the socket (FIN). The socket's idle
+   * timer sees none of the kernel's sending, so progress re-arms it; ABOR cancels the job.
+   */
+  async sendFile(file: FileSource, socket: Socket): Promise<void> {
+    const { size } = await file.handle.stat();
+    this.signal.throwIfAborted(); // ABOR may have come while the file was opened
+    const job = sendFileTo(socket, file.handle.fd, file.start, Math.max(0, size - file.start));
+    const cancel = (): void => job.cancel();
+    this.signal.addEventListener('abort', cancel, { once: true });
+    let lastSent = 0;
+    const progress = setInterval(() => {
+      if (job.sent === lastSent) return;
+      lastSent = job.sent;
+      socket.setTimeout(this.session.config.dataTimeoutMs);
+    }, PROGRESS_CHECK_MS);
+    try {
+      this.sentByKernel = await job.done;
+    } finally {
+      this.sentByKernel = job.sent;
+      clearInterval(progress);
+      this.signal.removeEventListener('abort', cancel);
+    }
+    socket.end();
+    await finished(socket, { readable: false });
   }
 
   async openData(): Promise<Socket> {
@@ -174,7 +247,7 @@ class TransferRun {
   finish(completed: boolean, onFinished: ((outcome: TransferOutcome) => void) | undefined): void {
     if (this.finished) return;
     this.finished = true;
-    const outcome = { completed, bytes: this.meter.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
+    const outcome = { completed, bytes: this.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
     this.session.log.info(
       { transfer: this.description, ...outcome },
       completed ? 'transfer complete' : 'transfer failed',
@@ -193,7 +266,7 @@ class TransferRun {
     if (error instanceof FtpError) return error;
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     // The data connection broke (reset, closed early by the client, TLS failure on it).
-    if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE' || brokenBySendfile(error)) {
       return new FtpError(426, 'Data connection closed; transfer aborted.');
     }
     switch (code) {
@@ -207,6 +280,12 @@ class TransferRun {
         return new FtpError(451, 'Transfer aborted: local error in processing.');
     }
   }
+}
+
+/** sendfile(2) found the data connection gone: the client closed or reset it, or it was closed here. */
+function brokenBySendfile(error: unknown): boolean {
+  const { syscall, code } = (error ?? {}) as NodeJS.ErrnoException;
+  return syscall === 'sendfile' && (code === 'EPIPE' || code === 'ECONNRESET' || code === 'ECANCELED');
 }
 
 /**

@@ -16,7 +16,12 @@ const BINARY = Buffer.from([0, 1, 2, 10, 13, 10, 255, 13, 0x80, 10]);
 const TEXT = 'line one\nline two\r\nline three\n\nend';
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-describe('ftp passive data connections', () => {
+// Downloads go by sendfile(2) by default and through Node streams without it (no addon, TLS, a
+// rate limit or TYPE A): both paths get every case.
+describe.each([
+  { path: 'sendfile', sendfile: true },
+  { path: 'streams', sendfile: false },
+])('ftp passive data connections ($path)', ({ sendfile }) => {
   const root = tempDir('classicd-ftp-pasv-');
   let server: RunningClassicd;
   let port: number;
@@ -37,7 +42,7 @@ describe('ftp passive data connections', () => {
     writeFileSync(join(root.path, 'big.bin'), BIG);
     writeFileSync(join(root.path, 'huge.bin'), Buffer.alloc(HUGE_BYTES, 0x41));
     writeFileSync(join(root.path, 'empty.txt'), '');
-    server = await startClassicd(ftpTestConfig({ anonymousRoot: root.path, workers: 1 }));
+    server = await startClassicd(ftpTestConfig({ anonymousRoot: root.path, workers: 1, sendfile }));
     port = server.port('ftp');
   });
 

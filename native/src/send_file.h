@@ -1,0 +1,10 @@
+#ifndef CLASSICD_SEND_FILE_H
+#define CLASSICD_SEND_FILE_H
+
+#include <node_api.h>
+
+napi_value send_file_start(napi_env env, napi_callback_info info);
+napi_value send_file_cancel(napi_env env, napi_callback_info info);
+napi_value send_file_sent(napi_env env, napi_callback_info info);
+
+#endif

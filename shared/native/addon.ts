@@ -1,0 +1,57 @@
+/**
+ * Loads classicd's native addon (native/: sendfile and sync_file_range, Node-API), built by
+ * `npm install`. It is optional: where it is missing (another OS, no compiler at install time),
+ * `nativeAddon()` is undefined and callers use their portable path. `nativeAddonProblem()` says
+ * why, for one log line at start-up.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** The functions native/src/classicd_native.c exports. */
+export interface NativeAddon {
+  /** Starts a sendfile job; `callback` runs once, later, with 0 or -errno and the bytes sent. */
+  sendFileStart(
+    socketFd: number,
+    fileFd: number,
+    offset: number,
+    length: number,
+    callback: (result: number, sent: number) => void,
+  ): NativeJob;
+  /** Ends a job early; its callback still runs, with -ECANCELED. */
+  sendFileCancel(job: NativeJob): void;
+  sendFileSent(job: NativeJob): number;
+  /** Starts write-back of a file range (sync_file_range WRITE) on the thread pool: 0 or -errno. */
+  writeBack(fd: number, offset: number, length: number): Promise<number>;
+}
+
+/** An opaque handle to a running native job. */
+export type NativeJob = { readonly __nativeJob: unique symbol };
+
+/** Relative to this module in dist/shared/native/ and in shared/native/ (tests on sources). */
+const CANDIDATES = [
+  '../../../native/build/Release/classicd_native.node',
+  '../../native/build/Release/classicd_native.node',
+];
+
+let loaded: { addon?: NativeAddon; problem?: string } | undefined;
+
+function load(): { addon?: NativeAddon; problem?: string } {
+  const path = CANDIDATES.map((candidate) => new URL(candidate, import.meta.url)).find((url) => existsSync(url));
+  if (!path) return { problem: 'not built (npm install builds it; it needs a C compiler and Linux)' };
+  try {
+    return { addon: createRequire(import.meta.url)(path.pathname) as NativeAddon };
+  } catch (error) {
+    return { problem: `could not be loaded: ${(error as Error).message}` };
+  }
+}
+
+export function nativeAddon(): NativeAddon | undefined {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+/** Why `nativeAddon()` is undefined, or undefined when it is there. */
+export function nativeAddonProblem(): string | undefined {
+  loaded ??= load();
+  return loaded.problem;
+}

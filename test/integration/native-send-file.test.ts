@@ -1,0 +1,172 @@
+/**
+ * The native sendfile and write-back calls (native/, shared/native/) over real loopback sockets
+ * and real files. CI builds the addon (CLASSICD_REQUIRE_NATIVE=1), so these never skip there; on a
+ * machine without a compiler they skip, and FTP falls back to streams.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { nativeAddon, nativeAddonProblem } from '../../shared/native/addon.js';
+import { canSendFile, sendFileTo } from '../../shared/native/send-file.js';
+import { startWriteBack } from '../../shared/native/write-back.js';
+
+const CONTENT = randomBytes(5 * 1024 * 1024 + 17);
+/** More than loopback socket buffers hold, so a reader that stops reading stops the job. */
+const HUGE_BYTES = 64 * 1024 * 1024;
+const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+const available = nativeAddon() !== undefined;
+if (!available && process.env.CLASSICD_REQUIRE_NATIVE === '1') {
+  throw new Error(`CLASSICD_REQUIRE_NATIVE=1 but the native addon is missing: ${nativeAddonProblem()}`);
+}
+
+describe.skipIf(!available)('native sendfile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'classicd-sendfile-'));
+  const contentPath = join(dir, 'content.bin');
+  const hugePath = join(dir, 'huge.bin');
+  let server: Server;
+  /** Server-side sockets of accepted connections, in order. */
+  const accepted: Socket[] = [];
+  const opened: (Socket | FileHandle)[] = [];
+
+  beforeAll(async () => {
+    writeFileSync(contentPath, CONTENT);
+    writeFileSync(hugePath, Buffer.alloc(HUGE_BYTES, 0x5a));
+    server = createServer((socket) => accepted.push(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+
+  afterEach(async () => {
+    for (const item of opened.splice(0)) {
+      if ('destroy' in item) item.destroy();
+      else await item.close();
+    }
+    for (const socket of accepted.splice(0)) socket.destroy();
+  });
+
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A connected pair: [the server's socket, the client's socket]. */
+  async function pair(): Promise<[Socket, Socket]> {
+    const count = accepted.length;
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    opened.push(client);
+    await once(client, 'connect');
+    while (accepted.length === count) await once(server, 'connection');
+    return [accepted[count] as Socket, client];
+  }
+
+  async function openFile(path: string): Promise<FileHandle> {
+    const handle = await open(path, 'r');
+    opened.push(handle);
+    return handle;
+  }
+
+  /** Everything the client receives until the server's FIN. */
+  async function receiveAll(client: Socket): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    client.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await once(client, 'end');
+    return Buffer.concat(chunks);
+  }
+
+  it('sends a file byte for byte, and a range of it from an offset', async () => {
+    const file = await openFile(contentPath);
+    for (const [offset, length] of [
+      [0, CONTENT.length],
+      [12_345, 1_000_000],
+      [CONTENT.length, 0],
+    ] as const) {
+      const [socket, client] = await pair();
+      const received = receiveAll(client);
+      const job = sendFileTo(socket, file.fd, offset, length);
+      expect(await job.done).toBe(length);
+      expect(job.sent).toBe(length);
+      socket.end();
+      expect(sha(await received)).toBe(sha(CONTENT.subarray(offset, offset + length)));
+    }
+  });
+
+  it('stops at the end of a file shorter than asked (truncated meanwhile)', async () => {
+    const file = await openFile(contentPath);
+    const [socket, client] = await pair();
+    const received = receiveAll(client);
+    const job = sendFileTo(socket, file.fd, 100, CONTENT.length);
+    expect(await job.done).toBe(CONTENT.length - 100);
+    socket.end();
+    expect((await received).length).toBe(CONTENT.length - 100);
+  });
+
+  it('cancel() ends a job stalled on a reader that reads nothing: ECANCELED', async () => {
+    const file = await openFile(hugePath);
+    const [socket, client] = await pair();
+    client.pause();
+    const job = sendFileTo(socket, file.fd, 0, HUGE_BYTES);
+    const outcome = job.done.then(
+      () => 'finished',
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    // Bounded: the job stalls once the loopback buffers are full, long before 64 MiB.
+    while (job.sent === 0) await new Promise((resolve) => setImmediate(resolve));
+    job.cancel();
+    expect(await outcome).toBe('ECANCELED');
+    expect(job.sent).toBeGreaterThan(0);
+    expect(job.sent).toBeLessThan(HUGE_BYTES);
+  });
+
+  it('ends with ECANCELED when the socket is destroyed, releasing the connection', async () => {
+    const file = await openFile(hugePath);
+    const [socket, client] = await pair();
+    client.pause();
+    const job = sendFileTo(socket, file.fd, 0, HUGE_BYTES);
+    const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
+    socket.destroy();
+    expect(await outcome).toBe('ECANCELED');
+    // The job's duplicate descriptor is closed too, so the client sees the connection end.
+    client.resume();
+    await once(client, 'close');
+  });
+
+  it('fails with the socket error when the reader resets the connection', async () => {
+    const file = await openFile(hugePath);
+    const [socket, client] = await pair();
+    const job = sendFileTo(socket, file.fd, 0, HUGE_BYTES);
+    const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
+    await once(client, 'data');
+    client.resetAndDestroy();
+    expect(['ECONNRESET', 'EPIPE']).toContain(await outcome);
+  });
+
+  it('is offered for plain TCP sockets only', async () => {
+    const [socket] = await pair();
+    expect(canSendFile(socket)).toBe(true);
+    socket.destroy();
+    expect(canSendFile(socket)).toBe(false);
+  });
+});
+
+describe.skipIf(!available)('native write-back', () => {
+  it('starts write-back of a written range, and reports a bad descriptor as advice only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'classicd-writeback-'));
+    const handle = await open(join(dir, 'file.bin'), 'w');
+    try {
+      await handle.write(CONTENT);
+      await expect(startWriteBack(handle.fd, 0, CONTENT.length)).resolves.toBeUndefined();
+      expect(await nativeAddon()?.writeBack(handle.fd, 0, CONTENT.length)).toBe(0);
+      expect(await nativeAddon()?.writeBack(1_000_000, 0, 10)).toBeLessThan(0); // -EBADF
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
