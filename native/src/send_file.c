@@ -18,12 +18,12 @@
 #include "send_file.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
+
+#include "js_job.h"
 
 /*
  * At most this much per writable event, so one fast download cannot hold the loop while other
@@ -34,12 +34,8 @@
 #define MAX_PER_CALL 0x7ffff000
 
 typedef struct {
+  JsJob js; /* first: the JavaScript side */
   uv_poll_t poll;
-  napi_env env;
-  napi_async_context async_context;
-  napi_ref callback;
-  /* The job's JavaScript handle, kept alive until the poll handle is closed. */
-  napi_ref self;
   int socket_fd; /* our dup, closed when the job ends */
   int file_fd;   /* the caller's, never closed here */
   int64_t offset;
@@ -53,24 +49,7 @@ static void report(uv_handle_t *handle) {
   SendJob *job = handle->data;
   close(job->socket_fd);
   job->socket_fd = -1;
-
-  napi_env env = job->env;
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value callback, receiver, argv[2];
-  if (napi_get_reference_value(env, job->callback, &callback) == napi_ok && callback != NULL &&
-      napi_get_global(env, &receiver) == napi_ok && napi_create_int32(env, job->result, &argv[0]) == napi_ok &&
-      napi_create_int64(env, job->sent, &argv[1]) == napi_ok) {
-    /* make_callback, not call_function: it runs the microtasks and nextTicks the callback queues. */
-    napi_make_callback(env, job->async_context, receiver, callback, 2, argv, NULL);
-  }
-  napi_delete_reference(env, job->callback);
-  job->callback = NULL;
-  napi_async_destroy(env, job->async_context);
-  napi_close_handle_scope(env, scope);
-  /* Unreferenced now: the handle's finalizer frees the job once JavaScript lets go of it too. */
-  napi_delete_reference(env, job->self);
-  job->self = NULL;
+  js_job_report(&job->js, job->result, job->sent);
 }
 
 static void end_job(SendJob *job, int result) {
@@ -79,17 +58,6 @@ static void end_job(SendJob *job, int result) {
   job->result = result;
   uv_poll_stop(&job->poll);
   uv_close((uv_handle_t *)&job->poll, report);
-}
-
-/*
- * libuv reports an error condition on the descriptor (POLLERR: a reset, say) as UV_EBADF; the
- * socket itself knows what happened.
- */
-static int socket_error(int fd, int fallback) {
-  int error = 0;
-  socklen_t size = sizeof error;
-  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error != 0) return -error;
-  return fallback == UV_EBADF ? UV_ECONNRESET : fallback;
 }
 
 static void on_writable(uv_poll_t *poll, int status, int events) {
@@ -125,40 +93,23 @@ static void on_writable(uv_poll_t *poll, int status, int events) {
   /* Otherwise the budget ran out: the poll is level-triggered, so the loop calls again. */
 }
 
-static void finalize_job(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
-}
-
-static napi_value throw_errno(napi_env env, const char *syscall, int error) {
-  char message[96];
-  snprintf(message, sizeof message, "%s failed: %s", syscall, uv_strerror(-error));
-  napi_throw_error(env, uv_err_name(-error), message);
-  return NULL;
-}
-
 /* start(socketFd, fileFd, offset, length, callback(result, sent)) -> job */
 napi_value send_file_start(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
-    napi_throw_type_error(env, NULL, "start(socketFd, fileFd, offset, length, callback)");
-    return NULL;
-  }
   int32_t socket_fd, file_fd;
   int64_t offset, length;
   napi_valuetype callback_type;
-  if (napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok ||
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 ||
+      napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok ||
       napi_get_value_int32(env, argv[1], &file_fd) != napi_ok ||
       napi_get_value_int64(env, argv[2], &offset) != napi_ok ||
       napi_get_value_int64(env, argv[3], &length) != napi_ok ||
       napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function || socket_fd < 0 ||
       file_fd < 0 || offset < 0 || length < 0) {
-    napi_throw_type_error(env, NULL, "start(socketFd, fileFd, offset, length, callback): bad argument");
+    napi_throw_type_error(env, NULL, "sendFileStart(socketFd, fileFd, offset, length, callback): bad argument");
     return NULL;
   }
-
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
     napi_throw_error(env, NULL, "no event loop");
@@ -169,65 +120,35 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
-  job->env = env;
   job->file_fd = file_fd;
   job->offset = offset;
   job->remaining = length;
+  napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:sendFile");
+  if (handle == NULL) return NULL;
+
   job->socket_fd = dup(socket_fd);
-  if (job->socket_fd < 0) {
-    int error = -errno;
-    free(job);
-    return throw_errno(env, "dup", error);
-  }
-  int status = uv_poll_init(loop, &job->poll, job->socket_fd);
+  int status = job->socket_fd < 0 ? -errno : uv_poll_init(loop, &job->poll, job->socket_fd);
   if (status < 0) {
-    close(job->socket_fd);
-    free(job);
-    return throw_errno(env, "uv_poll_init", status);
+    if (job->socket_fd >= 0) close(job->socket_fd);
+    js_job_release(&job->js);
+    return js_throw_uv_error(env, job->socket_fd < 0 ? "dup" : "uv_poll_init", status);
   }
   job->poll.data = job;
-
-  napi_value handle, resource_name;
-  if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
-    /* The poll handle is initialized, so it must be closed before the memory goes. */
-    job->ended = 1;
-    uv_close((uv_handle_t *)&job->poll, NULL);
-    close(job->socket_fd);
-    napi_throw_error(env, NULL, "could not create the job handle");
-    return NULL;
-  }
-  napi_create_string_utf8(env, "classicd:sendfile", NAPI_AUTO_LENGTH, &resource_name);
-  napi_async_init(env, NULL, resource_name, &job->async_context);
-  napi_create_reference(env, argv[4], 1, &job->callback);
-  napi_create_reference(env, handle, 1, &job->self);
-
   status = uv_poll_start(&job->poll, UV_WRITABLE, on_writable);
   if (status < 0) end_job(job, status); /* reported from the close callback, so still async */
   return handle;
 }
 
-static SendJob *job_argument(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *data = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
-      napi_get_value_external(env, argv[0], &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a sendfile job");
-    return NULL;
-  }
-  return data;
-}
-
 /* cancel(job): ends it at once; its callback still runs, with -ECANCELED. No-op once ended. */
 napi_value send_file_cancel(napi_env env, napi_callback_info info) {
-  SendJob *job = job_argument(env, info);
+  SendJob *job = js_job_argument(env, info);
   if (job != NULL) end_job(job, UV_ECANCELED);
   return NULL;
 }
 
-/* sent(job) -> bytes sent so far, for progress (stall timeouts, STAT). */
+/* sent(job) -> bytes sent so far, for progress (stall timeouts). */
 napi_value send_file_sent(napi_env env, napi_callback_info info) {
-  SendJob *job = job_argument(env, info);
+  SendJob *job = js_job_argument(env, info);
   if (job == NULL) return NULL;
   napi_value sent;
   napi_create_int64(env, job->sent, &sent);

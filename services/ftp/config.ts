@@ -88,10 +88,11 @@ export const ftpConfigSchema = z.strictObject({
   /** A data connection that moves no byte for this long is aborted. */
   dataTimeoutMs: z.number().int().positive(),
   /**
-   * Binary RETR over plain TCP without a rate limit goes through sendfile(2) when the native
-   * addon is there (shared/native/send-file.ts); off, every download is read and written by Node.
+   * Binary transfers over plain TCP without a rate limit are moved by the native addon when it is
+   * there (shared/native/socket-file.ts): sendfile(2) for downloads, read and pwrite with early
+   * write-back for uploads. Off, every transfer goes through Node streams.
    */
-  sendfile: z.boolean(),
+  nativeTransfers: z.boolean(),
   login: z.strictObject({
     /** Pause before answering a failed PASS, to slow guessing. */
     failureDelayMs: z.number().int().min(0),

@@ -24,8 +24,8 @@ export interface FtpShared {
 
 export async function createFtpShared(config: FtpConfig, log: Logger): Promise<FtpShared> {
   const nativeProblem = nativeAddonProblem();
-  if (config.sendfile && nativeProblem) {
-    log.warn({ reason: nativeProblem }, 'sendfile unavailable: downloads go through streams (slower)');
+  if (config.nativeTransfers && nativeProblem) {
+    log.warn({ reason: nativeProblem }, 'native transfers unavailable: file data goes through streams (slower)');
   }
   return {
     config,

@@ -1,5 +1,5 @@
 /**
- * Loads classicd's native addon (native/: sendfile and sync_file_range, Node-API), built by
+ * Loads classicd's native addon (native/: the FTP data path's file moves, Node-API), built by
  * `npm install`. It is optional: where it is missing (another OS, no compiler at install time),
  * `nativeAddon()` is undefined and callers use their portable path. `nativeAddonProblem()` says
  * why, for one log line at start-up.
@@ -20,8 +20,19 @@ export interface NativeAddon {
   /** Ends a job early; its callback still runs, with -ECANCELED. */
   sendFileCancel(job: NativeJob): void;
   sendFileSent(job: NativeJob): number;
-  /** Starts write-back of a file range (sync_file_range WRITE) on the thread pool: 0 or -errno. */
-  writeBack(fd: number, offset: number, length: number): Promise<number>;
+  /**
+   * Starts an upload job: reads the socket until FIN into the file from `offset`; `callback` runs
+   * once, later, with 0 or -errno and the bytes written.
+   */
+  receiveFileStart(
+    socketFd: number,
+    fileFd: number,
+    offset: number,
+    writeBack: boolean,
+    callback: (result: number, written: number) => void,
+  ): NativeJob;
+  receiveFileCancel(job: NativeJob): void;
+  receiveFileReceived(job: NativeJob): number;
 }
 
 /** An opaque handle to a running native job. */

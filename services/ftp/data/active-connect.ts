@@ -19,6 +19,9 @@ export function connectActive(
   return new Promise<Socket>((resolve, reject) => {
     if (signal.aborted) return reject(abortReason(signal));
     const socket = connect({ host: target.address, port: target.port, localAddress, family: target.family });
+    // Paused before it connects, so Node starts no read: the transfer decides how the data
+    // connection is read (an upload may hand the descriptor to native code).
+    socket.pause();
     const settle = (): void => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);

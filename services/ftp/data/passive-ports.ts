@@ -41,7 +41,9 @@ export class PassivePortPool {
     for (let tried = 0; tried < this.size; tried++) {
       const port = this.low + (this.cursor++ % this.size);
       if (this.held.has(port)) continue;
-      const server = createServer();
+      // Paused: nothing reads a data connection until its transfer decides how (an upload may hand
+      // the descriptor to native code, which must see every byte).
+      const server = createServer({ pauseOnConnect: true });
       try {
         await listenOn(server, host, port);
       } catch (error) {

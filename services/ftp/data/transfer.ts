@@ -14,16 +14,22 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
-import { canSendFile, sendFileTo } from '../../../shared/native/send-file.js';
+import {
+  canMoveFileBytes,
+  receiveFileFrom,
+  sendFileTo,
+  type SocketFileJob,
+} from '../../../shared/native/socket-file.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
 import { endedCleanly } from './clean-end.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 import { Throttle } from './throttle.js';
+import type { UploadSink } from './upload-file.js';
 
 export interface DownloadOptions {
   /** For logs and STAT: `RETR /pub/file.txt`. */
@@ -55,11 +61,7 @@ export interface UploadOptions {
    * the 150 reply, so a file that cannot be created is refused (550/553) before any data
    * connection is opened; `discard` runs on every failure after it.
    */
-  readonly sink: () => Promise<{
-    readonly stream: Writable;
-    readonly commit: () => Promise<void>;
-    readonly discard: () => Promise<void>;
-  }>;
+  readonly sink: () => Promise<UploadSink>;
   /** `A`: CRLF becomes LF on the way in. */
   readonly type: 'A' | 'I';
   /** The 226 text, e.g. `Transfer complete.` or STOU's `Transfer complete (unique file name: x).` */
@@ -75,7 +77,7 @@ export interface TransferOutcome {
 
 /** After a download's 226, how long the client gets to close its side before we cut it. */
 const CLOSE_LINGER_MS = 10_000;
-/** How often a sendfile download's progress re-arms the data timeout. */
+/** How often a native transfer's progress re-arms the data timeout. */
 const PROGRESS_CHECK_MS = 1_000;
 
 /** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
@@ -104,8 +106,8 @@ async function runDownload(session: FtpSession, options: DownloadOptions, signal
       !(opened instanceof Readable) &&
       options.type === 'I' &&
       !run.throttled &&
-      session.config.sendfile &&
-      canSendFile(socket)
+      session.config.nativeTransfers &&
+      canMoveFileBytes(socket)
     ) {
       await run.sendFile(opened, socket);
     } else {
@@ -142,12 +144,16 @@ async function runUpload(session: FtpSession, options: UploadOptions, signal: Ab
   try {
     await session.reply(150, options.openingText);
     const socket = await run.openData();
-    socket.allowHalfOpen = true; // see clean-end.ts
-    const stages = options.type === 'A' ? [run.meter, new FromNetworkAscii()] : [run.meter];
-    await pipeline([socket, ...stages, sink.stream], { signal });
-    // The client's FIN is the end of the file in stream mode (RFC 959 3.4.1); a reset is not, and
-    // neither is a client that dropped the control connection as it went.
-    if (!(await endedCleanly(socket))) throw new FtpError(426, 'Data connection reset; transfer aborted.');
+    if (options.type === 'I' && !run.throttled && session.config.nativeTransfers && canMoveFileBytes(socket)) {
+      await run.receiveFile(sink, socket);
+    } else {
+      socket.allowHalfOpen = true; // see clean-end.ts
+      const stages = options.type === 'A' ? [run.meter, new FromNetworkAscii()] : [run.meter];
+      await pipeline([socket, ...stages, sink.stream()], { signal });
+      // The client's FIN is the end of the file in stream mode (RFC 959 3.4.1); a reset is not, and
+      // neither is a client that dropped the control connection as it went.
+      if (!(await endedCleanly(socket))) throw new FtpError(426, 'Data connection reset; transfer aborted.');
+    }
     signal.throwIfAborted();
     // RFC 959 4.2: 226 means the action succeeded, so only once the file is whole and in place.
     await sink.commit();
@@ -171,8 +177,8 @@ class TransferRun {
   readonly meter: Throttle;
   /** Whether a rate limit applies, so bytes must pass through `meter`. */
   readonly throttled: boolean;
-  /** Bytes moved by sendfile, outside `meter`. */
-  private sentByKernel = 0;
+  /** Bytes moved by native code, outside `meter`. */
+  private movedNatively = 0;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
   private socketError: unknown;
@@ -191,34 +197,44 @@ class TransferRun {
   }
 
   get bytes(): number {
-    return this.meter.bytes + this.sentByKernel;
+    return this.meter.bytes + this.movedNatively;
   }
 
-  /**
-   * Sends the rest of the file with sendfile(2), then ends the socket (FIN). The socket's idle
-   * timer sees none of the kernel's sending, so progress re-arms it; ABOR cancels the job.
-   */
+  /** Sends the rest of the file with sendfile(2), then ends the socket (FIN). */
   async sendFile(file: FileSource, socket: Socket): Promise<void> {
     const { size } = await file.handle.stat();
     this.signal.throwIfAborted(); // ABOR may have come while the file was opened
-    const job = sendFileTo(socket, file.handle.fd, file.start, Math.max(0, size - file.start));
+    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, size - file.start)), socket);
+    socket.end();
+    await finished(socket, { readable: false });
+  }
+
+  /** Reads the socket into the upload's file until the client's FIN; every byte is written then. */
+  async receiveFile(sink: UploadSink, socket: Socket): Promise<void> {
+    this.signal.throwIfAborted();
+    await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, true), socket);
+  }
+
+  /**
+   * Waits for a native job, counting its bytes. The socket's idle timer sees none of the job's
+   * traffic, so progress re-arms it; ABOR cancels the job.
+   */
+  private async watch(job: SocketFileJob, socket: Socket): Promise<void> {
     const cancel = (): void => job.cancel();
     this.signal.addEventListener('abort', cancel, { once: true });
-    let lastSent = 0;
+    let lastProgress = 0;
     const progress = setInterval(() => {
-      if (job.sent === lastSent) return;
-      lastSent = job.sent;
+      if (job.progress === lastProgress) return;
+      lastProgress = job.progress;
       socket.setTimeout(this.session.config.dataTimeoutMs);
     }, PROGRESS_CHECK_MS);
     try {
-      this.sentByKernel = await job.done;
+      await job.done;
     } finally {
-      this.sentByKernel = job.sent;
+      this.movedNatively = job.progress;
       clearInterval(progress);
       this.signal.removeEventListener('abort', cancel);
     }
-    socket.end();
-    await finished(socket, { readable: false });
   }
 
   async openData(): Promise<Socket> {
@@ -266,7 +282,7 @@ class TransferRun {
     if (error instanceof FtpError) return error;
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     // The data connection broke (reset, closed early by the client, TLS failure on it).
-    if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE' || brokenBySendfile(error)) {
+    if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE' || brokenUnderNativeJob(error)) {
       return new FtpError(426, 'Data connection closed; transfer aborted.');
     }
     switch (code) {
@@ -282,10 +298,11 @@ class TransferRun {
   }
 }
 
-/** sendfile(2) found the data connection gone: the client closed or reset it, or it was closed here. */
-function brokenBySendfile(error: unknown): boolean {
+/** A native job found the data connection gone: the client closed or reset it, or it was closed here. */
+function brokenUnderNativeJob(error: unknown): boolean {
   const { syscall, code } = (error ?? {}) as NodeJS.ErrnoException;
-  return syscall === 'sendfile' && (code === 'EPIPE' || code === 'ECONNRESET' || code === 'ECANCELED');
+  const native = syscall === 'sendfile' || syscall === 'receive';
+  return native && (code === 'EPIPE' || code === 'ECONNRESET' || code === 'ECANCELED');
 }
 
 /**

@@ -30,8 +30,17 @@ import type { Writable } from 'node:stream';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
+/**
+ * An upload's open file. The bytes go either straight to `handle` from `start` (a native receive,
+ * shared/native/socket-file.ts) or through `stream()`; `commit` makes them durable and puts the
+ * file in place once every write has finished, `discard` undoes the upload.
+ */
 export interface UploadSink {
-  readonly stream: Writable;
+  readonly handle: FileHandle;
+  /** Where the upload's first byte goes in the file. */
+  readonly start: number;
+  /** A write stream over the file from `start`, which then owns the handle; made at most once. */
+  stream(): Writable;
   readonly commit: () => Promise<void>;
   readonly discard: () => Promise<void>;
 }
@@ -68,12 +77,14 @@ export async function openReplacing(target: string, options: ReplacingOptions): 
 export async function openResuming(target: string, offset: number): Promise<UploadSink> {
   const info = await stat(target);
   if (offset >= info.size) {
-    const stream = fileStream(await open(target, 'r+'), offset);
+    const file = new OpenUpload(await open(target, 'r+'), offset);
     return {
-      stream,
-      commit: () => closed(stream), // the stream fsyncs and closes the file
+      handle: file.handle,
+      start: offset,
+      stream: () => file.stream(),
+      commit: () => file.syncAndClose(),
       discard: async () => {
-        await settleStream(stream);
+        await file.abandon();
         await truncate(target, offset); // back to exactly what it was
       },
     };
@@ -99,29 +110,62 @@ function renamingSink(
   start: number,
   placeholder: boolean,
 ): UploadSink {
-  const stream = fileStream(handle, start);
+  const file = new OpenUpload(handle, start);
   return {
-    stream,
+    handle,
+    start,
+    stream: () => file.stream(),
     commit: async () => {
-      await closed(stream); // fsynced (flush: true) and closed
+      await file.syncAndClose();
       await rename(temp, target);
       await syncDirectory(dirname(target));
     },
     discard: async () => {
-      await settleStream(stream);
+      await file.abandon();
       await unlink(temp).catch(ignoreMissing);
       if (placeholder) await unlink(target).catch(ignoreMissing);
     },
   };
 }
 
-/**
- * A write stream that owns `handle`: it fsyncs (`flush`) and closes it when it ends, before its
- * 'close' event, which is what stream.pipeline waits for; on destroy it closes it after any write
- * in flight.
- */
-function fileStream(handle: FileHandle, start: number): Writable {
-  return handle.createWriteStream({ start, flush: true, highWaterMark: FILE_CHUNK_BYTES });
+/** The file of one upload, written directly or through one write stream, then synced and closed. */
+class OpenUpload {
+  private writeStream: Writable | undefined;
+
+  constructor(
+    readonly handle: FileHandle,
+    private readonly start: number,
+  ) {}
+
+  /**
+   * A write stream that owns the handle: it fsyncs (`flush`) and closes the file when it ends,
+   * before its 'close' event, which is what stream.pipeline waits for; on destroy it closes it
+   * after any write in flight.
+   */
+  stream(): Writable {
+    this.writeStream ??= this.handle.createWriteStream({
+      start: this.start,
+      flush: true,
+      highWaterMark: FILE_CHUNK_BYTES,
+    });
+    return this.writeStream;
+  }
+
+  /** After the last write: the bytes are on disk and the file is closed. */
+  async syncAndClose(): Promise<void> {
+    if (this.writeStream) return closed(this.writeStream);
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  /** After a failure: the file is closed, once any write in flight is done. */
+  async abandon(): Promise<void> {
+    if (this.writeStream) return settleStream(this.writeStream);
+    await this.handle.close().catch(() => undefined);
+  }
 }
 
 /** `.classicd-upload-<random>` in the target's directory. */

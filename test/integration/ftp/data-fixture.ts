@@ -32,8 +32,8 @@ export interface FtpTestOptions {
   readonly workers?: number;
   /** A transfer log file (off by default). */
   readonly xferlog?: string;
-  /** Binary RETR by sendfile(2) (the default, as in config/default.yaml) or through streams. */
-  readonly sendfile?: boolean;
+  /** Binary transfers in native code (the default, as in config/default.yaml) or through streams. */
+  readonly nativeTransfers?: boolean;
 }
 
 export async function localUser(
@@ -56,7 +56,7 @@ export function ftpTestConfig(options: FtpTestOptions): ConfigOverrides {
       ftp: {
         host: '127.0.0.1',
         dataTimeoutMs: options.dataTimeoutMs ?? 30_000,
-        sendfile: options.sendfile ?? true,
+        nativeTransfers: options.nativeTransfers ?? true,
         login: { failureDelayMs: 0, maxFailures: 3 },
         passive: {
           enabled: true,

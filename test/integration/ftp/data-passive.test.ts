@@ -19,9 +19,9 @@ const sha = (data: Buffer): string => createHash('sha256').update(data).digest('
 // Downloads go by sendfile(2) by default and through Node streams without it (no addon, TLS, a
 // rate limit or TYPE A): both paths get every case.
 describe.each([
-  { path: 'sendfile', sendfile: true },
-  { path: 'streams', sendfile: false },
-])('ftp passive data connections ($path)', ({ sendfile }) => {
+  { path: 'native', nativeTransfers: true },
+  { path: 'streams', nativeTransfers: false },
+])('ftp passive data connections ($path)', ({ nativeTransfers }) => {
   const root = tempDir('classicd-ftp-pasv-');
   let server: RunningClassicd;
   let port: number;
@@ -42,7 +42,7 @@ describe.each([
     writeFileSync(join(root.path, 'big.bin'), BIG);
     writeFileSync(join(root.path, 'huge.bin'), Buffer.alloc(HUGE_BYTES, 0x41));
     writeFileSync(join(root.path, 'empty.txt'), '');
-    server = await startClassicd(ftpTestConfig({ anonymousRoot: root.path, workers: 1, sendfile }));
+    server = await startClassicd(ftpTestConfig({ anonymousRoot: root.path, workers: 1, nativeTransfers }));
     port = server.port('ftp');
   });
 

@@ -23,7 +23,12 @@ import {
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const GOOD = randomBytes(3 * 1024 * 1024);
 
-describe('ftp uploads', () => {
+// Binary uploads move in native code by default (read/pwrite) and through Node streams without
+// it (no addon, TLS, a rate limit or TYPE A): both paths get every case.
+describe.each([
+  { path: 'native', nativeTransfers: true },
+  { path: 'streams', nativeTransfers: false },
+])('ftp uploads ($path)', ({ nativeTransfers }) => {
   const anonymousRoot = tempDir('classicd-ftp-anon-');
   const home = tempDir('classicd-ftp-alice-');
   const logs = tempDir('classicd-ftp-xferlog-');
@@ -49,7 +54,7 @@ describe('ftp uploads', () => {
       await localUser('reader', home.path, { permissions: ['read'] }),
       await localUser('slow', home.path, { maxRateBytesPerSecond: 256 * 1024 }),
     ];
-    server = await startClassicd(ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, xferlog }));
+    server = await startClassicd(ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, xferlog, nativeTransfers }));
   });
 
   afterEach(() => {

@@ -1,19 +1,18 @@
 /**
- * The native sendfile and write-back calls (native/, shared/native/) over real loopback sockets
- * and real files. CI builds the addon (CLASSICD_REQUIRE_NATIVE=1), so these never skip there; on a
+ * The native file moves (native/, shared/native/socket-file.ts), sendfile for downloads and
+ * read/pwrite for uploads, over real loopback sockets and real files. CI builds the addon (CLASSICD_REQUIRE_NATIVE=1), so these never skip there; on a
  * machine without a compiler they skip, and FTP falls back to streams.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nativeAddon, nativeAddonProblem } from '../../shared/native/addon.js';
-import { canSendFile, sendFileTo } from '../../shared/native/send-file.js';
-import { startWriteBack } from '../../shared/native/write-back.js';
+import { canMoveFileBytes, receiveFileFrom, sendFileTo } from '../../shared/native/socket-file.js';
 
 const CONTENT = randomBytes(5 * 1024 * 1024 + 17);
 /** More than loopback socket buffers hold, so a reader that stops reading stops the job. */
@@ -91,7 +90,7 @@ describe.skipIf(!available)('native sendfile', () => {
       const received = receiveAll(client);
       const job = sendFileTo(socket, file.fd, offset, length);
       expect(await job.done).toBe(length);
-      expect(job.sent).toBe(length);
+      expect(job.progress).toBe(length);
       socket.end();
       expect(sha(await received)).toBe(sha(CONTENT.subarray(offset, offset + length)));
     }
@@ -117,11 +116,11 @@ describe.skipIf(!available)('native sendfile', () => {
       (error: NodeJS.ErrnoException) => error.code,
     );
     // Bounded: the job stalls once the loopback buffers are full, long before 64 MiB.
-    while (job.sent === 0) await new Promise((resolve) => setImmediate(resolve));
+    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
     job.cancel();
     expect(await outcome).toBe('ECANCELED');
-    expect(job.sent).toBeGreaterThan(0);
-    expect(job.sent).toBeLessThan(HUGE_BYTES);
+    expect(job.progress).toBeGreaterThan(0);
+    expect(job.progress).toBeLessThan(HUGE_BYTES);
   });
 
   it('ends with ECANCELED when the socket is destroyed, releasing the connection', async () => {
@@ -149,24 +148,110 @@ describe.skipIf(!available)('native sendfile', () => {
 
   it('is offered for plain TCP sockets only', async () => {
     const [socket] = await pair();
-    expect(canSendFile(socket)).toBe(true);
+    expect(canMoveFileBytes(socket)).toBe(true);
     socket.destroy();
-    expect(canSendFile(socket)).toBe(false);
+    expect(canMoveFileBytes(socket)).toBe(false);
   });
 });
 
-describe.skipIf(!available)('native write-back', () => {
-  it('starts write-back of a written range, and reports a bad descriptor as advice only', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'classicd-writeback-'));
-    const handle = await open(join(dir, 'file.bin'), 'w');
-    try {
-      await handle.write(CONTENT);
-      await expect(startWriteBack(handle.fd, 0, CONTENT.length)).resolves.toBeUndefined();
-      expect(await nativeAddon()?.writeBack(handle.fd, 0, CONTENT.length)).toBe(0);
-      expect(await nativeAddon()?.writeBack(1_000_000, 0, 10)).toBeLessThan(0); // -EBADF
-    } finally {
-      await handle.close();
-      rmSync(dir, { recursive: true, force: true });
+describe.skipIf(!available)('native receive', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'classicd-receive-'));
+  let server: Server;
+  const accepted: Socket[] = [];
+  const opened: (Socket | FileHandle)[] = [];
+  let files = 0;
+
+  beforeAll(async () => {
+    // Paused, as FTP's data connections are: nothing reads before the job.
+    server = createServer({ pauseOnConnect: true }, (socket) => accepted.push(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+
+  afterEach(async () => {
+    for (const item of opened.splice(0)) {
+      if ('destroy' in item) item.destroy();
+      else await item.close();
     }
+    for (const socket of accepted.splice(0)) socket.destroy();
+  });
+
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function pair(): Promise<[Socket, Socket]> {
+    const count = accepted.length;
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    opened.push(client);
+    await once(client, 'connect');
+    while (accepted.length === count) await once(server, 'connection');
+    return [accepted[count] as Socket, client];
+  }
+
+  async function newFile(content = Buffer.alloc(0)): Promise<{ path: string; handle: FileHandle }> {
+    const path = join(dir, `file-${files++}.bin`);
+    writeFileSync(path, content);
+    const handle = await open(path, 'r+');
+    opened.push(handle);
+    return { path, handle };
+  }
+
+  it('writes everything up to the client FIN, byte for byte, from an offset', async () => {
+    const head = Buffer.from('kept head|');
+    const { path, handle } = await newFile(head);
+    const [socket, client] = await pair();
+    const job = receiveFileFrom(socket, handle.fd, head.length, true);
+    // In pieces, some larger than the job's buffers, some tiny.
+    for (let at = 0; at < CONTENT.length;) {
+      const size = at % 3 === 0 ? 700_000 : 1_000;
+      client.write(CONTENT.subarray(at, at + size));
+      at += size;
+    }
+    client.end();
+    expect(await job.done).toBe(CONTENT.length);
+    expect(sha(await readFile(path))).toBe(sha(Buffer.concat([head, CONTENT])));
+  });
+
+  it('an empty upload (FIN at once) writes nothing and succeeds', async () => {
+    const { path, handle } = await newFile();
+    const [socket, client] = await pair();
+    const job = receiveFileFrom(socket, handle.fd, 0, false);
+    client.end();
+    expect(await job.done).toBe(0);
+    expect((await readFile(path)).length).toBe(0);
+  });
+
+  it('a reset is an error, not the end of the file', async () => {
+    const { handle } = await newFile();
+    const [socket, client] = await pair();
+    const job = receiveFileFrom(socket, handle.fd, 0, true);
+    const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
+    client.write(CONTENT.subarray(0, 100_000));
+    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+    client.resetAndDestroy();
+    expect(await outcome).toBe('ECONNRESET');
+  });
+
+  it('cancel() stops it with ECANCELED, after any write in flight', async () => {
+    const { handle } = await newFile();
+    const [socket, client] = await pair();
+    const job = receiveFileFrom(socket, handle.fd, 0, true);
+    const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
+    client.write(CONTENT);
+    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+    job.cancel();
+    expect(await outcome).toBe('ECANCELED');
+  });
+
+  it('refuses a socket that JavaScript has already read from', async () => {
+    const { handle } = await newFile();
+    const [socket, client] = await pair();
+    client.write('early bytes');
+    socket.resume();
+    await once(socket, 'data');
+    expect(() => receiveFileFrom(socket, handle.fd, 0, true)).toThrow(/read from/);
   });
 });

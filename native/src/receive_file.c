@@ -1,0 +1,261 @@
+/*
+ * Uploads straight from a TCP socket to a file: read(2) into native buffers on the event loop,
+ * pwrite(2) on the thread pool, the way vsftpd moves STOR data (a read and a write per buffer)
+ * but without blocking the loop on the disk.
+ *
+ * Through Node streams the same upload costs a JavaScript Buffer per 64 KiB read, stream
+ * bookkeeping per chunk and a thread-pool write per batch; here the loop does one read per
+ * wakeup into a 256 KiB buffer. Two buffers alternate: one fills while the other is written. When
+ * both are busy the job stops reading, so a slow disk becomes TCP backpressure, never memory.
+ * After each write the range's write-back is started (sync_file_range, see write_back.c) when
+ * asked, so the fsync before 226 finds little left to do.
+ *
+ * As in send_file.c the socket is polled through a dup(2) of Node's descriptor. JavaScript must
+ * not read the socket while the job runs (the data connection is created paused, see
+ * services/ftp/data), and cancels the job before it destroys the socket.
+ *
+ * The job reports once, with 0 when the client's FIN ended the data and every byte is written,
+ * or a negative errno (the socket's, the disk's, or ECANCELED), and the bytes written.
+ */
+#define _GNU_SOURCE
+#include "receive_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "js_job.h"
+
+#define BUFFER_BYTES (256 * 1024)
+/* Reads per readable event at most, so one fast upload cannot hold the loop. */
+#define READS_PER_WAKEUP 32
+
+struct ReceiveJob;
+
+typedef struct {
+  uv_work_t work;
+  struct ReceiveJob *job;
+  char *data;
+  size_t length;
+  int64_t offset;
+  int result;
+  int busy; /* queued or being written */
+} Chunk;
+
+typedef struct ReceiveJob {
+  JsJob js; /* first: the JavaScript side */
+  uv_poll_t poll;
+  uv_loop_t *loop;
+  int socket_fd; /* our dup, closed when the job ends */
+  int file_fd;   /* the caller's, never closed here */
+  int write_back;
+  int64_t next_offset; /* where the next chunk goes in the file */
+  int64_t received;
+  int64_t written;
+  Chunk chunks[2];
+  int filling; /* the chunk reads go into */
+  int polling;
+  int eof;
+  int ended;
+  int closing;
+  int result;
+} ReceiveJob;
+
+static void on_readable(uv_poll_t *poll, int status, int events);
+
+static void report(uv_handle_t *handle) {
+  ReceiveJob *job = handle->data;
+  close(job->socket_fd);
+  job->socket_fd = -1;
+  for (int i = 0; i < 2; i++) free(job->chunks[i].data);
+  js_job_report(&job->js, job->result, job->written);
+}
+
+static int writing(const ReceiveJob *job) { return job->chunks[0].busy || job->chunks[1].busy; }
+
+static void set_polling(ReceiveJob *job, int on) {
+  if (on == job->polling || job->closing) return;
+  int status = on ? uv_poll_start(&job->poll, UV_READABLE, on_readable) : uv_poll_stop(&job->poll);
+  if (status == 0) job->polling = on;
+}
+
+/* Ends the job once no write is in flight (a queued write still uses its buffer). */
+static void close_when_idle(ReceiveJob *job) {
+  if (job->closing || writing(job)) return;
+  job->closing = 1;
+  uv_poll_stop(&job->poll);
+  uv_close((uv_handle_t *)&job->poll, report);
+}
+
+static void fail(ReceiveJob *job, int result) {
+  if (job->closing) return; /* already finished: every byte written */
+  if (!job->ended) {
+    job->ended = 1;
+    job->result = result;
+  }
+  set_polling(job, 0);
+  close_when_idle(job);
+}
+
+static void write_chunk(uv_work_t *work) {
+  Chunk *chunk = work->data;
+  ReceiveJob *job = chunk->job;
+  size_t done = 0;
+  while (done < chunk->length) {
+    ssize_t wrote = pwrite(job->file_fd, chunk->data + done, chunk->length - done, chunk->offset + (off_t)done);
+    if (wrote < 0) {
+      if (errno == EINTR) continue;
+      chunk->result = -errno;
+      return;
+    }
+    done += (size_t)wrote;
+  }
+  if (job->write_back) {
+    /* Advice only: the fsync before 226 is the guarantee, so a failure here changes nothing. */
+    sync_file_range(job->file_fd, chunk->offset, (off_t)chunk->length, SYNC_FILE_RANGE_WRITE);
+  }
+  chunk->result = 0;
+}
+
+static void after_write(uv_work_t *work, int status) {
+  Chunk *chunk = work->data;
+  ReceiveJob *job = chunk->job;
+  chunk->busy = 0;
+  int result = status < 0 ? status : chunk->result;
+  if (result < 0) {
+    fail(job, result);
+    return;
+  }
+  job->written += (int64_t)chunk->length;
+  chunk->length = 0;
+  if (job->ended || job->eof) {
+    close_when_idle(job);
+    return;
+  }
+  set_polling(job, 1); /* a buffer is free again */
+}
+
+/* Queues the chunk's bytes for writing at the next file offset, and switches reads to the other. */
+static void submit(ReceiveJob *job, Chunk *chunk) {
+  chunk->busy = 1;
+  chunk->result = 0;
+  chunk->offset = job->next_offset;
+  job->next_offset += (int64_t)chunk->length;
+  chunk->work.data = chunk;
+  int status = uv_queue_work(job->loop, &chunk->work, write_chunk, after_write);
+  if (status < 0) {
+    chunk->busy = 0;
+    fail(job, status);
+    return;
+  }
+  job->filling ^= 1;
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  (void)events;
+  ReceiveJob *job = poll->data;
+  if (job->ended) return;
+  if (status < 0) {
+    fail(job, socket_error(job->socket_fd, status));
+    return;
+  }
+  for (int reads = 0; reads < READS_PER_WAKEUP; reads++) {
+    Chunk *chunk = &job->chunks[job->filling];
+    if (chunk->busy) {
+      set_polling(job, 0); /* both buffers are being written: let TCP hold the rest */
+      return;
+    }
+    if (chunk->data == NULL && (chunk->data = malloc(BUFFER_BYTES)) == NULL) {
+      fail(job, UV_ENOMEM);
+      return;
+    }
+    ssize_t got = read(job->socket_fd, chunk->data + chunk->length, BUFFER_BYTES - chunk->length);
+    if (got > 0) {
+      chunk->length += (size_t)got;
+      job->received += got;
+      if (chunk->length == BUFFER_BYTES) submit(job, chunk);
+    } else if (got == 0) {
+      /* The client's FIN: the end of the file in stream mode (RFC 959 3.4.1). */
+      job->eof = 1;
+      set_polling(job, 0);
+      if (chunk->length > 0) submit(job, chunk);
+      close_when_idle(job);
+      return;
+    } else if (errno == EINTR) {
+      continue;
+    } else if (errno == EAGAIN) {
+      /* Nothing more for now: write what there is if the disk is idle, so it keeps pace. */
+      if (chunk->length > 0 && !job->chunks[job->filling ^ 1].busy) submit(job, chunk);
+      return;
+    } else {
+      fail(job, -errno);
+      return;
+    }
+  }
+}
+
+/* receiveFileStart(socketFd, fileFd, offset, writeBack, callback(result, written)) -> job */
+napi_value receive_file_start(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t socket_fd, file_fd;
+  int64_t offset;
+  bool write_back;
+  napi_valuetype callback_type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 ||
+      napi_get_value_int32(env, argv[0], &socket_fd) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &file_fd) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &offset) != napi_ok || napi_get_value_bool(env, argv[3], &write_back) != napi_ok ||
+      napi_typeof(env, argv[4], &callback_type) != napi_ok || callback_type != napi_function || socket_fd < 0 ||
+      file_fd < 0 || offset < 0) {
+    napi_throw_type_error(env, NULL, "receiveFileStart(socketFd, fileFd, offset, writeBack, callback): bad argument");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_error(env, NULL, "no event loop");
+    return NULL;
+  }
+  ReceiveJob *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->loop = loop;
+  job->file_fd = file_fd;
+  job->next_offset = offset;
+  job->write_back = write_back;
+  for (int i = 0; i < 2; i++) job->chunks[i].job = job;
+  napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:receiveFile");
+  if (handle == NULL) return NULL;
+
+  job->socket_fd = dup(socket_fd);
+  int status = job->socket_fd < 0 ? -errno : uv_poll_init(loop, &job->poll, job->socket_fd);
+  if (status < 0) {
+    if (job->socket_fd >= 0) close(job->socket_fd);
+    js_job_release(&job->js);
+    return js_throw_uv_error(env, job->socket_fd < 0 ? "dup" : "uv_poll_init", status);
+  }
+  job->poll.data = job;
+  set_polling(job, 1);
+  if (!job->polling) fail(job, UV_EINVAL); /* reported from the close callback, so still async */
+  return handle;
+}
+
+/* cancel(job): stops reading; the callback runs with -ECANCELED once a write in flight is done. */
+napi_value receive_file_cancel(napi_env env, napi_callback_info info) {
+  ReceiveJob *job = js_job_argument(env, info);
+  if (job != NULL) fail(job, UV_ECANCELED);
+  return NULL;
+}
+
+/* received(job) -> bytes read from the socket so far, for progress (stall timeouts). */
+napi_value receive_file_received(napi_env env, napi_callback_info info) {
+  ReceiveJob *job = js_job_argument(env, info);
+  if (job == NULL) return NULL;
+  napi_value received;
+  napi_create_int64(env, job->received, &received);
+  return received;
+}
