@@ -8,6 +8,7 @@ import { AccountDirectory } from './auth/accounts.js';
 import type { FtpConfig } from './config.js';
 import { buildAccessRules, type AccessRules } from './fs/access-policy.js';
 import { PassivePortPool } from './data/passive-ports.js';
+import { CheckedRoots } from './fs/checked-roots.js';
 import { loadFtpTls, type FtpTls } from './tls/ftp-tls.js';
 import { XferLog } from './xferlog.js';
 
@@ -20,6 +21,8 @@ export interface FtpShared {
   /** Undefined when TLS is off. */
   readonly tls: FtpTls | undefined;
   readonly xferlog: XferLog;
+  /** Login roots, checked at most once a second. */
+  readonly roots: CheckedRoots;
 }
 
 export async function createFtpShared(config: FtpConfig, log: Logger): Promise<FtpShared> {
@@ -34,5 +37,6 @@ export async function createFtpShared(config: FtpConfig, log: Logger): Promise<F
     passivePorts: new PassivePortPool(config.passive.ports),
     tls: config.tls.enabled ? await loadFtpTls(config.tls, log) : undefined,
     xferlog: await XferLog.open(config.xferlog, log),
+    roots: new CheckedRoots(),
   };
 }

@@ -63,7 +63,7 @@ const PASS: CommandSpec = {
     }
     let fs: SessionFileSystem;
     try {
-      fs = await SessionFileSystem.open(account.root);
+      fs = SessionFileSystem.atRealRoot(await session.shared.roots.realRoot(account.root));
     } catch (error) {
       session.log.error({ err: error, user: account.name, root: account.root }, 'login failed: root unusable');
       session.login = { kind: 'awaiting-user' };

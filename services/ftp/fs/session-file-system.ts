@@ -28,6 +28,14 @@ export interface ResolvedPath {
   readonly exists: boolean;
 }
 
+/** The root's real path, after checking that it is a directory. */
+export async function realRoot(root: string): Promise<string> {
+  const rootReal = await realpath(root);
+  const info = await stat(rootReal);
+  if (!info.isDirectory()) throw new Error(`FTP root ${root} is not a directory`);
+  return rootReal;
+}
+
 export class SessionFileSystem {
   private cwdVirtual = '/';
 
@@ -37,9 +45,11 @@ export class SessionFileSystem {
   ) {}
 
   static async open(root: string): Promise<SessionFileSystem> {
-    const rootReal = await realpath(root);
-    const info = await stat(rootReal);
-    if (!info.isDirectory()) throw new Error(`FTP root ${root} is not a directory`);
+    return SessionFileSystem.atRealRoot(await realRoot(root));
+  }
+
+  /** At a root that `realRoot` has already checked (see CheckedRoots). */
+  static atRealRoot(rootReal: string): SessionFileSystem {
     return new SessionFileSystem(rootReal);
   }
 
