@@ -29,7 +29,7 @@ const LIST: CommandSpec = {
       description: `LIST ${listed(plan)}`,
       openingText: 'Here comes the directory listing.',
       type: 'A',
-      source: async () => linesToReadable(lsLines(session, plan)),
+      content: async () => linesToReadable(lsLines(session, plan)),
     });
   },
 };
@@ -45,7 +45,7 @@ const NLST: CommandSpec = {
       description: `NLST ${listed(plan)}`,
       openingText: 'Here comes the directory listing.',
       type: 'A',
-      source: async () => linesToReadable(nameLines(session, plan)),
+      content: async () => linesToReadable(nameLines(session, plan)),
     });
   },
 };
@@ -61,7 +61,7 @@ const MLSD: CommandSpec = {
       description: `MLSD ${directory.virtual}`,
       openingText: 'Here comes the directory listing.',
       type: 'A',
-      source: async () => linesToReadable(mlsdLines(session, directory)),
+      content: async () => linesToReadable(mlsdLines(session, directory)),
     });
   },
 };

@@ -7,7 +7,7 @@
  * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
  * data/upload-file.ts.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
 import { requireDataConnection, startDownload, startUpload, type TransferOutcome } from '../data/transfer.js';
 import { openReplacing, openResuming } from '../data/upload-file.js';
@@ -84,24 +84,43 @@ const RETR: CommandSpec = {
     const target = await session.fs.resolve(argument);
     authorizeFor(session, target, 'read');
     if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-    const size = await regularFileSize(target);
-    if (offset > size) throw invalidRestart();
+    // Opened before the 150, so every refusal comes first; the size is the open file's (fstat),
+    // so it matches what is sent even if the path is replaced meanwhile.
+    const file = await openRegularFile(target);
+    if (offset > file.size) {
+      await file.handle.close();
+      throw invalidRestart();
+    }
     // With REST in TYPE A the offset counts file bytes, not converted ones, as in vsftpd and ProFTPD.
-    startDownload(session, {
-      description: `RETR ${target.virtual}`,
-      openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${size} bytes).`,
-      type: session.transferType,
-      source: async () => {
-        try {
-          return { handle: await open(target.real, 'r'), start: offset };
-        } catch (error) {
-          throw asFtpError(error);
-        }
-      },
-      onFinished: xferlogRecorder(session, target.virtual, 'o'),
-    });
+    try {
+      startDownload(session, {
+        description: `RETR ${target.virtual}`,
+        openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${file.size} bytes).`,
+        type: session.transferType,
+        content: { handle: file.handle, start: offset, end: file.size }, // closed by the transfer
+        onFinished: xferlogRecorder(session, target.virtual, 'o'),
+      });
+    } catch (error) {
+      await file.handle.close(); // no transfer started (the data connection went meanwhile: 425)
+      throw error;
+    }
   },
 };
+
+/** The regular file at `target`, open for reading, with its size; 550 for anything else. */
+async function openRegularFile(target: ResolvedPath): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(target.real, 'r');
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
+    if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle?.close();
+    throw asFtpError(error);
+  }
+}
 
 /**
  * STOR and APPE: where the bytes go. A REST offset or APPE on an existing file keeps its first bytes

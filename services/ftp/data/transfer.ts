@@ -37,20 +37,22 @@ export interface DownloadOptions {
   /** The 150 reply's text, e.g. `Opening BINARY mode data connection for file.txt (1234 bytes).` */
   readonly openingText: string;
   /**
-   * Called after the data connection is up: a stream piped to it with backpressure, or an open
-   * file, which goes by sendfile(2) where it can (see `runDownload`) and is streamed otherwise.
+   * What to send: an open file (RETR), which goes by sendfile(2) where it can (see `runDownload`)
+   * and is streamed otherwise, and which the transfer closes whatever happens; or a function that
+   * makes a stream once the data connection is up (listings), piped with backpressure.
    */
-  readonly source: () => Promise<Readable | FileSource>;
+  readonly content: FileSource | (() => Promise<Readable>);
   /** `A`: LF becomes CRLF on the way out (RFC 959 3.1.1.1); listings always pass `A`. */
   readonly type: 'A' | 'I';
   /** Called once with the outcome, for the xferlog (RETR only). */
   readonly onFinished?: (outcome: TransferOutcome) => void;
 }
 
-/** An open file to send from `start` to its end; the transfer closes it. */
+/** An open file to send, bytes `start` up to `end` (its size when opened). */
 export interface FileSource {
   readonly handle: FileHandle;
   readonly start: number;
+  readonly end: number;
 }
 
 export interface UploadOptions {
@@ -97,24 +99,19 @@ export function startUpload(session: FtpSession, options: UploadOptions): void {
 
 async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
   const run = new TransferRun(session, options.description, signal);
-  let opened: Readable | FileSource | undefined;
+  const { content } = options;
+  let stream: Readable | undefined;
   try {
     await session.reply(150, options.openingText);
     const socket = await run.openData();
-    opened = await options.source();
-    if (
-      !(opened instanceof Readable) &&
-      options.type === 'I' &&
-      !run.throttled &&
-      session.config.nativeTransfers &&
-      canMoveFileBytes(socket)
-    ) {
-      await run.sendFile(opened, socket);
+    const native = options.type === 'I' && !run.throttled && session.config.nativeTransfers;
+    if (typeof content !== 'function' && native && canMoveFileBytes(socket)) {
+      await run.sendFile(content, socket);
     } else {
-      const source = opened instanceof Readable ? opened : streamFrom(opened);
+      stream = typeof content === 'function' ? await content() : streamFrom(content);
       const stages = options.type === 'A' ? [new ToNetworkAscii(), run.meter] : [run.meter];
       // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
-      await pipeline([source, ...stages, socket], { signal });
+      await pipeline([stream, ...stages, socket], { signal });
     }
     run.finish(true, options.onFinished);
     lingerThenClose(socket);
@@ -124,18 +121,22 @@ async function runDownload(session: FtpSession, options: DownloadOptions, signal
     run.closeData();
     throw run.failure(error);
   } finally {
-    await closeSource(opened);
+    stream?.destroy();
+    // Not awaited: the next command need not wait for a thread-pool round trip after the 226.
+    if (typeof content !== 'function') content.handle.close().catch(() => undefined);
   }
 }
 
-/** A read stream over the rest of an open file; closing the stream leaves the handle to us. */
+/** A read stream over the file's range; it leaves the handle open (runDownload closes it). */
 function streamFrom(file: FileSource): Readable {
-  return file.handle.createReadStream({ start: file.start, highWaterMark: FILE_CHUNK_BYTES, autoClose: false });
-}
-
-async function closeSource(opened: Readable | FileSource | undefined): Promise<void> {
-  if (opened instanceof Readable) opened.destroy();
-  else await opened?.handle.close().catch(() => undefined);
+  if (file.end <= file.start) return Readable.from([]);
+  // `end` is inclusive in createReadStream.
+  return file.handle.createReadStream({
+    start: file.start,
+    end: file.end - 1,
+    highWaterMark: FILE_CHUNK_BYTES,
+    autoClose: false,
+  });
 }
 
 async function runUpload(session: FtpSession, options: UploadOptions, signal: AbortSignal): Promise<void> {
@@ -202,9 +203,8 @@ class TransferRun {
 
   /** Sends the rest of the file with sendfile(2), then ends the socket (FIN). */
   async sendFile(file: FileSource, socket: Socket): Promise<void> {
-    const { size } = await file.handle.stat();
-    this.signal.throwIfAborted(); // ABOR may have come while the file was opened
-    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, size - file.start)), socket);
+    this.signal.throwIfAborted(); // ABOR may have come while the data connection opened
+    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)), socket);
     socket.end();
     await finished(socket, { readable: false });
   }
