@@ -64,7 +64,8 @@ export class FtpSession {
   /** Set after EPSV ALL: only EPSV may set up data connections from now on (RFC 2428 section 4). */
   epsvAllOnly = false;
   failedLogins = 0;
-  readonly data: DataConnections;
+  /** Made by the first command that needs it: most idle sessions never set up a data connection. */
+  private dataConnections: DataConnections | undefined;
   private transfer: Transfer | undefined;
   private consecutiveErrors = 0;
   private quitting = false;
@@ -80,7 +81,12 @@ export class FtpSession {
   ) {
     this.controlSocket = socket;
     this.reader = new LineReader(socket, shared.config.maxLineBytes, isUrgentAbort);
-    this.data = new DataConnections(this);
+  }
+
+  /** PASV/EPSV/PORT/EPRT's setup and the data connection it leads to. */
+  get data(): DataConnections {
+    this.dataConnections ??= new DataConnections(this);
+    return this.dataConnections;
   }
 
   get log(): Logger {
@@ -134,7 +140,7 @@ export class FtpSession {
       }
     } finally {
       this.transfer?.abort.abort();
-      this.data.close();
+      this.dataConnections?.close();
       this.reader.release();
     }
   }
@@ -210,6 +216,9 @@ export class FtpSession {
       // are not ours to interpret.
       throw new FtpError(421, 'Unexpected data after AUTH; closing.');
     }
+    // DataConnections takes its addresses from the control socket when it is made: make it now,
+    // while that is still the plain socket.
+    this.dataConnections ??= new DataConnections(this);
     this.controlSocket = tlsSocket;
     this.reader.replaceStream(tlsSocket);
     this.secure = true;
@@ -223,7 +232,7 @@ export class FtpSession {
     this.renameFrom = undefined;
     this.epsvAllOnly = false;
     this.mlstFacts = DEFAULT_MLST_FACTS;
-    this.data.close();
+    this.dataConnections?.close();
   }
 
   private async handleLine(raw: Buffer): Promise<void> {

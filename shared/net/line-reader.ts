@@ -19,16 +19,18 @@ export type LineResult =
   /** The stream ended or was destroyed; an unterminated partial line is dropped. */
   | { readonly kind: 'end' };
 
+/** No bytes: one shared empty buffer, so a reader with nothing pending holds on to no chunk. */
+const NOTHING = Buffer.alloc(0);
+const END: LineResult = { kind: 'end' };
+const OVERLONG: LineResult = { kind: 'overlong' };
+
 export class LineReader {
-  private buffered: Buffer = Buffer.alloc(0);
+  private buffered: Buffer = NOTHING;
   private discarding = false;
-  private ended = false;
-  private wake: (() => void) | undefined;
-  private readonly onReadable = (): void => this.notify();
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.notify();
-  };
+  /** The caller waiting in next() for a line that has not arrived yet. */
+  private waiter: ((result: LineResult) => void) | undefined;
+  /** One listener for 'readable', 'end' and 'close': each means "look again". */
+  private readonly onStreamEvent = (): void => this.notify();
 
   constructor(
     private stream: Readable,
@@ -52,7 +54,6 @@ export class LineReader {
   replaceStream(stream: Readable): void {
     this.detach(this.stream);
     this.stream = stream;
-    this.ended = false;
     this.attach(stream);
   }
 
@@ -61,7 +62,19 @@ export class LineReader {
     this.detach(this.stream);
   }
 
-  async next(): Promise<LineResult> {
+  /**
+   * The next line, or why there is none. Not an async function on purpose: a session waiting for
+   * its next command (most of them, most of the time) then holds one pending promise, not an
+   * async function's frame, its promise and the promise it awaits.
+   */
+  next(): Promise<LineResult> {
+    const result = this.poll();
+    if (result) return Promise.resolve(result);
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  /** A line if one is complete, the end if the stream is over, else undefined (wait for more). */
+  private poll(): LineResult | undefined {
     for (;;) {
       const result = this.takeLine();
       if (result) return result;
@@ -70,8 +83,9 @@ export class LineReader {
         this.append(chunk);
         continue;
       }
-      if (this.ended || this.stream.destroyed) return { kind: 'end' };
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      // readableEnded: 'end' has been emitted; destroyed: the stream was cut (and 'close' follows).
+      if (this.stream.readableEnded || this.stream.destroyed) return END;
+      return undefined;
     }
   }
 
@@ -82,12 +96,12 @@ export class LineReader {
         const line = Buffer.from(
           this.buffered[this.buffered.length - 1] === CR ? this.buffered.subarray(0, -1) : this.buffered,
         );
-        this.buffered = Buffer.alloc(0);
+        this.buffered = NOTHING;
         return { kind: 'line', line };
       }
       if (this.buffered.length > this.maxLineBytes) {
         // Keep nothing more of this line; say so once its end arrives.
-        this.buffered = Buffer.alloc(0);
+        this.buffered = NOTHING;
         this.discarding = true;
       }
       return undefined;
@@ -95,10 +109,11 @@ export class LineReader {
     let end = newline;
     if (end > 0 && this.buffered[end - 1] === CR) end -= 1;
     const line = this.buffered.subarray(0, end);
-    this.buffered = this.buffered.subarray(newline + 1);
+    // Nothing after the LF (the usual case): drop the chunk rather than keep an empty view of it.
+    this.buffered = newline + 1 === this.buffered.length ? NOTHING : this.buffered.subarray(newline + 1);
     if (this.discarding || line.length > this.maxLineBytes) {
       this.discarding = false;
-      return { kind: 'overlong' };
+      return OVERLONG;
     }
     // Copy, so the (possibly large) chunk behind it can be collected.
     return { kind: 'line', line: Buffer.from(line) };
@@ -109,20 +124,23 @@ export class LineReader {
   }
 
   private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
+    const waiter = this.waiter;
+    if (!waiter) return;
+    const result = this.poll();
+    if (!result) return;
+    this.waiter = undefined;
+    waiter(result);
   }
 
   private attach(stream: Readable): void {
-    stream.on('readable', this.onReadable);
-    stream.on('end', this.onEnd);
-    stream.on('close', this.onEnd);
+    stream.on('readable', this.onStreamEvent);
+    stream.on('end', this.onStreamEvent);
+    stream.on('close', this.onStreamEvent);
   }
 
   private detach(stream: Readable): void {
-    stream.off('readable', this.onReadable);
-    stream.off('end', this.onEnd);
-    stream.off('close', this.onEnd);
+    stream.off('readable', this.onStreamEvent);
+    stream.off('end', this.onStreamEvent);
+    stream.off('close', this.onStreamEvent);
   }
 }

@@ -6,9 +6,15 @@
  * AsyncLocalStorage scope, so an exception from a timer or a promise inside it can be traced back
  * to the session (see worker-main.ts). Socket events are emitted by the handle, outside that scope,
  * so `emit` is wrapped: a listener that throws fails its own session and nothing else.
+ *
+ * Memory: a worker holds thousands of idle sessions, so what one costs is kept small. The socket
+ * listeners and the `emit` guard are shared functions that find their session on the socket, not
+ * closures made per session; the session is itself the context handed to the service; and nothing
+ * here waits on a promise while the session runs (with AsyncLocalStorage on, every pending promise
+ * carries its async ids and store, and every `await` its own closures).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { IdleVerdict, SessionContext } from '../service.js';
@@ -18,6 +24,13 @@ const sessionScope = new AsyncLocalStorage<LiveSession>();
 
 /** After a service's idle goodbye, how long the client gets to read it before the socket is cut. */
 const IDLE_GOODBYE_LINGER_MS = 5000;
+
+/** Where a socket keeps its session, for the shared listeners below. */
+const SESSION = Symbol('classicd.session');
+
+interface SessionSocket extends Socket {
+  [SESSION]: LiveSession;
+}
 
 /** The session whose code is running now, if any. */
 export function currentSession(): LiveSession | undefined {
@@ -31,16 +44,59 @@ export interface SessionSummary {
   readonly durationMs: number;
 }
 
-export class LiveSession {
+export interface RunSessionOptions {
+  readonly socket: Socket;
+  readonly sid: string;
+  readonly svc: string;
+  readonly listener: string;
+  readonly log: Logger;
+  readonly idleTimeoutMs: number;
+  readonly handler: (socket: Socket, context: SessionContext) => Promise<void>;
+}
+
+/**
+ * One running session. It is also the SessionContext its service is given: one object per session
+ * instead of two, with `setIdleHandler` on the prototype.
+ */
+export class LiveSession implements SessionContext {
+  readonly listener: string;
+  readonly sid: string;
+  /** A child logger carrying `svc`, `sid` and `remote`. */
+  readonly log: Logger;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   private outcomeSoFar: SessionOutcome | undefined;
+  private idleHandler: (() => IdleVerdict) | undefined;
+  private readonly startedAt = performance.now();
+  readonly idleTimeoutMs: number;
 
   constructor(
     readonly socket: Socket,
-    readonly log: Logger,
-  ) {}
+    options: RunSessionOptions,
+    private readonly onEnd: (summary: SessionSummary) => void,
+  ) {
+    this.listener = options.listener;
+    this.sid = options.sid;
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    this.remotePort = socket.remotePort ?? 0;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.log = options.log.child({
+      svc: options.svc,
+      sid: options.sid,
+      remote: `${this.remoteAddress}:${this.remotePort}`,
+    });
+  }
 
   get outcome(): SessionOutcome {
     return this.outcomeSoFar ?? 'completed';
+  }
+
+  /**
+   * Replaces the default idle behaviour (close at once). The handler may write a goodbye and end
+   * the stream, then answer `closing`; or answer `keep`.
+   */
+  setIdleHandler(handler: () => IdleVerdict): void {
+    this.idleHandler = handler;
   }
 
   /** Records why the session ended; the first reason wins. */
@@ -59,79 +115,75 @@ export class LiveSession {
     this.settle(outcome);
     this.socket.destroy();
   }
-}
 
-export interface RunSessionOptions {
-  readonly socket: Socket;
-  readonly sid: string;
-  readonly svc: string;
-  readonly listener: string;
-  readonly log: Logger;
-  readonly idleTimeoutMs: number;
-  readonly handler: (socket: Socket, context: SessionContext) => Promise<void>;
-  /** Called as soon as the session exists, so shutdown can find it. */
-  readonly onStart?: (session: LiveSession) => void;
-}
-
-export async function runSession(options: RunSessionOptions): Promise<SessionSummary> {
-  const { socket, sid, svc, idleTimeoutMs, handler } = options;
-  const startedAt = performance.now();
-  const remoteAddress = socket.remoteAddress ?? '?';
-  const remotePort = socket.remotePort ?? 0;
-  const log = options.log.child({ svc, sid, remote: `${remoteAddress}:${remotePort}` });
-  const session = new LiveSession(socket, log);
-  options.onStart?.(session);
-  guardSocketEvents(socket, session);
-
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', (error: NodeJS.ErrnoException) => {
-    session.settle('reset');
-    log.debug({ code: error.code }, 'socket error');
-  });
-  let idleHandler: (() => IdleVerdict) | undefined;
-  // Not setTimeout(ms, callback): that adds the callback with once(), and a service that answered
-  // `keep` must be asked again after the next idle period.
-  socket.setTimeout(idleTimeoutMs);
-  socket.on('timeout', () => {
-    const verdict = idleHandler?.() ?? 'closing';
+  /** The socket has been idle for the idle timeout. */
+  onIdle(): void {
+    const verdict = this.idleHandler?.() ?? 'closing';
     if (verdict === 'keep') return;
-    log.info({ idleTimeoutMs }, 'idle timeout');
-    if (idleHandler) {
+    this.log.info({ idleTimeoutMs: this.idleTimeoutMs }, 'idle timeout');
+    if (this.idleHandler) {
       // The service said goodbye; give the words a moment to leave, then make sure.
-      session.settle('idle-timeout');
+      this.settle('idle-timeout');
+      const socket = this.socket;
       setTimeout(() => socket.destroy(), IDLE_GOODBYE_LINGER_MS).unref();
     } else {
-      session.close('idle-timeout');
+      this.close('idle-timeout');
     }
-  });
-  log.info({ listener: options.listener }, 'session start');
+  }
 
-  const context: SessionContext = {
-    listener: options.listener,
-    log,
-    sid,
-    remoteAddress,
-    remotePort,
-    setIdleHandler: (handler) => {
-      idleHandler = handler;
-    },
-  };
-  sessionScope
-    .run(session, () => handler(socket, context))
-    .then(
-      () => finishGracefully(socket, session),
-      (error: unknown) => session.fail(error),
-    );
+  onSocketError(error: NodeJS.ErrnoException): void {
+    this.settle('reset');
+    this.log.debug({ code: error.code }, 'socket error');
+  }
 
-  await closed;
-  const summary: SessionSummary = {
-    outcome: session.outcome,
-    bytesIn: socket.bytesRead,
-    bytesOut: socket.bytesWritten,
-    durationMs: Math.round(performance.now() - startedAt),
-  };
-  log.info(summary, 'session end');
-  return summary;
+  /** The socket has closed: the session is over. */
+  onSocketClose(): void {
+    const summary: SessionSummary = {
+      outcome: this.outcome,
+      bytesIn: this.socket.bytesRead,
+      bytesOut: this.socket.bytesWritten,
+      durationMs: Math.round(performance.now() - this.startedAt),
+    };
+    this.log.info(summary, 'session end');
+    this.onEnd(summary);
+  }
+}
+
+/**
+ * Starts a session on `socket` and returns it at once (so shutdown can find it); `onEnd` is given
+ * its summary once the socket has closed.
+ */
+export function startSession(options: RunSessionOptions, onEnd: (summary: SessionSummary) => void): LiveSession {
+  const { socket, handler } = options;
+  const session = new LiveSession(socket, options, onEnd);
+  (socket as SessionSocket)[SESSION] = session;
+  socket.emit = guardedEmit as typeof socket.emit;
+  socket.once('close', onSocketClose);
+  socket.on('error', onSocketError);
+  // Not setTimeout(ms, callback): that adds the callback with once(), and a service that answered
+  // `keep` must be asked again after the next idle period.
+  socket.setTimeout(session.idleTimeoutMs);
+  socket.on('timeout', onSocketTimeout);
+  session.log.info({ listener: options.listener }, 'session start');
+
+  let done: Promise<void>;
+  try {
+    done = sessionScope.run(session, () => handler(socket, session));
+  } catch (error) {
+    // A handler that throws before returning its promise fails its own session, like one that rejects.
+    session.fail(error);
+    return session;
+  }
+  done.then(
+    () => finishGracefully(socket, session),
+    (error: unknown) => session.fail(error),
+  );
+  return session;
+}
+
+/** startSession, as a promise of the summary. */
+export function runSession(options: RunSessionOptions): Promise<SessionSummary> {
+  return new Promise((resolve) => startSession(options, resolve));
 }
 
 /**
@@ -149,15 +201,33 @@ function finishGracefully(socket: Socket, session: LiveSession): void {
   if (!socket.writableEnded) socket.end();
 }
 
-function guardSocketEvents(socket: Socket, session: LiveSession): void {
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied with its own `this` below
-  const emit = socket.emit;
-  socket.emit = function guardedEmit(this: Socket, event: string | symbol, ...args: unknown[]): boolean {
-    try {
-      return sessionScope.run(session, () => Reflect.apply(emit, this, [event, ...args]) as boolean);
-    } catch (error) {
-      session.fail(error);
-      return false;
-    }
-  } as typeof socket.emit;
+// The socket listeners: shared by every session, each finds its own on the socket (`this`).
+
+function onSocketClose(this: SessionSocket): void {
+  const session = this[SESSION];
+  // After every other 'close' listener, as when this waited on a promise: one that throws (and so
+  // fails the session) still counts in the outcome.
+  queueMicrotask(() => session.onSocketClose());
+}
+
+function onSocketError(this: SessionSocket, error: NodeJS.ErrnoException): void {
+  this[SESSION].onSocketError(error);
+}
+
+function onSocketTimeout(this: SessionSocket): void {
+  this[SESSION].onIdle();
+}
+
+// eslint-disable-next-line @typescript-eslint/unbound-method -- applied with each socket as `this` below
+const emitOnSocket = Socket.prototype.emit;
+
+/** Every event of a session's socket is emitted in its scope; a listener that throws fails it. */
+function guardedEmit(this: SessionSocket, event: string | symbol, ...args: unknown[]): boolean {
+  const session = this[SESSION];
+  try {
+    return sessionScope.run(session, () => Reflect.apply(emitOnSocket, this, [event, ...args]) as boolean);
+  } catch (error) {
+    session.fail(error);
+    return false;
+  }
 }

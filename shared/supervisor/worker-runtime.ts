@@ -12,13 +12,19 @@ import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
 import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
-import { currentSession, runSession, type LiveSession } from './session-runner.js';
+import { currentSession, startSession, type LiveSession } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
 import { ReportQueue } from './report-queue.js';
 import { newSessionId } from './session-id.js';
 
 const DATAGRAM_REPORT_INTERVAL_MS = 1000;
+
+/** A session this worker admitted itself, to be released when it ends. */
+interface Admitted {
+  readonly admission: AdmissionController;
+  readonly address: string;
+}
 
 interface StartedService {
   readonly definition: ServiceDefinition;
@@ -159,7 +165,7 @@ export class WorkerRuntime {
       }
       const sid = newSessionId();
       this.reports.push({ t: 'session-start', svc: definition.name, sid });
-      this.serve(definition.name, listener.name, sid, socket, () => admission.release(address));
+      this.serve(definition.name, listener.name, sid, socket, { admission, address });
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -171,7 +177,8 @@ export class WorkerRuntime {
     return { svc: definition.name, listener: listener.name, transport: 'tcp', address: listener.host, port };
   }
 
-  private serve(svc: string, listener: string, sid: string, socket: Socket, onEnd?: () => void): void {
+  /** `admitted`: the admission this worker made for the session itself (dispatch: shared). */
+  private serve(svc: string, listener: string, sid: string, socket: Socket, admitted?: Admitted): void {
     const service = this.started.get(svc);
     const handler = service?.runtime.session;
     if (!service || !handler) {
@@ -179,27 +186,22 @@ export class WorkerRuntime {
       socket.destroy();
       return;
     }
-    let live: LiveSession | undefined;
-    runSession({
-      socket,
-      sid,
-      svc,
-      listener,
-      log: this.requireLog(),
-      idleTimeoutMs: service.config.idleTimeoutMs,
-      handler,
-      onStart: (session) => {
-        live = session;
-        this.sessions.add(session);
+    // One closure per session, called once its socket has closed (no promise chain kept waiting
+    // for thousands of idle sessions: see session-runner.ts).
+    const session = startSession(
+      { socket, sid, svc, listener, log: this.requireLog(), idleTimeoutMs: service.config.idleTimeoutMs, handler },
+      (summary) => {
+        try {
+          this.sessions.delete(session);
+          admitted?.admission.release(admitted.address);
+          this.reports.push({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
+          if (this.shuttingDown && this.sessions.size === 0) this.exit();
+        } catch (error) {
+          this.fatal('session end failed', error);
+        }
       },
-    })
-      .then((summary) => {
-        if (live) this.sessions.delete(live);
-        onEnd?.();
-        this.reports.push({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
-        if (this.shuttingDown && this.sessions.size === 0) this.exit();
-      })
-      .catch((error: unknown) => this.fatal('session runner failed', error));
+    );
+    this.sessions.add(session);
   }
 
   private async shutdown(graceMs: number): Promise<void> {
