@@ -29,6 +29,8 @@
 #include "js_job.h"
 
 #define BUFFER_BYTES (256 * 1024)
+/* Write-back is started a window at a time (see write_chunk). */
+#define WRITE_BACK_BYTES ((int64_t)4 * 1024 * 1024)
 /* Reads per readable event at most, so one fast upload cannot hold the loop. */
 #define READS_PER_WAKEUP 32
 
@@ -112,9 +114,15 @@ static void write_chunk(uv_work_t *work) {
     }
     done += (size_t)wrote;
   }
-  if (job->write_back) {
-    /* Advice only: the fsync before 226 is the guarantee, so a failure here changes nothing. */
-    sync_file_range(job->file_fd, chunk->offset, (off_t)chunk->length, SYNC_FILE_RANGE_WRITE);
+  int64_t end = chunk->offset + (int64_t)chunk->length;
+  if (job->write_back && end / WRITE_BACK_BYTES > chunk->offset / WRITE_BACK_BYTES) {
+    /*
+     * This write completed a write-back window: start writing that window out. Whole windows,
+     * not each buffer, so the disk gets large requests. Advice only: the fsync before 226 is the
+     * guarantee, so a failure here changes nothing.
+     */
+    int64_t window_end = end / WRITE_BACK_BYTES * WRITE_BACK_BYTES;
+    sync_file_range(job->file_fd, window_end - WRITE_BACK_BYTES, WRITE_BACK_BYTES, SYNC_FILE_RANGE_WRITE);
   }
   chunk->result = 0;
 }
