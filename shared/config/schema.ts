@@ -46,6 +46,8 @@ export const supervisorSchema = z.strictObject({
   restartPeriodMs: z.number().int().positive(),
   /** After SIGTERM, sessions get this long to finish before they are closed. */
   shutdownGraceMs: z.number().int().min(0),
+  /** V8's --max-semi-space-size for the workers, in MiB (young generation); 0 is V8's default. */
+  workerSemiSpaceMiB: z.number().int().min(0).max(1024),
 });
 
 export function buildConfigSchema(services: readonly ServiceDefinition[]) {

@@ -1,4 +1,5 @@
 /** The dispatch and isolation modes each serve sessions end to end. */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
 import { httpGet, metricReaches, metricValue, tcpExchange, udpExchange } from '../../helpers/net.js';
@@ -39,6 +40,17 @@ describe('dispatch and isolation', () => {
     expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
     const refused = await server.waitForLine((line) => line.msg === 'connection refused');
     expect(refused.proc).toBe(refuser);
+  });
+
+  it.each([
+    [3, '--max-semi-space-size=3'],
+    [0, undefined],
+  ])('workerSemiSpaceMiB %d gives the workers %s', async (workerSemiSpaceMiB, flag) => {
+    server = await startClassicd(testConfig({ daytime: {} }, { supervisor: { workers: 1, workerSemiSpaceMiB } }));
+    const ready = await server.waitForLine((line) => line.msg === 'worker ready');
+    const argv = readFileSync(`/proc/${String(ready.workerPid)}/cmdline`, 'utf8').split('\0');
+    expect(argv.find((arg) => arg.startsWith('--max-semi-space-size'))).toBe(flag);
+    expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
   });
 
   it.each(['rr', 'wrr', 'lc', 'wlc'])('scheduler %s serves sessions', async (scheduler) => {
