@@ -27,8 +27,45 @@ export type UserLookup =
 /** A hash of a random password, checked for unknown users so they take as long as real ones. */
 const DECOY_HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
 
+/**
+ * The accounts, each built once from the config and shared by every session logged in as it (a
+ * worker may hold thousands of idle anonymous sessions: one Account, not one each).
+ */
 export class AccountDirectory {
-  constructor(private readonly config: FtpConfig) {}
+  private readonly anonymousAccount: Account | undefined;
+  private readonly localAccounts: ReadonlyMap<string, Account>;
+
+  constructor(private readonly config: FtpConfig) {
+    const { anonymous } = config;
+    this.anonymousAccount = anonymous.enabled
+      ? Object.freeze({
+          name: 'ftp',
+          anonymous: true,
+          root: resolve(anonymous.root),
+          // Anonymous is read-only; the upload box grants write there only (checked by the file layer).
+          permissions: new Set<Permission>(['read']),
+          maxRateBytesPerSecond: anonymous.maxRateBytesPerSecond,
+          umask: parseInt(anonymous.upload.umask, 8),
+          uploadDir: anonymous.upload.enabled ? '/' + anonymous.upload.dir.replace(/^\/+|\/+$/g, '') : undefined,
+          tlsRequired: false,
+        })
+      : undefined;
+    this.localAccounts = new Map(
+      config.users.map((user) => [
+        user.name,
+        Object.freeze({
+          name: user.name,
+          anonymous: false,
+          root: resolve(user.root),
+          permissions: new Set(user.permissions),
+          maxRateBytesPerSecond: user.maxRateBytesPerSecond,
+          umask: parseInt(user.umask, 8),
+          uploadDir: undefined,
+          tlsRequired: user.tlsRequired,
+        }),
+      ]),
+    );
+  }
 
   lookup(name: string): UserLookup {
     const { anonymous } = this.config;
@@ -41,32 +78,10 @@ export class AccountDirectory {
 
   /** The account if the password is right; anonymous takes any password (traditionally an e-mail). */
   async authenticate(name: string, password: string): Promise<Account | undefined> {
-    const { anonymous } = this.config;
-    if (this.lookup(name).kind === 'anonymous') {
-      return {
-        name: 'ftp',
-        anonymous: true,
-        root: resolve(anonymous.root),
-        // Anonymous is read-only; the upload box grants write there only (checked by the file layer).
-        permissions: new Set<Permission>(['read']),
-        maxRateBytesPerSecond: anonymous.maxRateBytesPerSecond,
-        umask: parseInt(anonymous.upload.umask, 8),
-        uploadDir: anonymous.upload.enabled ? '/' + anonymous.upload.dir.replace(/^\/+|\/+$/g, '') : undefined,
-        tlsRequired: false,
-      };
-    }
+    if (this.lookup(name).kind === 'anonymous') return this.anonymousAccount;
     const user = this.config.users.find((u) => u.name === name);
     const ok = await verifyPassword(password, user?.password ?? DECOY_HASH);
     if (!user || !ok) return undefined;
-    return {
-      name: user.name,
-      anonymous: false,
-      root: resolve(user.root),
-      permissions: new Set(user.permissions),
-      maxRateBytesPerSecond: user.maxRateBytesPerSecond,
-      umask: parseInt(user.umask, 8),
-      uploadDir: undefined,
-      tlsRequired: user.tlsRequired,
-    };
+    return this.localAccounts.get(user.name);
   }
 }
