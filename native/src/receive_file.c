@@ -10,9 +10,9 @@
  * After each write the range's write-back is started (sync_file_range, see write_back.c) when
  * asked, so the fsync before 226 finds little left to do.
  *
- * As in send_file.c the socket is polled through a dup(2) of Node's descriptor. JavaScript must
- * not read the socket while the job runs (the data connection is created paused, see
- * services/ftp/data), and cancels the job before it destroys the socket.
+ * As in send_file.c the socket is polled through a dup(2) of Node's descriptor (socket_poll.h).
+ * JavaScript must not read the socket while the job runs (the data connection is created paused,
+ * see services/ftp/data), and cancels the job as soon as the socket closes.
  *
  * The job reports once, with 0 when the client's FIN ended the data and every byte is written,
  * or a negative errno (the socket's, the disk's, or ECANCELED), and the bytes written.
@@ -27,6 +27,7 @@
 #include <uv.h>
 
 #include "js_job.h"
+#include "socket_poll.h"
 
 #define BUFFER_BYTES (256 * 1024)
 /* Write-back is started a window at a time (see write_chunk). */
@@ -239,12 +240,12 @@ napi_value receive_file_start(napi_env env, napi_callback_info info) {
   napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:receiveFile");
   if (handle == NULL) return NULL;
 
-  job->socket_fd = dup(socket_fd);
-  int status = job->socket_fd < 0 ? -errno : uv_poll_init(loop, &job->poll, job->socket_fd);
-  if (status < 0) {
-    if (job->socket_fd >= 0) close(job->socket_fd);
+  const char *failed;
+  job->socket_fd = poll_socket_duplicate(loop, &job->poll, socket_fd, &failed);
+  if (job->socket_fd < 0) {
+    int error = job->socket_fd;
     js_job_release(&job->js);
-    return js_throw_uv_error(env, job->socket_fd < 0 ? "dup" : "uv_poll_init", status);
+    return js_throw_uv_error(env, failed, error);
   }
   job->poll.data = job;
   set_polling(job, 1);

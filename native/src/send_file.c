@@ -6,11 +6,9 @@
  * trip through the thread pool per chunk. Here the kernel moves page-cache pages straight to the
  * socket; the loop only wakes when the socket can take more.
  *
- * The socket is Node's (a net.Socket's handle), which libuv already watches in its epoll set
- * under that descriptor number, and libuv allows one watcher per descriptor. So the job polls a
- * dup(2) of it: epoll keys registrations by descriptor and open file, so both can be registered,
- * and both see the same socket. The duplicate holds the connection open, so JavaScript must
- * cancel a job before it destroys the socket (shared/native/send-file.ts does).
+ * The socket is Node's, polled through a dup(2) of its descriptor (socket_poll.h). The duplicate
+ * holds the connection open, so JavaScript cancels a job as soon as the socket closes
+ * (shared/native/socket-file.ts does).
  *
  * A job reports once, through its callback, with 0 or a negative errno (libuv's convention) and
  * the bytes sent, always from a later turn of the loop, never from inside start().
@@ -24,6 +22,7 @@
 #include <uv.h>
 
 #include "js_job.h"
+#include "socket_poll.h"
 
 /*
  * At most this much per writable event, so one fast download cannot hold the loop while other
@@ -126,15 +125,15 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
   napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:sendFile");
   if (handle == NULL) return NULL;
 
-  job->socket_fd = dup(socket_fd);
-  int status = job->socket_fd < 0 ? -errno : uv_poll_init(loop, &job->poll, job->socket_fd);
-  if (status < 0) {
-    if (job->socket_fd >= 0) close(job->socket_fd);
+  const char *failed;
+  job->socket_fd = poll_socket_duplicate(loop, &job->poll, socket_fd, &failed);
+  if (job->socket_fd < 0) {
+    int error = job->socket_fd;
     js_job_release(&job->js);
-    return js_throw_uv_error(env, job->socket_fd < 0 ? "dup" : "uv_poll_init", status);
+    return js_throw_uv_error(env, failed, error);
   }
   job->poll.data = job;
-  status = uv_poll_start(&job->poll, UV_WRITABLE, on_writable);
+  int status = uv_poll_start(&job->poll, UV_WRITABLE, on_writable);
   if (status < 0) end_job(job, status); /* reported from the close callback, so still async */
   return handle;
 }
