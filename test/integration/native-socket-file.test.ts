@@ -24,19 +24,19 @@ if (!available && process.env.CLASSICD_REQUIRE_NATIVE === '1') {
   throw new Error(`CLASSICD_REQUIRE_NATIVE=1 but the native addon is missing: ${nativeAddonProblem()}`);
 }
 
-describe.skipIf(!available)('native sendfile', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'classicd-sendfile-'));
-  const contentPath = join(dir, 'content.bin');
-  const hugePath = join(dir, 'huge.bin');
+/**
+ * A loopback listener for one describe block, its hooks registered: `pair()` connects a client and
+ * returns [the server's socket, the client's]; `track()` closes a file after the test. Accepted
+ * sockets are paused, as FTP's data connections are: nothing reads before a job.
+ */
+function loopbackFixture(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   let server: Server;
-  /** Server-side sockets of accepted connections, in order. */
   const accepted: Socket[] = [];
   const opened: (Socket | FileHandle)[] = [];
 
   beforeAll(async () => {
-    writeFileSync(contentPath, CONTENT);
-    writeFileSync(hugePath, Buffer.alloc(HUGE_BYTES, 0x5a));
-    server = createServer((socket) => accepted.push(socket));
+    server = createServer({ pauseOnConnect: true }, (socket) => accepted.push(socket));
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
   });
@@ -55,20 +55,35 @@ describe.skipIf(!available)('native sendfile', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A connected pair: [the server's socket, the client's socket]. */
-  async function pair(): Promise<[Socket, Socket]> {
-    const count = accepted.length;
-    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-    opened.push(client);
-    await once(client, 'connect');
-    while (accepted.length === count) await once(server, 'connection');
-    return [accepted[count] as Socket, client];
-  }
+  return {
+    dir,
+    pair: async (): Promise<[Socket, Socket]> => {
+      const count = accepted.length;
+      const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+      opened.push(client);
+      await once(client, 'connect');
+      while (accepted.length === count) await once(server, 'connection');
+      return [accepted[count] as Socket, client];
+    },
+    track: (handle: FileHandle): FileHandle => {
+      opened.push(handle);
+      return handle;
+    },
+  };
+}
+
+describe.skipIf(!available)('native sendfile', () => {
+  const { dir, pair, track } = loopbackFixture('classicd-sendfile-');
+  const contentPath = join(dir, 'content.bin');
+  const hugePath = join(dir, 'huge.bin');
+
+  beforeAll(() => {
+    writeFileSync(contentPath, CONTENT);
+    writeFileSync(hugePath, Buffer.alloc(HUGE_BYTES, 0x5a));
+  });
 
   async function openFile(path: string): Promise<FileHandle> {
-    const handle = await open(path, 'r');
-    opened.push(handle);
-    return handle;
+    return track(await open(path, 'r'));
   }
 
   /** Everything the client receives until the server's FIN. */
@@ -155,48 +170,13 @@ describe.skipIf(!available)('native sendfile', () => {
 });
 
 describe.skipIf(!available)('native receive', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'classicd-receive-'));
-  let server: Server;
-  const accepted: Socket[] = [];
-  const opened: (Socket | FileHandle)[] = [];
+  const { dir, pair, track } = loopbackFixture('classicd-receive-');
   let files = 0;
-
-  beforeAll(async () => {
-    // Paused, as FTP's data connections are: nothing reads before the job.
-    server = createServer({ pauseOnConnect: true }, (socket) => accepted.push(socket));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-  });
-
-  afterEach(async () => {
-    for (const item of opened.splice(0)) {
-      if ('destroy' in item) item.destroy();
-      else await item.close();
-    }
-    for (const socket of accepted.splice(0)) socket.destroy();
-  });
-
-  afterAll(async () => {
-    server.close();
-    await once(server, 'close');
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function pair(): Promise<[Socket, Socket]> {
-    const count = accepted.length;
-    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-    opened.push(client);
-    await once(client, 'connect');
-    while (accepted.length === count) await once(server, 'connection');
-    return [accepted[count] as Socket, client];
-  }
 
   async function newFile(content = Buffer.alloc(0)): Promise<{ path: string; handle: FileHandle }> {
     const path = join(dir, `file-${files++}.bin`);
     writeFileSync(path, content);
-    const handle = await open(path, 'r+');
-    opened.push(handle);
-    return { path, handle };
+    return { path, handle: track(await open(path, 'r+')) };
   }
 
   it('writes everything up to the client FIN, byte for byte, from an offset', async () => {
