@@ -127,10 +127,19 @@ export class FtpsClient {
     return plainConnect(Number(match[2]));
   }
 
-  /** TLS over a data connection; `reuse: false` offers no session, as Python's unpatched FTP_TLS. */
+  /**
+   * TLS over a data connection; `reuse: false` offers no session, as Python's unpatched FTP_TLS.
+   * The host is the control connection's: without one, Node 22 and later send the server name
+   * `localhost`, and OpenSSL will not resume a session for another name than it was made for.
+   */
   secureData(raw: Socket, options: { reuse?: boolean } = {}): TLSSocket {
     const session = options.reuse === false ? undefined : this.tlsSession;
-    const socket = tlsConnect({ socket: raw, rejectUnauthorized: false, ...(session ? { session } : {}) });
+    const socket = tlsConnect({
+      socket: raw,
+      host: '127.0.0.1',
+      rejectUnauthorized: false,
+      ...(session ? { session } : {}),
+    });
     socket.on('error', () => undefined); // the test reads the outcome from the replies and readAll
     return socket;
   }

@@ -9,14 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FtpsClient, freePort, readAll } from '../../helpers/ftps.js';
 import { README, startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
 
-/**
- * Seen on Node 22.23 and 24.21 (not 20): this test client, a Node TLS socket, fails to resume a
- * TLS 1.3 ticket from the Node server here, though the same client and server resume when run as
- * two small scripts, and curl and Python's ftplib resume against the same server on every version
- * (test/interop/ftp-curl and ftp-python). Until the cause is found these three run on Node 20 only.
- */
-const NODE_TICKETS_BROKEN = Number(process.versions.node.split('.')[0]) >= 22;
-
 let strict: FtpsServer;
 
 beforeAll(async () => {
@@ -38,30 +30,27 @@ async function protectedSession(server: FtpsServer): Promise<FtpsClient> {
 }
 
 describe('PROT P transfers', () => {
-  it.skipIf(NODE_TICKETS_BROKEN)(
-    'sends a file over TLS that resumes the control session, and logs it in the xferlog',
-    async () => {
-      const ftp = await protectedSession(strict);
-      for (let i = 0; i < 2; i++) {
-        const raw = await ftp.epsv();
-        expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
-        const data = ftp.secureData(raw);
-        const reused = new Promise<boolean>((resolve) =>
-          data.once('secureConnect', () => resolve(data.isSessionReused())),
-        );
-        const bytes = await readAll(data);
-        expect(await reused).toBe(true);
-        expect(bytes.toString()).toBe(README);
-        expect((await ftp.reply()).code).toBe(226);
-      }
-      await ftp.expect('QUIT', 221);
-      const lines = readFileSync(strict.xferlog, 'utf8').trimEnd().split('\n');
-      expect(lines.length).toBeGreaterThanOrEqual(2);
-      expect(lines[0]).toMatch(
-        /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d+ 127\.0\.0\.1 13 \/pub\/readme\.txt b _ o a <no_password> ftp 0 \* c$/,
+  it('sends a file over TLS that resumes the control session, and logs it in the xferlog', async () => {
+    const ftp = await protectedSession(strict);
+    for (let i = 0; i < 2; i++) {
+      const raw = await ftp.epsv();
+      expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+      const data = ftp.secureData(raw);
+      const reused = new Promise<boolean>((resolve) =>
+        data.once('secureConnect', () => resolve(data.isSessionReused())),
       );
-    },
-  );
+      const bytes = await readAll(data);
+      expect(await reused).toBe(true);
+      expect(bytes.toString()).toBe(README);
+      expect((await ftp.reply()).code).toBe(226);
+    }
+    await ftp.expect('QUIT', 221);
+    const lines = readFileSync(strict.xferlog, 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatch(
+      /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d+ 127\.0\.0\.1 13 \/pub\/readme\.txt b _ o a <no_password> ftp 0 \* c$/,
+    );
+  });
 
   it('refuses a data connection whose TLS session is new: 522, no data, and the session goes on', async () => {
     const ftp = await protectedSession(strict);
@@ -76,7 +65,7 @@ describe('PROT P transfers', () => {
     ftp.close();
   });
 
-  it.skipIf(NODE_TICKETS_BROKEN)('serves listings over TLS too', async () => {
+  it('serves listings over TLS too', async () => {
     const ftp = await protectedSession(strict);
     const raw = await ftp.epsv();
     expect((await ftp.command('NLST /pub')).code).toBe(150);
@@ -88,7 +77,7 @@ describe('PROT P transfers', () => {
 });
 
 describe('implicit FTPS', () => {
-  it.skipIf(NODE_TICKETS_BROKEN)('greets over TLS on the implicit port, with PROT P already in force', async () => {
+  it('greets over TLS on the implicit port, with PROT P already in force', async () => {
     const ftp = await FtpsClient.connect(strict.implicitPort!, { implicit: true });
     expect(ftp.greeting.code).toBe(220);
     await ftp.login();
