@@ -228,9 +228,16 @@ export class FtpSession {
     this.secure = true;
   }
 
-  /** REIN: back to the state of a new connection, keeping the control connection (RFC 959 4.1.1). */
+  /**
+   * Back to the state of a new plain connection, keeping the control connection: REIN (RFC 959
+   * 4.1.1; refused under TLS, see its handler) and an accepted AUTH, which sets PBSZ/PROT after.
+   * PBSZ and PROT go too: they belong to a security exchange, which a new connection has not
+   * made, and Clear is the default protection level (RFC 2228 section 3).
+   */
   reinitialize(): void {
     this.login = { kind: 'awaiting-user' };
+    this.protectionBufferSizeSet = false;
+    this.dataProtection = 'C';
     this.transferType = 'A';
     this.restartOffset = 0;
     this.renameFrom = undefined;

@@ -95,6 +95,8 @@ function passiveRange(): string {
 }
 
 export interface InteropServerOptions {
+  /** The FTP listener's address: HOST unless a test needs another (`::1` for IPv6). */
+  readonly host?: string;
   /** Adds to the anonymous root after the standard tree is written (symlinks, say). */
   readonly prepareAnonymous?: (root: string) => void;
   readonly tls?: Partial<{ enabled: boolean; requireSessionReuse: boolean; implicit: boolean }>;
@@ -117,7 +119,7 @@ export interface InteropServer {
   readonly userRoot: string;
   /** What was written to the anonymous root. */
   readonly tree: ReadonlyMap<string, Buffer>;
-  /** `ftp://127.0.0.1:PORT/` plus the path, each segment percent-encoded; with the local user's credentials if asked. */
+  /** `ftp://127.0.0.1:PORT/` (`ftp://[::1]:PORT/` on IPv6) plus the path, each segment percent-encoded; with the local user's credentials if asked. */
   url(path?: string, options?: { user?: boolean; scheme?: 'ftp' | 'ftps' }): string;
   /** A scratch directory for a client's downloads, removed with the server. */
   scratch(name: string): string;
@@ -139,8 +141,9 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
   if (options.anonymousUpload) mkdirSync(join(anonRoot, 'incoming'));
   options.prepareAnonymous?.(anonRoot);
   const implicitPort = options.tls?.implicit ? await freePort() : 0;
+  const host = options.host ?? HOST;
   const ftp = {
-    host: HOST,
+    host,
     maxSessionsPerIp: 50,
     dataTimeoutMs: 30_000,
     login: { failureDelayMs: 0, maxFailures: 3 },
@@ -208,7 +211,8 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
         .split('/')
         .map((segment) => encodeURIComponent(segment))
         .join('/');
-      return `${scheme}://${credentials}${HOST}:${target}/${encoded}`;
+      const literal = host.includes(':') ? `[${host}]` : host; // RFC 3986 3.2.2: IPv6 in brackets
+      return `${scheme}://${credentials}${literal}:${target}/${encoded}`;
     },
     scratch(name) {
       const path = join(dir, 'scratch', name);

@@ -11,7 +11,7 @@
  *   expect((await ftp.reply()).code).toBe(226);
  *   ftp.close();
  */
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -204,5 +204,17 @@ export function writeAll(socket: Socket, data: Buffer | string): Promise<void> {
     socket.once('close', () => resolve());
     socket.end(data);
     socket.resume(); // nothing is expected back; let the close arrive
+  });
+}
+
+/**
+ * Whether this machine lets a program listen on `host` (IPv6 tests ask about `::1`: a container
+ * or kernel without IPv6 has none). Resolves false rather than throwing.
+ */
+export function canListenOn(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ host, port: 0 }, () => probe.close(() => resolve(true)));
   });
 }

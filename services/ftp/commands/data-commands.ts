@@ -8,6 +8,7 @@ import { pasvAddress } from '../data/passive-address.js';
 import {
   formatEpsvReply,
   formatPasvReply,
+  formatProtocolNotSupported,
   parseEprtArgument,
   parseEpsvArgument,
   parsePortArgument,
@@ -37,8 +38,11 @@ const PASV: CommandSpec = {
   async handler(session) {
     refuseAfterEpsvAll(session, 'PASV');
     requirePassive(session);
-    // A 227 reply can only carry an IPv4 address; IPv6 clients use EPSV (RFC 2428 section 1).
-    if (session.data.family !== 4) throw new FtpError(522, 'PASV is IPv4 only; use EPSV.');
+    // A 227 reply can only carry an IPv4 address; IPv6 clients use EPSV (RFC 2428 section 1). RFC
+    // 2428 leaves the refusal open; 522 with the protocol to use is what EPSV and EPRT answer too.
+    if (session.data.family !== 4) {
+      throw new FtpError(522, `${formatProtocolNotSupported(session.data.family)}: PASV is IPv4 only; use EPSV.`);
+    }
     const { data } = session;
     const address = await pasvAddress(session.config.passive, data.clientAddress, data.localAddress, session.log);
     const port = await data.listenPassive();
@@ -57,7 +61,7 @@ const EPSV: CommandSpec = {
     const parsed = parseEpsvArgument(argument);
     const family = session.data.family;
     // RFC 2428 section 3: 522 names the protocol(s) the server would use instead.
-    const useInstead = `Network protocol not supported, use (${family === 4 ? 1 : 2})`;
+    const useInstead = formatProtocolNotSupported(family);
     switch (parsed.kind) {
       case 'all':
         // Section 4: a promise from the client (for NAT boxes) that it will not use PORT/PASV.

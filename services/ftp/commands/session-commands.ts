@@ -89,10 +89,18 @@ const ACCT: CommandSpec = {
 const REIN: CommandSpec = {
   verb: 'REIN',
   syntax: 'REIN',
-  help: 'Log out and start over on the same connection.',
+  help: 'Log out and start over on the same connection (not under TLS: reconnect instead).',
   access: 'none',
   async handler(session) {
     await session.waitForTransfer();
+    // RFC 4217 (its section on REIN): REIN must clear the TLS session and take the control and data
+    // connections back to clear text. Node cannot take TLS off a socket, and we would not anyway:
+    // the next USER and PASS would then travel in clear, the reason CCC is refused (section 5).
+    // So under TLS (AUTH or implicit) REIN is not done at all: 502, one of REIN's replies in RFC
+    // 959 5.4, and the session, login and PBSZ/PROT included, stays as it was.
+    if (session.isSecure) {
+      throw new FtpError(502, 'REIN is not available on a TLS connection; reconnect to start over.');
+    }
     session.reinitialize();
     await session.reply(220, 'Service ready for new user.');
   },

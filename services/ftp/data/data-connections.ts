@@ -6,7 +6,9 @@
  * - a passive listener takes a connection only from the control connection's peer address
  *   (passive-listener.ts);
  * - an active connection goes only to the control connection's peer address, and never to a port
- *   below 1024 (RFC 2577 section 3: the "bounce attack", CVE-1999-0017).
+ *   below 1024 (RFC 2577 section 3: the "bounce attack", CVE-1999-0017);
+ * - data connections use the control connection's IP version, the only one its local address
+ *   can reach: another is refused with RFC 2428's 522.
  *
  * A setup is used by one transfer; the next transfer needs a new PASV/EPSV/PORT/EPRT (as vsftpd and
  * every client expect). A new setup replaces the old one.
@@ -19,7 +21,7 @@ import type { FtpSession } from '../session.js';
 import { secureDataSocket } from '../tls/ftp-tls.js';
 import { connectActive } from './active-connect.js';
 import { PassiveListener } from './passive-listener.js';
-import type { HostPort } from './port-arguments.js';
+import { formatProtocolNotSupported, type HostPort } from './port-arguments.js';
 import { ByteRateLimiter } from './throttle.js';
 import { abortReason } from './abort-reason.js';
 
@@ -73,6 +75,19 @@ export class DataConnections {
    */
   setActive(target: HostPort, verb: string): void {
     const address = canonicalAddress(target.address);
+    const family = address.includes(':') ? 6 : 4;
+    if (family !== this.family) {
+      // The connection would leave from the control connection's local address, which cannot
+      // reach another IP version: RFC 2428 section 2's 522, naming the protocol that works.
+      this.session.log.info(
+        { cmd: verb, target: `${address}:${target.port}`, client: this.clientAddress },
+        'active data connection in another network protocol refused',
+      );
+      throw new FtpError(
+        522,
+        `${formatProtocolNotSupported(this.family)}: data goes over your control connection's IP version.`,
+      );
+    }
     if (address !== this.clientAddress) {
       this.session.log.warn(
         { cmd: verb, target: `${address}:${target.port}`, client: this.clientAddress },
@@ -88,7 +103,7 @@ export class DataConnections {
       throw new FtpError(504, `${verb} refused: ports below ${LOWEST_ACTIVE_PORT} are not allowed.`);
     }
     this.close();
-    this.setup = { kind: 'active', target: { family: address.includes(':') ? 6 : 4, address, port: target.port } };
+    this.setup = { kind: 'active', target: { family, address, port: target.port } };
   }
 
   /**

@@ -3,7 +3,7 @@
  * PORT and the 227 reply (RFC 959 4.1.2), EPRT, EPSV and the 229 reply (RFC 2428 sections 2-4).
  * Policy (whose address, which ports) is not decided here; see data-connections.ts.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6, SocketAddress } from 'node:net';
 
 /** Where an active data connection should go, as the client asked. */
 export interface HostPort {
@@ -68,7 +68,24 @@ export function parseEprtArgument(argument: string): ParseResult {
   if (!/^\d{1,5}$/.test(portText)) return { ok: false, code: 501, reason: 'EPRT port must be a number' };
   const port = Number(portText);
   if (port < 1 || port > 65535) return { ok: false, code: 501, reason: 'EPRT port must be 1-65535' };
-  return { ok: true, family, address: family === 6 ? address.toLowerCase() : address, port };
+  return { ok: true, family, address: family === 6 ? canonicalIPv6(address) : address, port };
+}
+
+/**
+ * One spelling per IPv6 address (RFC 5952, as inet_ntop(3) and Node's socket addresses write it):
+ * `0:0:0:0:0:0:0:1`, `0::1` and `::1` are one address, and the anti-bounce check compares text.
+ * An IPv4-mapped address keeps its dotted tail (`::ffff:127.0.0.1`), as Node reports them.
+ */
+function canonicalIPv6(address: string): string {
+  return new SocketAddress({ address, family: 'ipv6' }).address;
+}
+
+/**
+ * The 522 reply's text (RFC 2428 section 2): the network protocols the server would take instead,
+ * here the control connection's own, since data connections use its address family.
+ */
+export function formatProtocolNotSupported(family: 4 | 6): string {
+  return `Network protocol not supported, use (${family === 4 ? 1 : 2})`;
 }
 
 export type EpsvArgument =

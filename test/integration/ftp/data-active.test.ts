@@ -81,11 +81,18 @@ describe('ftp active data connections', () => {
     expectCode(await client.command('RETR file.txt'), 425);
   });
 
-  it('EPRT to another address, IPv6 included, is refused', async () => {
+  it('EPRT to another address is refused', async () => {
     const client = await login();
     expectCode(await client.command('EPRT |1|127.0.0.2|40000|'), 504);
-    expectCode(await client.command('EPRT |2|::1|40000|'), 504);
     expectCode(await client.command('EPRT |1|10.0.0.1|40000|'), 504);
+  });
+
+  it('EPRT |2| on an IPv4 control connection is 522, naming protocol 1 (RFC 2428 section 2)', async () => {
+    const client = await login();
+    const reply = await client.command('EPRT |2|::1|40000|');
+    expectCode(reply, 522);
+    expect(reply.text).toMatch(/use \(1\)/);
+    expectCode(await client.command('RETR file.txt'), 425);
   });
 
   it('an IPv4-mapped EPRT |2| address of the client itself is its address', async () => {

@@ -26,6 +26,8 @@ function portRange(): string {
 
 export interface FtpTestOptions {
   readonly anonymousRoot: string;
+  /** The control listener's address (`127.0.0.1` unless a test needs another, such as `::1`). */
+  readonly host?: string;
   readonly users?: readonly Record<string, unknown>[];
   readonly acceptTimeoutMs?: number;
   readonly dataTimeoutMs?: number;
@@ -54,7 +56,7 @@ export function ftpTestConfig(options: FtpTestOptions): ConfigOverrides {
   return testConfig(
     {
       ftp: {
-        host: '127.0.0.1',
+        host: options.host ?? '127.0.0.1',
         dataTimeoutMs: options.dataTimeoutMs ?? 30_000,
         nativeTransfers: options.nativeTransfers ?? true,
         login: { failureDelayMs: 0, maxFailures: 3 },

@@ -120,6 +120,50 @@ describe('PBSZ and PROT', () => {
   });
 });
 
+describe('REIN', () => {
+  it('on a plain connection logs out and leaves PBSZ/PROT unset: AUTH TLS and PBSZ come first again', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.login();
+    const reply = await ftp.expect('REIN', 220);
+    expect(reply.text).toMatch(/ready for new user/);
+    expect((await ftp.command('PWD')).code).toBe(530);
+    expect((await ftp.command('PBSZ 0')).code).toBe(503);
+    expect((await ftp.command('PROT P')).code).toBe(503);
+    await ftp.authTls();
+    expect((await ftp.command('PROT P')).code).toBe(503); // PBSZ still first (RFC 2228)
+    await ftp.login();
+    const status = await ftp.expect('STAT', 211);
+    expect(status.lines.join('\n')).toMatch(/Control connection: TLS; data protection: clear/);
+    ftp.close();
+  });
+
+  it('under AUTH TLS is refused with 502 (RFC 4217 would drop TLS): nothing changes', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls();
+    await ftp.login();
+    await ftp.expect('PBSZ 0', 200);
+    await ftp.expect('PROT P', 200);
+    const reply = await ftp.command('REIN');
+    expect(reply.code).toBe(502);
+    expect(reply.text).toMatch(/reconnect/);
+    // Still logged in, still over TLS (this reply came through it), PROT P still in force.
+    expect((await ftp.command('PWD')).code).toBe(257);
+    const status = await ftp.expect('STAT', 211);
+    expect(status.lines.join('\n')).toMatch(/Control connection: TLS; data protection: private/);
+    await ftp.expect('PROT C', 200); // PBSZ is still remembered
+    await ftp.expect('QUIT', 221);
+    await ftp.closed;
+  });
+
+  it('before login under AUTH TLS is refused too', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls();
+    expect((await ftp.command('REIN')).code).toBe(502);
+    await ftp.login();
+    ftp.close();
+  });
+});
+
 describe('TLS-required users', () => {
   it('refuses alice before AUTH TLS and accepts her after', async () => {
     const ftp = await FtpsClient.connect(ftps.port);

@@ -90,6 +90,18 @@ describe('implicit FTPS', () => {
     ftp.close();
   });
 
+  it('refuses REIN with 502 (it would have to drop TLS); the session and PROT P go on', async () => {
+    const ftp = await FtpsClient.connect(strict.implicitPort!, { implicit: true });
+    await ftp.login();
+    expect((await ftp.command('REIN')).code).toBe(502);
+    await ftp.expect('TYPE I', 200);
+    const raw = await ftp.epsv();
+    expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+    expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
+    expect((await ftp.reply()).code).toBe(226);
+    ftp.close();
+  });
+
   it('closes a plain-text client on the implicit port with a log line, and keeps serving', async () => {
     const ftp = await FtpsClient.connect(strict.port);
     const { plainConnect } = await import('../../helpers/ftps.js');
