@@ -142,6 +142,10 @@ export class FtpSession {
         }
         await this.handleLine(next.line);
       }
+      // A TLS control connection ends with TLS's close_notify before the TCP FIN, so the client
+      // can tell our goodbye from a truncation (closure alerts: RFC 5246 7.2.1, RFC 8446 6.1).
+      // Ending the plain socket underneath, as the session runner does, would skip it.
+      if (this.secure && !this.controlSocket.destroyed) this.controlSocket.end();
     } finally {
       this.transfer?.abort.abort();
       this.dataConnections?.close();

@@ -149,6 +149,11 @@ describe('ftplib FTP_TLS, session reuse required (the default)', () => {
     expect(listing.entries).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'secret.bin' })]));
   });
 
+  it('ends the TLS control connection with close_notify after QUIT, not a bare FIN', async () => {
+    const json = expectOk(strict, await ftplib(strict, ['tls-quit', 'reuse']));
+    expect(json).toEqual({ quit: '221 Goodbye.', closeNotify: true });
+  });
+
   it('refuses the stock FTP_TLS, which starts a fresh TLS session on the data channel: 522', async () => {
     const out = join(strict.scratch('python-tls-stock'), 'readme.txt');
     const { run, json } = await ftplib(strict, ['tls-retr', 'stock', '/readme.txt', out]);

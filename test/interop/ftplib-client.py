@@ -17,6 +17,7 @@ Actions:
                                  or `stock` (ftplib's FTP_TLS as it is, which does not)
   tls-stor MODE LOCAL PATH       the same, uploading
   tls-mlsd MODE PATH             the same, MLSD
+  tls-quit MODE                  the same, then QUIT: did TLS end with close_notify before the FIN?
 """
 
 import ftplib
@@ -86,12 +87,29 @@ def mlsd(ftp, path):
     return {'entries': [{'name': name, 'facts': facts} for name, facts in ftp.mlsd(path)]}
 
 
+def quit_over_tls(ftp):
+    """QUIT, then whether the server ended TLS with close_notify before its FIN: with ragged EOFs
+    not suppressed, a bare FIN raises SSLEOFError; a close_notify reads as a clean b''."""
+    ftp.sock.suppress_ragged_eofs = False
+    ftp.putcmd('QUIT')
+    reply = ftp.getresp()
+    try:
+        close_notify = ftp.sock.recv(1) == b''
+    except ssl.SSLEOFError:
+        close_notify = False
+    ftp.close()
+    return {'quit': reply, 'closeNotify': close_notify}
+
+
 def main(argv):
     port, action, args = int(argv[1]), argv[2], argv[3:]
     result = {}
     if action.startswith('tls-'):
         mode, args = args[0], args[1:]
         ftp = tls_client(mode, port)
+        if action == 'tls-quit':
+            print(json.dumps(quit_over_tls(ftp)))
+            return
         if action == 'tls-retr':
             result = retr(ftp, args[0], args[1])
         elif action == 'tls-stor':
