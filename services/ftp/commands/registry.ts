@@ -7,6 +7,7 @@ import { listingCommands } from './listing-commands.js';
 import { dataCommands } from './data-commands.js';
 import { transferCommands } from './transfer-commands.js';
 import { securityCommands } from './security-commands.js';
+import { siteCommands } from './site-commands.js';
 
 const ALL: readonly CommandSpec[] = [
   ...sessionCommands,
@@ -16,6 +17,7 @@ const ALL: readonly CommandSpec[] = [
   ...dataCommands,
   ...transferCommands,
   ...securityCommands,
+  ...siteCommands,
 ];
 
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((spec) => [spec.verb, spec]));

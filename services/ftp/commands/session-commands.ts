@@ -279,18 +279,6 @@ const ALLO: CommandSpec = {
   },
 };
 
-const SITE: CommandSpec = {
-  verb: 'SITE',
-  syntax: 'SITE <sp> HELP',
-  help: 'Site-specific commands: HELP.',
-  access: 'none',
-  async handler(session, argument) {
-    const [sub = ''] = argument.trim().split(/\s+/);
-    if (sub.toUpperCase() === 'HELP') return session.reply(214, ['SITE commands recognized:', ' HELP', 'End.']);
-    throw new FtpError(500, 'Unknown SITE command.');
-  },
-};
-
 const HOST: CommandSpec = {
   verb: 'HOST',
   syntax: 'HOST <sp> hostname',
@@ -350,7 +338,6 @@ export const sessionCommands: readonly CommandSpec[] = [
   STRU,
   MODE,
   ALLO,
-  SITE,
   HOST,
   STAT,
 ];

@@ -185,6 +185,48 @@ describe('SIZE, MDTM and MFMT', () => {
   });
 });
 
+describe('SITE', () => {
+  it('CHMOD sets permission bits for a user who may write, and never set-ID bits', async () => {
+    const ftp = await login('alice', 'secret');
+    try {
+      expect((await ftp.expect('SITE CHMOD 640 docs/a.txt', 200)).text).toBe('SITE CHMOD command ok.');
+      expect(statSync(join(home, 'docs', 'a.txt')).mode & 0o7777).toBe(0o640);
+      expect((await ftp.expect('site chmod 0755 docs', 200)).code).toBe(200);
+      expect(statSync(join(home, 'docs')).mode & 0o7777).toBe(0o755);
+      expect(
+        await codes(ftp, [
+          'SITE CHMOD 4755 docs/a.txt', // set-user-ID
+          'SITE CHMOD 644 missing.txt',
+          'SITE CHMOD 644 etc/passwd', // through a symlink out of the root
+          'SITE CHMOD 9 docs/a.txt',
+          'SITE CHMOD docs/a.txt',
+          'SITE CHMOD',
+          'SITE FROB',
+        ]),
+      ).toEqual([550, 550, 550, 501, 501, 501, 500]);
+      expect(statSync(join(home, 'docs', 'a.txt')).mode & 0o7777).toBe(0o640);
+      const help = await ftp.expect('SITE HELP', 214);
+      expect(help.lines).toEqual(['214-SITE commands recognized:', ' CHMOD', ' HELP', '214 End.']);
+    } finally {
+      ftp.close();
+    }
+  });
+
+  it('CHMOD is refused to a read-only user and to anonymous, even in the drop box', async () => {
+    const bob = await login('bob', 'secret');
+    const anonymous = await login();
+    try {
+      expect((await bob.command('SITE CHMOD 600 target.txt')).code).toBe(550);
+      expect((await anonymous.command('SITE CHMOD 600 /pub/readme.txt')).code).toBe(550);
+      expect((await anonymous.command('SITE CHMOD 666 /incoming/existing.bin')).code).toBe(550);
+      expect(statSync(join(home, 'target.txt')).mode & 0o7777).not.toBe(0o600);
+    } finally {
+      bob.close();
+      anonymous.close();
+    }
+  });
+});
+
 describe('a user without write, delete, mkdir or rename', () => {
   it('is refused every change with 550, and nothing changes', async () => {
     const ftp = await login('bob', 'secret');
