@@ -20,7 +20,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 # The sources (.dockerignore leaves out tests, docs and anything local).
 COPY . .
-RUN CLASSICD_REQUIRE_NATIVE=1 npm_config_nodedir=/usr/local npm run install && npm run build
+RUN REQUIRE_NATIVE_ADDON=1 npm_config_nodedir=/usr/local npm run install && npm run build
 
 # ---- runtime: production dependencies, the compiled code and the embedded default config ----
 FROM ${NODE_IMAGE} AS runtime

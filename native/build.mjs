@@ -4,7 +4,7 @@
  * that npm ships. classicd runs without it (downloads then go through streams, see
  * shared/native/addon.ts), so by default a failed build is a warning, not a failed install:
  * a machine without a C compiler still gets a working classicd. CI sets
- * CLASSICD_REQUIRE_NATIVE=1 so that the addon it tests is really there.
+ * REQUIRE_NATIVE_ADDON=1 so that the addon it tests is really there.
  */
 /* global process, console */
 import { spawnSync } from 'node:child_process';
@@ -12,12 +12,12 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const required = process.env.CLASSICD_REQUIRE_NATIVE === '1';
+const required = process.env.REQUIRE_NATIVE_ADDON === '1';
 
 function skip(reason) {
   const message = `classicd: native addon not built (${reason}); downloads will use streams instead of sendfile`;
   if (required) {
-    console.error(`${message}, and CLASSICD_REQUIRE_NATIVE=1`);
+    console.error(`${message}, and REQUIRE_NATIVE_ADDON=1`);
     process.exit(1);
   }
   console.warn(message);

@@ -1,6 +1,6 @@
 /**
  * The native file moves (native/, shared/native/socket-file.ts), sendfile for downloads and
- * read/pwrite for uploads, over real loopback sockets and real files. CI builds the addon (CLASSICD_REQUIRE_NATIVE=1), so these never skip there; on a
+ * read/pwrite for uploads, over real loopback sockets and real files. CI builds the addon (REQUIRE_NATIVE_ADDON=1), so these never skip there; on a
  * machine without a compiler they skip, and FTP falls back to streams.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,8 +20,8 @@ const HUGE_BYTES = 64 * 1024 * 1024;
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 const available = nativeAddon() !== undefined;
-if (!available && process.env.CLASSICD_REQUIRE_NATIVE === '1') {
-  throw new Error(`CLASSICD_REQUIRE_NATIVE=1 but the native addon is missing: ${nativeAddonProblem()}`);
+if (!available && process.env.REQUIRE_NATIVE_ADDON === '1') {
+  throw new Error(`REQUIRE_NATIVE_ADDON=1 but the native addon is missing: ${nativeAddonProblem()}`);
 }
 
 /**
