@@ -6,17 +6,16 @@
  */
 #include <node_api.h>
 
+#include "js_job.h"
 #include "receive_file.h"
 #include "send_file.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor functions[] = {
       {"sendFileStart", NULL, send_file_start, NULL, NULL, NULL, napi_default, NULL},
-      {"sendFileCancel", NULL, send_file_cancel, NULL, NULL, NULL, napi_default, NULL},
-      {"sendFileSent", NULL, send_file_sent, NULL, NULL, NULL, napi_default, NULL},
       {"receiveFileStart", NULL, receive_file_start, NULL, NULL, NULL, napi_default, NULL},
-      {"receiveFileCancel", NULL, receive_file_cancel, NULL, NULL, NULL, napi_default, NULL},
-      {"receiveFileReceived", NULL, receive_file_received, NULL, NULL, NULL, napi_default, NULL},
+      {"jobCancel", NULL, js_job_cancel, NULL, NULL, NULL, napi_default, NULL},
+      {"jobProgress", NULL, js_job_progress, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   return exports;

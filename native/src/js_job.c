@@ -49,7 +49,8 @@ void js_job_release(JsJob *job) {
   job->self = NULL;
 }
 
-void *js_job_argument(napi_env env, napi_callback_info info) {
+/* The job behind a handle passed as the only argument, or NULL with a TypeError pending. */
+static JsJob *job_argument(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   void *data = NULL;
@@ -59,6 +60,20 @@ void *js_job_argument(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return data;
+}
+
+napi_value js_job_cancel(napi_env env, napi_callback_info info) {
+  JsJob *job = job_argument(env, info);
+  if (job != NULL) job->cancel(job);
+  return NULL;
+}
+
+napi_value js_job_progress(napi_env env, napi_callback_info info) {
+  JsJob *job = job_argument(env, info);
+  if (job == NULL) return NULL;
+  napi_value progress;
+  napi_create_int64(env, job->progress(job), &progress);
+  return progress;
 }
 
 napi_value js_throw_uv_error(napi_env env, const char *syscall, int uv_error) {

@@ -9,12 +9,16 @@
  * frees the job when collected), the callback it runs once at the end, and the async context
  * that callback runs in. A job embeds this as its first member.
  */
-typedef struct {
+typedef struct JsJob {
   napi_env env;
   napi_async_context async_context;
   napi_ref callback;
   /* The job's handle, kept alive until the job has reported. */
   napi_ref self;
+  /* Ends the job early; its callback still runs, with UV_ECANCELED. A no-op once it has ended. */
+  void (*cancel)(struct JsJob *job);
+  /* Bytes moved so far, for progress (stall timeouts). */
+  int64_t (*progress)(const struct JsJob *job);
 } JsJob;
 
 /*
@@ -29,8 +33,9 @@ void js_job_report(JsJob *job, int result, int64_t count);
 /* Lets the handle go without reporting (a job that could not start); the job is freed when collected. */
 void js_job_release(JsJob *job);
 
-/* The job behind a handle passed as the only argument, or NULL with a TypeError pending. */
-void *js_job_argument(napi_env env, napi_callback_info info);
+/* jobCancel(job) and jobProgress(job), for every kind of job. */
+napi_value js_job_cancel(napi_env env, napi_callback_info info);
+napi_value js_job_progress(napi_env env, napi_callback_info info);
 
 /* Throws `syscall failed: message` with the errno name as its code; returns NULL. */
 napi_value js_throw_uv_error(napi_env env, const char *syscall, int uv_error);

@@ -205,6 +205,10 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   }
 }
 
+static void cancel(JsJob *js) { fail((ReceiveJob *)js, UV_ECANCELED); }
+
+static int64_t progress(const JsJob *js) { return ((const ReceiveJob *)js)->received; }
+
 /* receiveFileStart(socketFd, fileFd, offset, writeBack, callback(result, written)) -> job */
 napi_value receive_file_start(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -237,6 +241,8 @@ napi_value receive_file_start(napi_env env, napi_callback_info info) {
   job->next_offset = offset;
   job->write_back = write_back;
   for (int i = 0; i < 2; i++) job->chunks[i].job = job;
+  job->js.cancel = cancel;
+  job->js.progress = progress;
   napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:receiveFile");
   if (handle == NULL) return NULL;
 
@@ -251,20 +257,4 @@ napi_value receive_file_start(napi_env env, napi_callback_info info) {
   set_polling(job, 1);
   if (!job->polling) fail(job, UV_EINVAL); /* reported from the close callback, so still async */
   return handle;
-}
-
-/* cancel(job): stops reading; the callback runs with -ECANCELED once a write in flight is done. */
-napi_value receive_file_cancel(napi_env env, napi_callback_info info) {
-  ReceiveJob *job = js_job_argument(env, info);
-  if (job != NULL) fail(job, UV_ECANCELED);
-  return NULL;
-}
-
-/* received(job) -> bytes read from the socket so far, for progress (stall timeouts). */
-napi_value receive_file_received(napi_env env, napi_callback_info info) {
-  ReceiveJob *job = js_job_argument(env, info);
-  if (job == NULL) return NULL;
-  napi_value received;
-  napi_create_int64(env, job->received, &received);
-  return received;
 }

@@ -4,7 +4,5 @@
 #include <node_api.h>
 
 napi_value receive_file_start(napi_env env, napi_callback_info info);
-napi_value receive_file_cancel(napi_env env, napi_callback_info info);
-napi_value receive_file_received(napi_env env, napi_callback_info info);
 
 #endif

@@ -104,6 +104,10 @@ static void on_writable(uv_poll_t *poll, int status, int events) {
   /* Otherwise the budget ran out: the poll is level-triggered, so the loop calls again. */
 }
 
+static void cancel(JsJob *js) { end_job((SendJob *)js, UV_ECANCELED); }
+
+static int64_t progress(const JsJob *js) { return ((const SendJob *)js)->sent; }
+
 /* start(socketFd, fileFd, offset, length, callback(result, sent)) -> job */
 napi_value send_file_start(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -134,6 +138,8 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
   job->file_fd = file_fd;
   job->offset = offset;
   job->remaining = length;
+  job->js.cancel = cancel;
+  job->js.progress = progress;
   napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:sendFile");
   if (handle == NULL) return NULL;
 
@@ -151,20 +157,4 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
   int status = uv_poll_start(&job->poll, UV_WRITABLE, on_writable);
   if (status < 0) end_job(job, status); /* reported from the close callback, so still async */
   return handle;
-}
-
-/* cancel(job): ends it at once; its callback still runs, with -ECANCELED. No-op once ended. */
-napi_value send_file_cancel(napi_env env, napi_callback_info info) {
-  SendJob *job = js_job_argument(env, info);
-  if (job != NULL) end_job(job, UV_ECANCELED);
-  return NULL;
-}
-
-/* sent(job) -> bytes sent so far, for progress (stall timeouts). */
-napi_value send_file_sent(napi_env env, napi_callback_info info) {
-  SendJob *job = js_job_argument(env, info);
-  if (job == NULL) return NULL;
-  napi_value sent;
-  napi_create_int64(env, job->sent, &sent);
-  return sent;
 }

@@ -4,7 +4,5 @@
 #include <node_api.h>
 
 napi_value send_file_start(napi_env env, napi_callback_info info);
-napi_value send_file_cancel(napi_env env, napi_callback_info info);
-napi_value send_file_sent(napi_env env, napi_callback_info info);
 
 #endif

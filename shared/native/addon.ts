@@ -17,9 +17,6 @@ export interface NativeAddon {
     length: number,
     callback: (result: number, sent: number) => void,
   ): NativeJob;
-  /** Ends a job early; its callback still runs, with -ECANCELED. */
-  sendFileCancel(job: NativeJob): void;
-  sendFileSent(job: NativeJob): number;
   /**
    * Starts an upload job: reads the socket until FIN into the file from `offset`; `callback` runs
    * once, later, with 0 or -errno and the bytes written.
@@ -31,8 +28,10 @@ export interface NativeAddon {
     writeBack: boolean,
     callback: (result: number, written: number) => void,
   ): NativeJob;
-  receiveFileCancel(job: NativeJob): void;
-  receiveFileReceived(job: NativeJob): number;
+  /** Ends a job early; its callback still runs, with -ECANCELED. A no-op once it has ended. */
+  jobCancel(job: NativeJob): void;
+  /** Bytes a job has moved so far (sent, or read from the socket). */
+  jobProgress(job: NativeJob): number;
 }
 
 /** An opaque handle to a running native job. */

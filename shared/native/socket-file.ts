@@ -10,7 +10,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
-import { nativeAddon, type NativeJob } from './addon.js';
+import { nativeAddon, type NativeAddon, type NativeJob } from './addon.js';
 
 export interface SocketFileJob {
   /** Bytes moved so far (sent to the socket, or read from it). */
@@ -43,12 +43,8 @@ export function canMoveFileBytes(socket: Socket): boolean {
  */
 export function sendFileTo(socket: Socket, fileFd: number, offset: number, length: number): SocketFileJob {
   const addon = requireAddon();
-  return new NativeSocketFileJob(
-    socket,
-    'sendfile',
-    (socketFd, settle) => addon.sendFileStart(socketFd, fileFd, offset, length, settle),
-    (job) => addon.sendFileCancel(job),
-    (job) => addon.sendFileSent(job),
+  return new NativeSocketFileJob(addon, socket, 'sendfile', (socketFd, settle) =>
+    addon.sendFileStart(socketFd, fileFd, offset, length, settle),
   );
 }
 
@@ -62,16 +58,12 @@ export function receiveFileFrom(socket: Socket, fileFd: number, offset: number, 
   if (socket.readableLength > 0 || socket.readableFlowing === true) {
     throw new Error('the socket has been read from; its bytes would be split between two readers');
   }
-  return new NativeSocketFileJob(
-    socket,
-    'receive',
-    (socketFd, settle) => addon.receiveFileStart(socketFd, fileFd, offset, writeBack, settle),
-    (job) => addon.receiveFileCancel(job),
-    (job) => addon.receiveFileReceived(job),
+  return new NativeSocketFileJob(addon, socket, 'receive', (socketFd, settle) =>
+    addon.receiveFileStart(socketFd, fileFd, offset, writeBack, settle),
   );
 }
 
-function requireAddon(): NonNullable<ReturnType<typeof nativeAddon>> {
+function requireAddon(): NativeAddon {
   const addon = nativeAddon();
   if (!addon) throw new Error('the native addon is not available');
   return addon;
@@ -85,11 +77,10 @@ class NativeSocketFileJob implements SocketFileJob {
   private finalCount: number | undefined;
 
   constructor(
+    private readonly addon: NativeAddon,
     socket: Socket,
     syscall: string,
     start: (socketFd: number, settle: Settle) => NativeJob,
-    private readonly cancelJob: (job: NativeJob) => void,
-    private readonly count: (job: NativeJob) => number,
   ) {
     const socketFd = plainSocketFd(socket);
     if (socketFd === undefined) throw new Error('not a plain TCP socket');
@@ -108,11 +99,11 @@ class NativeSocketFileJob implements SocketFileJob {
   }
 
   get progress(): number {
-    return this.finalCount ?? this.count(this.job);
+    return this.finalCount ?? this.addon.jobProgress(this.job);
   }
 
   cancel(): void {
-    if (this.finalCount === undefined) this.cancelJob(this.job);
+    if (this.finalCount === undefined) this.addon.jobCancel(this.job);
   }
 }
 
