@@ -11,6 +11,16 @@ static void finalize(napi_env env, void *data, void *hint) {
   free(data);
 }
 
+void *js_job_alloc(napi_env env, size_t size, uv_loop_t **loop) {
+  if (napi_get_uv_event_loop(env, loop) != napi_ok) {
+    napi_throw_error(env, NULL, "no event loop");
+    return NULL;
+  }
+  void *job = calloc(1, size);
+  if (job == NULL) napi_throw_error(env, "ENOMEM", "out of memory");
+  return job;
+}
+
 napi_value js_job_attach(napi_env env, JsJob *job, napi_value callback, const char *name) {
   napi_value handle, resource_name;
   job->env = env;

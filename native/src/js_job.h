@@ -2,7 +2,9 @@
 #define CLASSICD_JS_JOB_H
 
 #include <node_api.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 /*
  * What every native job shares with JavaScript: the handle JavaScript holds (an external that
@@ -20,6 +22,12 @@ typedef struct JsJob {
   /* Bytes moved so far, for progress (stall timeouts). */
   int64_t (*progress)(const struct JsJob *job);
 } JsJob;
+
+/*
+ * A zeroed job of `size` bytes (a struct with JsJob first) and the event loop it runs on, or NULL
+ * with a JavaScript exception pending.
+ */
+void *js_job_alloc(napi_env env, size_t size, uv_loop_t **loop);
 
 /*
  * Makes `job` (allocated by the caller with calloc, JsJob first) reachable from JavaScript:

@@ -126,15 +126,8 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    napi_throw_error(env, NULL, "no event loop");
-    return NULL;
-  }
-  SendJob *job = calloc(1, sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
+  SendJob *job = js_job_alloc(env, sizeof *job, &loop);
+  if (job == NULL) return NULL;
   job->file_fd = file_fd;
   job->offset = offset;
   job->remaining = length;
