@@ -14,7 +14,6 @@ import {
   existsSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -22,20 +21,11 @@ import {
 } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  makeTempDir,
-  pollUntil,
-  processTree,
-  removeTempDir,
-  spawnTracked,
-  stopTracked,
-  waitForExit,
-} from './processes.js';
+import { makeTempDir, pollUntil, processTree, removeTempDir, spawnTracked, stopTracked } from './processes.js';
+import { launchClassicd } from './classicd-process.js';
 import { exitedEarly, freePort, tail } from './servers.js';
 
 const HOST = '127.0.0.1';
-const CLASSICD_CLI = fileURLToPath(new URL('../../bin/classicd.js', import.meta.url));
 const VSFTPD = '/usr/sbin/vsftpd';
 /** Debian's python3, which python3-pyftpdlib installs into (a pyenv python3 on PATH would not have it). */
 const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -311,111 +301,48 @@ export async function startClassicdFtp(
   passive: PassiveRange,
   options: ClassicdFtpOptions,
 ): Promise<RunningFtpServer> {
-  const dir = makeTempDir('classicd-bench-ftp-');
-  const httpPort = await freePort();
-  // Loaded here, not at the top: a classicd that does not load must not stop the peers' measures.
-  const { SERVICES } = await import('../../services/index.js');
-  const services: Record<string, unknown> = {};
-  for (const definition of SERVICES) services[definition.name] = { enabled: false };
-  if (!SERVICES.some((definition) => definition.name === 'ftp')) throw new Error('classicd has no ftp service (yet)');
-  services.ftp = {
-    enabled: true,
-    host: HOST,
-    port: 0,
-    transports: ['tcp'],
-    maxSessions: 1_000_000,
-    maxSessionsPerIp: 1_000_000,
-    connectionsPerSecond: 10_000_000,
-    idleTimeoutMs: 3_600_000,
-    passive: {
-      enabled: true,
-      ports: `${passive.low}-${passive.high}`,
-      address: 'auto',
-      rules: [],
-      acceptTimeoutMs: 30_000,
-    },
-    anonymous: {
-      enabled: true,
-      userNames: ['anonymous', 'ftp'],
-      root: tree.root,
-      upload: { enabled: true, dir: 'incoming', umask: '022' },
-      hide: [],
-      deny: [],
-      maxRateBytesPerSecond: 0,
-    },
-    tls: {
-      enabled: false,
-      cert: '',
-      key: '',
-      selfSignedDir: join(dir, 'tls'),
-      implicitPort: 0,
-      requireSessionReuse: true,
-    },
-    xferlog: '',
-  };
-  const config = {
-    log: { level: 'warn', format: 'json' },
-    http: { enabled: true, host: HOST, port: httpPort },
-    supervisor: { workers: options.workers, dispatch: options.dispatch, shutdownGraceMs: 1000 },
-    services,
-  };
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-  const logFile = join(dir, 'classicd.log');
-  const errFile = join(dir, 'stderr.log');
-  const out = openSync(logFile, 'a');
-  const err = openSync(errFile, 'a');
-  // No CLASSICD_* variable from the bench's environment may change the config under test.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLASSICD_')));
-  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
-  const child = spawnTracked(process.execPath, [...flags, CLASSICD_CLI, 'start', '--config', configFile], {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ['ignore', out, err],
+  const classicd = await launchClassicd({
+    tempPrefix: 'classicd-bench-ftp-',
+    logLevel: 'warn',
+    workers: options.workers,
+    dispatch: options.dispatch,
+    services: (dir) => ({
+      ftp: {
+        passive: {
+          enabled: true,
+          ports: `${passive.low}-${passive.high}`,
+          address: 'auto',
+          rules: [],
+          acceptTimeoutMs: 30_000,
+        },
+        anonymous: {
+          enabled: true,
+          userNames: ['anonymous', 'ftp'],
+          root: tree.root,
+          upload: { enabled: true, dir: 'incoming', umask: '022' },
+          hide: [],
+          deny: [],
+          maxRateBytesPerSecond: 0,
+        },
+        tls: {
+          enabled: false,
+          cert: '',
+          key: '',
+          selfSignedDir: join(dir, 'tls'),
+          implicitPort: 0,
+          requireSessionReuse: true,
+        },
+        xferlog: '',
+      },
+    }),
   });
-  closeSync(out);
-  closeSync(err);
-  const details = (): string => `stderr: ${tail(errFile)}\nlog: ${tail(logFile)}`;
-  let port: number;
-  try {
-    port = await Promise.race([
-      pollUntil('classicd /readyz', () => readyFtpPort(httpPort), 30_000),
-      exitedEarly(child, 'classicd', details),
-    ]);
-  } catch (error) {
-    await stopTracked(child);
-    removeTempDir(dir);
-    throw error;
-  }
   return {
-    port,
-    pids: () => processTree(child.pid as number),
+    port: classicd.ports.ftp as number,
+    pids: classicd.pids,
     notes() {
-      const logBytes = existsSync(logFile) ? readFileSync(logFile).length : 0;
-      return logBytes > 0 ? [`log: ${logBytes} bytes at level warn; last: ${tail(logFile, 600).trim()}`] : [];
+      const logBytes = classicd.logBytes();
+      return logBytes > 0 ? [`log: ${logBytes} bytes at level warn; last: ${classicd.logTail(600).trim()}`] : [];
     },
-    async stop() {
-      child.kill('SIGTERM');
-      const clean = await waitForExit(child, 10_000);
-      await stopTracked(child, 0);
-      const problems = tail(errFile).trim();
-      removeTempDir(dir);
-      if (!clean) throw new Error(`classicd did not exit within 10 s of SIGTERM; killed. ${problems}`);
-    },
+    stop: classicd.stop,
   };
-}
-
-async function readyFtpPort(httpPort: number): Promise<number | undefined> {
-  try {
-    const response = await fetch(`http://${HOST}:${httpPort}/readyz`);
-    if (response.status !== 200) return undefined;
-    const body = (await response.json()) as {
-      listeners: { svc: string; transport: string; port: number; listener?: string }[];
-    };
-    const ftp = body.listeners.filter((listener) => listener.svc === 'ftp' && listener.transport === 'tcp');
-    return (ftp.find((listener) => listener.listener === 'main') ?? ftp[0])?.port;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,23 +4,15 @@
  * on 127.0.0.1 and reports its daytime and echo ports and the process whose tree is the server.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import {
-  makeTempDir,
-  pollUntil,
-  processTree,
-  removeTempDir,
-  spawnTracked,
-  stopTracked,
-  waitForExit,
-} from './processes.js';
+import { makeTempDir, pollUntil, processTree, removeTempDir, spawnTracked, stopTracked } from './processes.js';
+import { launchClassicd } from './classicd-process.js';
 
 const HOST = '127.0.0.1';
-const CLASSICD_CLI = fileURLToPath(new URL('../../bin/classicd.js', import.meta.url));
 const BARE_SERVER = fileURLToPath(new URL('../bare-server.js', import.meta.url));
 
 export interface RunningServer {
@@ -168,103 +160,25 @@ export interface ClassicdOptions {
   readonly workers: number;
 }
 
-/** The limits every benchmarked service gets, so admission control never refuses the load. */
-const UNLIMITED = {
-  maxSessions: 1_000_000,
-  maxSessionsPerIp: 1_000_000,
-  connectionsPerSecond: 10_000_000,
-  idleTimeoutMs: 3_600_000,
-};
-
-/**
- * The built classicd (dist/bin/classicd.js) with only daytime and echo enabled, TCP only, both on
- * port 0. The ports come from /readyz, which lists the bound listeners: it answers at every log
- * level, while the 'ready' log line is an info line that log level warn hides. Log lines go to a
- * file, as they would under a service manager, so the bench's own event loop does not read them.
- */
+/** The built classicd with only daytime and echo enabled (classicd-process.ts). */
 export async function startClassicd(options: ClassicdOptions): Promise<RunningServer> {
-  const dir = makeTempDir('classicd-bench-');
-  const httpPort = await freePort();
-  // Loaded here, not at the top: a classicd that does not load must not stop xinetd's measures.
-  const { SERVICES } = await import('../../services/index.js');
-  const services: Record<string, unknown> = {};
-  for (const definition of SERVICES) services[definition.name] = { enabled: false };
-  for (const name of ['daytime', 'echo']) {
-    if (!SERVICES.some((definition) => definition.name === name))
-      throw new Error(`classicd has no ${name} service (yet)`);
+  const classicd = await launchClassicd({
+    tempPrefix: 'classicd-bench-',
+    logLevel: options.logLevel,
+    workers: options.workers,
+    dispatch: options.dispatch,
     // dispatch: default follows supervisor.dispatch, so one switch picks the mode under test.
-    services[name] = { enabled: true, host: HOST, port: 0, transports: ['tcp'], dispatch: 'default', ...UNLIMITED };
-  }
-  const config = {
-    log: { level: options.logLevel, format: 'json' },
-    http: { enabled: true, host: HOST, port: httpPort },
-    supervisor: { workers: options.workers, dispatch: options.dispatch, shutdownGraceMs: 1000 },
-    services,
-  };
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
-  const logFile = join(dir, 'classicd.log');
-  const errFile = join(dir, 'stderr.log');
-  const out = openSync(logFile, 'a');
-  const err = openSync(errFile, 'a');
-  // No CLASSICD_* variable from the bench's environment may change the config under test.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLASSICD_')));
-  const child = spawnTracked(process.execPath, [...nodeFlags(), CLASSICD_CLI, 'start', '--config', configFile], {
-    cwd: dir,
-    env,
-    detached: true,
-    stdio: ['ignore', out, err],
+    services: () => ({ daytime: { dispatch: 'default' }, echo: { dispatch: 'default' } }),
   });
-  closeSync(out);
-  closeSync(err);
-  const details = (): string => `stderr: ${tail(errFile)}\nlog: ${tail(logFile)}`;
-  let ports: { daytime: number; echo: number };
-  try {
-    ports = await Promise.race([
-      pollUntil('classicd /readyz', () => readyPorts(httpPort), 30_000),
-      exitedEarly(child, 'classicd', details),
-    ]);
-  } catch (error) {
-    await stopTracked(child);
-    removeTempDir(dir);
-    throw error;
-  }
   return {
-    daytimePort: ports.daytime,
-    echoPort: ports.echo,
-    pid: child.pid as number,
-    pids: () => processTree(child.pid as number),
+    daytimePort: classicd.ports.daytime as number,
+    echoPort: classicd.ports.echo as number,
+    pid: classicd.pid,
+    pids: classicd.pids,
     notes() {
-      const logBytes = existsSync(logFile) ? readFileSync(logFile).length : 0;
+      const logBytes = classicd.logBytes();
       return logBytes > 0 ? [`log: ${logBytes} bytes`] : [];
     },
-    async stop() {
-      child.kill('SIGTERM');
-      const clean = await waitForExit(child, 10_000);
-      await stopTracked(child, 0);
-      const problems = tail(errFile).trim();
-      removeTempDir(dir);
-      if (!clean) throw new Error(`classicd did not exit within 10 s of SIGTERM; killed. ${problems}`);
-    },
+    stop: classicd.stop,
   };
-}
-
-/** Extra node flags for classicd, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile the primary. */
-function nodeFlags(): string[] {
-  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
-}
-
-async function readyPorts(httpPort: number): Promise<{ daytime: number; echo: number } | undefined> {
-  try {
-    const response = await fetch(`http://${HOST}:${httpPort}/readyz`);
-    if (response.status !== 200) return undefined;
-    const body = (await response.json()) as { listeners: { svc: string; transport: string; port: number }[] };
-    const port = (svc: string): number | undefined =>
-      body.listeners.find((listener) => listener.svc === svc && listener.transport === 'tcp')?.port;
-    const daytime = port('daytime');
-    const echo = port('echo');
-    return daytime && echo ? { daytime, echo } : undefined;
-  } catch {
-    return undefined;
-  }
 }
