@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { hashPassword } from '../../services/ftp/auth/password-hash.js';
 import { startClassicd, testConfig, type RunningClassicd } from './classicd.js';
+import { freePort } from './net.js';
 
 export const HOST = '127.0.0.1';
 export const USER = 'alice';
@@ -247,21 +248,6 @@ export async function startInteropServer(options: InteropServerOptions = {}): Pr
 /** A log field as text. */
 function text(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-export function freePort(): Promise<number> {
-  return import('node:net').then(
-    ({ createServer }) =>
-      new Promise((resolve, reject) => {
-        const probe = createServer();
-        probe.once('error', reject);
-        probe.listen({ host: HOST, port: 0 }, () => {
-          const address = probe.address();
-          const port = typeof address === 'object' && address ? address.port : 0;
-          probe.close(() => resolve(port));
-        });
-      }),
-  );
 }
 
 export interface ClientRun {

@@ -14,8 +14,9 @@
  *   const data = ftp.secureData(raw);          // resumes the control session
  *   ...
  */
-import { connect as netConnect, createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connectSocket } from './ftp.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -47,7 +48,7 @@ export class FtpsClient {
   }
 
   static async connect(port: number, options: { implicit?: boolean } = {}): Promise<FtpsClient> {
-    const socket = options.implicit ? await secureClient({ port }) : await plainConnect(port);
+    const socket = options.implicit ? await secureClient({ port }) : await connectSocket(port);
     const client = new FtpsClient(socket);
     if (options.implicit) client.watchSessions(socket as TLSSocket);
     client.greeting = await client.reply();
@@ -124,7 +125,7 @@ export class FtpsClient {
     const reply = await this.expect('EPSV', 229);
     const match = /\((.)\1\1(\d+)\1\)/.exec(reply.text);
     if (!match) throw new Error(`unparsable 229: ${reply.text}`);
-    return plainConnect(Number(match[2]));
+    return connectSocket(Number(match[2]));
   }
 
   /**
@@ -181,16 +182,6 @@ export class FtpsClient {
   }
 }
 
-export function plainConnect(port: number, host = '127.0.0.1'): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ port, host }, () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
-
 /** A TLS client connection (to a port, or over a connected socket) with the handshake done. */
 export function secureClient(options: { port?: number; socket?: Socket }): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
@@ -199,34 +190,5 @@ export function secureClient(options: { port?: number; socket?: Socket }): Promi
       resolve(socket);
     });
     socket.once('error', reject);
-  });
-}
-
-/** Everything a (data) socket delivers until it closes. */
-export function readAll(socket: Socket, timeoutMs = 20_000): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`still open after ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(Buffer.concat(chunks));
-    });
-  });
-}
-
-/** A port that was free a moment ago, for listeners whose config cannot say "any port". */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
   });
 }

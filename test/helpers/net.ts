@@ -1,6 +1,6 @@
 /** Small socket clients for tests: each resolves on an event, never on a sleep. */
 import { createSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 /**
  * Connects, optionally writes, and collects everything until the server closes. A reset counts as
@@ -95,4 +95,19 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (labelText.every((label) => present.includes(label))) return Number(line.split(' ').pop());
   }
   return 0;
+}
+
+/**
+ * A port the system just gave out and that is free again, for listeners whose config cannot say
+ * "any port" (an implicit-FTPS port, a one-port passive range).
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port: 0 }, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

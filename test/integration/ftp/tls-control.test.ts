@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
-import { FtpsClient, plainConnect } from '../../helpers/ftps.js';
+import { connectSocket } from '../../helpers/ftp.js';
+import { FtpsClient } from '../../helpers/ftps.js';
 import { startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
 
 let ftps: FtpsServer;
@@ -189,7 +190,7 @@ describe('a bad handshake', () => {
     await ftps.server.waitForLine((line) => line.msg === 'tls handshake failed on the control connection');
 
     // A connection that sends a command right behind AUTH, before reading 234, is refused too.
-    const hasty = await plainConnect(ftps.port);
+    const hasty = await connectSocket(ftps.port);
     const hastyClosed = new Promise<void>((resolve) => hasty.once('close', () => resolve()));
     hasty.on('error', () => undefined);
     hasty.write('AUTH TLS\r\nUSER anonymous\r\n');

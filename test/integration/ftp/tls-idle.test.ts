@@ -3,7 +3,8 @@
  * transfer is in progress (its bytes move on the data connection, not the control one).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FtpsClient, plainConnect, readAll } from '../../helpers/ftps.js';
+import { connectSocket, readAll } from '../../helpers/ftp.js';
+import { FtpsClient } from '../../helpers/ftps.js';
 import { README, startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
 
 const IDLE_MS = 800;
@@ -46,7 +47,7 @@ describe('idle timeout', () => {
     expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
     // The transfer waits for our data connection; meanwhile the control connection is idle.
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2.5));
-    const data = await plainConnect(port);
+    const data = await connectSocket(port);
     expect((await readAll(data)).toString()).toBe(README);
     expect((await ftp.reply()).code).toBe(226);
     await ftp.expect('NOOP', 200);
@@ -62,7 +63,7 @@ describe('idle timeout', () => {
     const port = Number(/\(\|\|\|(\d+)\|\)/.exec(reply.text)?.[1]);
     expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2.5));
-    await readAll(await plainConnect(port));
+    await readAll(await connectSocket(port));
     expect((await ftp.reply()).code).toBe(226);
     expect((await ftp.reply(IDLE_MS * 10)).code).toBe(421);
     await ftp.closed;

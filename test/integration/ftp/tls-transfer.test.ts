@@ -6,7 +6,9 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FtpsClient, freePort, readAll } from '../../helpers/ftps.js';
+import { connectSocket, readAll } from '../../helpers/ftp.js';
+import { FtpsClient } from '../../helpers/ftps.js';
+import { freePort } from '../../helpers/net.js';
 import { README, startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
 
 let strict: FtpsServer;
@@ -104,8 +106,7 @@ describe('implicit FTPS', () => {
 
   it('closes a plain-text client on the implicit port with a log line, and keeps serving', async () => {
     const ftp = await FtpsClient.connect(strict.port);
-    const { plainConnect } = await import('../../helpers/ftps.js');
-    const plain = await plainConnect(strict.implicitPort!);
+    const plain = await connectSocket(strict.implicitPort!);
     plain.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => plain.once('close', () => resolve()));
     plain.end('USER anonymous\r\n');

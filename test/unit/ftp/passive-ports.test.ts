@@ -2,17 +2,9 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassivePortPool } from '../../../services/ftp/data/passive-ports.js';
 import { FtpError } from '../../../services/ftp/errors.js';
+import { freePort } from '../../helpers/net.js';
 
 const servers: Server[] = [];
-
-/** A port the system just gave out, free again (the pool's range is one port, chosen this way). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function track(server: Server): Server {
   servers.push(server);
