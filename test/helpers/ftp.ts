@@ -12,16 +12,11 @@
  *   ftp.close();
  */
 import { connect, createServer, type Socket } from 'node:net';
+import { FtpReplyReader, type FtpReply } from './ftp-replies.js';
+
+export type { FtpReply } from './ftp-replies.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-export interface FtpReply {
-  readonly code: number;
-  /** The reply's lines without CRLF, the code and separator still on the first and last. */
-  readonly lines: readonly string[];
-  /** The text of the last line, after `ddd `. */
-  readonly text: string;
-}
 
 export interface ConnectOptions {
   readonly host?: string;
@@ -30,21 +25,16 @@ export interface ConnectOptions {
 }
 
 export class FtpClient {
-  private buffered = '';
-  private pendingLines: string[] = [];
-  private readonly replies: FtpReply[] = [];
-  private waiter: (() => void) | undefined;
-  private ended = false;
+  private readonly replies = new FtpReplyReader();
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: Socket) {
     socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.onData(text));
+    socket.on('data', (text: string) => this.replies.feed(text));
     socket.on('error', () => undefined); // seen as a close; tests assert on replies
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
-        this.ended = true;
-        this.waiter?.();
+        this.replies.end();
         resolve();
       }),
     );
@@ -77,24 +67,8 @@ export class FtpClient {
   }
 
   /** The next reply from the server; rejects if none comes within `timeoutMs` or the connection closes. */
-  async reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FtpReply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const next = this.replies.shift();
-      if (next) return next;
-      if (this.ended) throw new Error('control connection closed before a reply');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new Error(`no reply within ${timeoutMs} ms (partial: ${JSON.stringify(this.buffered)})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.waiter = () => {
-          clearTimeout(timer);
-          this.waiter = undefined;
-          resolve();
-        };
-      });
-    }
+  reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FtpReply> {
+    return this.replies.next(timeoutMs);
   }
 
   /** USER + PASS; anonymous by default. */
@@ -142,28 +116,6 @@ export class FtpClient {
 
   close(): void {
     this.socket.destroy();
-  }
-
-  private onData(text: string): void {
-    this.buffered += text;
-    let end: number;
-    while ((end = this.buffered.indexOf('\n')) !== -1) {
-      const line = this.buffered.slice(0, end).replace(/\r$/, '');
-      this.buffered = this.buffered.slice(end + 1);
-      this.onLine(line);
-    }
-  }
-
-  private onLine(line: string): void {
-    this.pendingLines.push(line);
-    const first = this.pendingLines[0] as string;
-    const code = first.slice(0, 3);
-    // A reply ends on a line with its code and a space (RFC 959 4.2); `ddd-` opens a multi-line one.
-    const done = this.pendingLines.length === 1 ? first[3] !== '-' : line.startsWith(`${code} `);
-    if (!done) return;
-    this.replies.push({ code: Number(code), lines: this.pendingLines, text: line.slice(4) });
-    this.pendingLines = [];
-    this.waiter?.();
   }
 }
 

@@ -17,29 +17,23 @@
 import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { connectSocket } from './ftp.js';
+import { FtpReplyReader, type FtpReply } from './ftp-replies.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-export interface Reply {
-  readonly code: number;
-  readonly lines: readonly string[];
-  readonly text: string;
-}
+export type Reply = FtpReply;
 
 export class FtpsClient {
   greeting!: Reply;
   /** The newest TLS session (ticket) the control connection received, for data connections to resume. */
   tlsSession: Buffer | undefined;
   private socket: Socket;
-  private buffered = '';
-  private pending: string[] = [];
-  private readonly replies: Reply[] = [];
-  private wake: (() => void) | undefined;
+  private readonly replies = new FtpReplyReader();
   private ended = false;
-  private readonly onData = (chunk: Buffer): void => this.receive(chunk.toString('utf8'));
+  private readonly onData = (chunk: Buffer): void => this.replies.feed(chunk.toString('utf8'));
   private readonly onClose = (): void => {
     this.ended = true;
-    this.wake?.();
+    this.replies.end();
   };
 
   private constructor(socket: Socket) {
@@ -84,23 +78,8 @@ export class FtpsClient {
     return reply;
   }
 
-  async reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Reply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const next = this.replies.shift();
-      if (next) return next;
-      if (this.ended) throw new Error('control connection closed before a reply');
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new Error(`no reply within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
+  reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Reply> {
+    return this.replies.next(timeoutMs);
   }
 
   /** AUTH TLS (or SSL, TLS-C...), then the handshake on the control connection. */
@@ -162,23 +141,6 @@ export class FtpsClient {
   private detach(socket: Socket): void {
     socket.off('data', this.onData);
     socket.off('close', this.onClose);
-  }
-
-  private receive(text: string): void {
-    this.buffered += text;
-    let end: number;
-    while ((end = this.buffered.indexOf('\n')) !== -1) {
-      const line = this.buffered.slice(0, end).replace(/\r$/, '');
-      this.buffered = this.buffered.slice(end + 1);
-      this.pending.push(line);
-      const first = this.pending[0] as string;
-      const code = first.slice(0, 3);
-      const done = this.pending.length === 1 ? first[3] !== '-' : line.startsWith(`${code} `);
-      if (!done) continue;
-      this.replies.push({ code: Number(code), lines: this.pending, text: line.slice(4) });
-      this.pending = [];
-      this.wake?.();
-    }
   }
 }
 

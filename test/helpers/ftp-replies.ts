@@ -1,0 +1,71 @@
+/**
+ * FTP replies as a test client reads them (RFC 959 4.2): lines gathered into replies, a multi-line
+ * reply ending on the line with its code and a space. Shared by the plain and the TLS test clients.
+ */
+
+export interface FtpReply {
+  readonly code: number;
+  /** The reply's lines without CRLF, the code and separator still on the first and last. */
+  readonly lines: readonly string[];
+  /** The text of the last line, after `ddd `. */
+  readonly text: string;
+}
+
+export class FtpReplyReader {
+  private buffered = '';
+  private pendingLines: string[] = [];
+  private readonly replies: FtpReply[] = [];
+  private waiter: (() => void) | undefined;
+  private ended = false;
+
+  /** Text from the control connection, in order. */
+  feed(text: string): void {
+    this.buffered += text;
+    let end: number;
+    while ((end = this.buffered.indexOf('\n')) !== -1) {
+      const line = this.buffered.slice(0, end).replace(/\r$/, '');
+      this.buffered = this.buffered.slice(end + 1);
+      this.onLine(line);
+    }
+  }
+
+  /** The control connection has closed: waiting for more is pointless. */
+  end(): void {
+    this.ended = true;
+    this.waiter?.();
+  }
+
+  /** The next reply; rejects if none comes within `timeoutMs` or the connection closes. */
+  async next(timeoutMs: number): Promise<FtpReply> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const next = this.replies.shift();
+      if (next) return next;
+      if (this.ended) throw new Error('control connection closed before a reply');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new Error(`no reply within ${timeoutMs} ms (partial: ${JSON.stringify(this.buffered)})`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiter = () => {
+          clearTimeout(timer);
+          this.waiter = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+
+  private onLine(line: string): void {
+    this.pendingLines.push(line);
+    const first = this.pendingLines[0] as string;
+    const code = first.slice(0, 3);
+    // A reply ends on a line with its code and a space (RFC 959 4.2); `ddd-` opens a multi-line one.
+    const done = this.pendingLines.length === 1 ? first[3] !== '-' : line.startsWith(`${code} `);
+    if (!done) return;
+    this.replies.push({ code: Number(code), lines: this.pendingLines, text: line.slice(4) });
+    this.pendingLines = [];
+    this.waiter?.();
+  }
+}
