@@ -141,6 +141,35 @@ async function waitUntilServing(child: ChildProcess, port: number, what: string,
   ]);
 }
 
+/**
+ * A peer server (vsftpd, pyftpdlib) once its process is spawned: waits until it greets on `port`,
+ * and removes its directory when it stops or fails to start.
+ */
+async function peerServer(
+  child: ChildProcess,
+  port: number,
+  dir: string,
+  what: string,
+  errFile: string,
+): Promise<RunningFtpServer> {
+  try {
+    await waitUntilServing(child, port, what, () => tail(errFile));
+  } catch (error) {
+    await stopTracked(child);
+    removeTempDir(dir);
+    throw error;
+  }
+  return {
+    port,
+    pids: () => processTree(child.pid as number),
+    notes: () => [],
+    async stop() {
+      await stopTracked(child, 5000);
+      removeTempDir(dir);
+    },
+  };
+}
+
 export interface PassiveRange {
   readonly low: number;
   readonly high: number;
@@ -213,22 +242,7 @@ export async function startVsftpd(
   const err = openSync(errFile, 'a');
   const child = spawnTracked(VSFTPD, [config], { detached: true, stdio: ['ignore', err, err] });
   closeSync(err);
-  try {
-    await waitUntilServing(child, port, 'vsftpd', () => tail(errFile));
-  } catch (error) {
-    await stopTracked(child);
-    removeTempDir(dir);
-    throw error;
-  }
-  return {
-    port,
-    pids: () => processTree(child.pid as number),
-    notes: () => [],
-    async stop() {
-      await stopTracked(child, 5000);
-      removeTempDir(dir);
-    },
-  };
+  return peerServer(child, port, dir, 'vsftpd', errFile);
 }
 
 /**
@@ -268,22 +282,7 @@ export async function startPyftpdlib(tree: FtpTree, passive: PassiveRange): Prom
     { detached: true, stdio: ['ignore', err, err] },
   );
   closeSync(err);
-  try {
-    await waitUntilServing(child, port, 'pyftpdlib', () => tail(errFile));
-  } catch (error) {
-    await stopTracked(child);
-    removeTempDir(dir);
-    throw error;
-  }
-  return {
-    port,
-    pids: () => processTree(child.pid as number),
-    notes: () => [],
-    async stop() {
-      await stopTracked(child, 5000);
-      removeTempDir(dir);
-    },
-  };
+  return peerServer(child, port, dir, 'pyftpdlib', errFile);
 }
 
 export interface ClassicdFtpOptions {
