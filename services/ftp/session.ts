@@ -173,7 +173,8 @@ export class FtpSession {
   /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
   reply(code: number, text: ReplyText): Promise<void> {
     const wire = formatReply(code, text);
-    this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
+    // Guarded: the protocol trace is off at the default level, and this runs for every reply.
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
     const socket = this.controlSocket;
     if (socket.destroyed || !socket.writable) return Promise.resolve();
     return new Promise((resolve) => socket.write(wire, () => resolve()));
@@ -259,7 +260,9 @@ export class FtpSession {
     }
     const { verb, argument } = parsed;
     const spec = COMMANDS.get(verb);
-    this.log.debug({ cmd: verb, arg: spec?.secretArgument ? '[redacted]' : argument }, 'ftp command');
+    if (this.log.isLevelEnabled('debug')) {
+      this.log.debug({ cmd: verb, arg: spec?.secretArgument ? '[redacted]' : argument }, 'ftp command');
+    }
     if (!spec) {
       this.log.info({ cmd: verb.slice(0, 16) }, 'unknown command');
       return this.replyError(new FtpError(500, `${verb.slice(0, 16)}: command not understood.`));
