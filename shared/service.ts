@@ -4,7 +4,7 @@
  * the supervisor decides where and whether that happens.
  */
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
+import type { Level, Logger } from 'pino';
 import type { z } from 'zod';
 import type { CommonServiceConfig, Transport } from './config/service-limits.js';
 
@@ -25,6 +25,14 @@ export type IdleVerdict =
   /** The service has said its goodbye (FTP's 421) and ended its stream; the socket closes soon. */
   | 'closing';
 
+/**
+ * Decides what an idle session does. An object rather than a function, so that a session object
+ * can be its own handler: no closure per session.
+ */
+export interface IdleHandler {
+  onIdle(): IdleVerdict;
+}
+
 export interface SessionContext {
   /** Which of the service's listeners accepted this connection. */
   readonly listener: string;
@@ -32,9 +40,21 @@ export interface SessionContext {
    * Replaces the default idle behaviour (close at once). The handler may write a goodbye and end
    * the stream, then answer `closing`; or answer `keep`.
    */
-  setIdleHandler(handler: () => IdleVerdict): void;
-  /** A child logger carrying `svc`, `sid` and `remote`. */
+  setIdleHandler(handler: IdleHandler): void;
+  /**
+   * A child logger carrying `svc`, `sid` and `remote`, made on first use: a session that logs
+   * nothing costs no logger. Check isLevelEnabled first on paths every command takes.
+   */
   readonly log: Logger;
+  /** Whether the session's logger would write at `level` (asking does not make the logger). */
+  isLevelEnabled(level: Level): boolean;
+  /**
+   * For services whose session() returns nothing: the service is done with the socket, which is
+   * then closed gracefully (as when a returned promise resolves).
+   */
+  finish(): void;
+  /** For services whose session() returns nothing: the session failed; it is logged and closed. */
+  fail(error: unknown): void;
   readonly sid: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -49,11 +69,13 @@ export interface Datagram {
 /** A service's per-worker state, made once when the worker starts (a quotes file read, say). */
 export interface ServiceRuntime {
   /**
-   * Runs one TCP session. It resolves or rejects when the service is done with the socket; the
-   * framework then closes the socket if the service has not, and a rejection closes only this
-   * session, with a log line.
+   * Runs one TCP session. A returned promise resolves or rejects when the service is done with the
+   * socket; the framework then closes the socket if the service has not, and a rejection closes
+   * only this session, with a log line. A service that returns nothing says the same with
+   * context.finish() or context.fail(): FTP does, so that its thousands of sessions waiting for a
+   * command hold no pending promise. Either way, the socket's close ends the session.
    */
-  readonly session?: (socket: Socket, context: SessionContext) => Promise<void>;
+  readonly session?: (socket: Socket, context: SessionContext) => Promise<void> | void;
   /** Answers one datagram; undefined sends nothing (RFC 863 discard, say). */
   readonly datagram?: (datagram: Datagram) => Buffer | undefined;
 }

@@ -44,10 +44,11 @@ export const ftpService = defineService({
     await warnAboutAnonymousRoot(config.anonymous, log);
     const shared = await createFtpShared(config, log);
     return {
-      session: (socket, context) =>
-        context.listener === IMPLICIT_TLS_LISTENER
-          ? runImplicitTlsSession(socket, shared, context)
-          : new FtpSession(socket, shared, context).run(),
+      // Sessions return nothing and call context.finish() themselves (see FtpSession.start).
+      session: (socket, context) => {
+        if (context.listener === IMPLICIT_TLS_LISTENER) startImplicitTlsSession(socket, shared, context);
+        else new FtpSession(socket, shared, context).start();
+      },
     };
   },
 });
@@ -57,12 +58,16 @@ export const ftpService = defineService({
  * handshake comes first, then the greeting over TLS. Data protection starts at P, as vsftpd's
  * implicit_ssl does and as clients expect; they send PBSZ 0 and PROT P all the same (curl does).
  */
-async function runImplicitTlsSession(socket: Socket, shared: FtpShared, context: SessionContext): Promise<void> {
-  if (!shared.tls) return; // the listener exists only with TLS on
-  const secured = await acceptImplicitTls(socket, shared.tls, context.log);
-  if (!secured) return;
-  const session = new FtpSession(secured.socket, shared, context, true);
-  bindControlContext(session, secured.context);
-  session.dataProtection = 'P';
-  await session.run();
+function startImplicitTlsSession(socket: Socket, shared: FtpShared, context: SessionContext): void {
+  if (!shared.tls) return context.finish(); // the listener exists only with TLS on
+  acceptImplicitTls(socket, shared.tls, context.log).then(
+    (secured) => {
+      if (!secured) return context.finish();
+      const session = new FtpSession(secured.socket, shared, context, true);
+      bindControlContext(session, secured.context);
+      session.dataProtection = 'P';
+      session.start();
+    },
+    (error: unknown) => context.fail(error),
+  );
 }

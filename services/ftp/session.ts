@@ -10,8 +10,8 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { LineReader } from '../../shared/net/line-reader.js';
-import type { SessionContext } from '../../shared/service.js';
+import { LineReader, type LineConsumer, type LineResult } from '../../shared/net/line-reader.js';
+import type { IdleHandler, IdleVerdict, SessionContext } from '../../shared/service.js';
 import type { Account } from './auth/accounts.js';
 import { parseCommandLine, stripTelnet } from './command-line.js';
 import type { CommandSpec } from './commands/command-spec.js';
@@ -48,7 +48,7 @@ interface Transfer {
   readonly done: Promise<void>;
 }
 
-export class FtpSession {
+export class FtpSession implements LineConsumer, IdleHandler {
   login: LoginState = { kind: 'awaiting-user' };
   /** RFC 959 3.1.1: ASCII is the default type. */
   transferType: 'A' | 'I' = 'A';
@@ -128,29 +128,28 @@ export class FtpSession {
     return this.transfer?.description;
   }
 
-  async run(): Promise<void> {
-    this.installIdleHandler();
-    try {
-      await this.reply(220, this.config.banner);
-      while (!this.quitting) {
-        const next = await this.reader.next();
-        if (next.kind === 'end') break;
-        if (next.kind === 'overlong') {
-          this.log.info({ maxLineBytes: this.config.maxLineBytes }, 'overlong command line');
-          await this.replyError(new FtpError(500, 'Command line too long.'));
-          continue;
-        }
-        await this.handleLine(next.line);
-      }
-      // A TLS control connection ends with TLS's close_notify before the TCP FIN, so the client
-      // can tell our goodbye from a truncation (closure alerts: RFC 5246 7.2.1, RFC 8446 6.1).
-      // Ending the plain socket underneath, as the session runner does, would skip it.
-      if (this.secure && !this.controlSocket.destroyed) this.controlSocket.end();
-    } finally {
-      this.transfer?.abort.abort();
-      this.dataConnections?.close();
-      this.reader.release();
-    }
+  /**
+   * Greets the client, then serves one command at a time until QUIT or the end of the stream, and
+   * tells the context when it is done. Driven by callbacks rather than an async loop: a session
+   * waiting for its next command, which is what most sessions are doing at any moment, then holds
+   * no suspended async function and no pending promise (see session-runner.ts).
+   */
+  start(): void {
+    this.context.setIdleHandler(this);
+    this.reply(220, this.config.banner).then(
+      () => this.readNextCommand(),
+      (error: unknown) => this.stop(error),
+    );
+  }
+
+  /** The reader's callback with the next command line, or the end of the stream. */
+  onLine(result: LineResult): void {
+    if (result.kind === 'end') return this.stop();
+    const handled = result.kind === 'overlong' ? this.rejectOverlongLine() : this.handleLine(result.line);
+    handled.then(
+      () => this.readNextCommand(),
+      (error: unknown) => this.stop(error),
+    );
   }
 
   /**
@@ -158,23 +157,21 @@ export class FtpSession {
    * moves its bytes on another connection, so a session with one running is not idle; otherwise
    * RFC 959 4.2's 421 goes out and the control stream ends (with TLS's close_notify when secure).
    */
-  installIdleHandler(): void {
-    this.context.setIdleHandler(() => {
-      if (this.transferInProgress) return 'keep';
-      this.endAfterReply();
-      const socket = this.controlSocket;
-      void this.reply(421, 'Timeout.');
-      // Queued behind the reply, so the client reads the 421 before the end of the stream.
-      if (!socket.destroyed) socket.end();
-      return 'closing';
-    });
+  onIdle(): IdleVerdict {
+    if (this.transferInProgress) return 'keep';
+    this.endAfterReply();
+    const socket = this.controlSocket;
+    void this.reply(421, 'Timeout.');
+    // Queued behind the reply, so the client reads the 421 before the end of the stream.
+    if (!socket.destroyed) socket.end();
+    return 'closing';
   }
 
   /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
   reply(code: number, text: ReplyText): Promise<void> {
     const wire = formatReply(code, text);
     // Guarded: the protocol trace is off at the default level, and this runs for every reply.
-    if (this.log.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
+    if (this.context.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
     const socket = this.controlSocket;
     if (socket.destroyed || !socket.writable) return Promise.resolve();
     return new Promise((resolve) => socket.write(wire, () => resolve()));
@@ -251,6 +248,29 @@ export class FtpSession {
     this.dataConnections?.close();
   }
 
+  private readNextCommand(): void {
+    if (this.quitting) this.stop();
+    else this.reader.read(this);
+  }
+
+  /** The session is over: let go of the transfer, the data connections and the control stream. */
+  private stop(error?: unknown): void {
+    this.transfer?.abort.abort();
+    this.dataConnections?.close();
+    this.reader.release();
+    if (error !== undefined) return this.context.fail(error);
+    // A TLS control connection ends with TLS's close_notify before the TCP FIN, so the client
+    // can tell our goodbye from a truncation (closure alerts: RFC 5246 7.2.1, RFC 8446 6.1).
+    // Ending the plain socket underneath, as context.finish() does, would skip it.
+    if (this.secure && !this.controlSocket.destroyed) this.controlSocket.end();
+    this.context.finish();
+  }
+
+  private async rejectOverlongLine(): Promise<void> {
+    this.log.info({ maxLineBytes: this.config.maxLineBytes }, 'overlong command line');
+    await this.replyError(new FtpError(500, 'Command line too long.'));
+  }
+
   private async handleLine(raw: Buffer): Promise<void> {
     const parsed = parseCommandLine(raw);
     if (!parsed.ok) {
@@ -260,7 +280,7 @@ export class FtpSession {
     }
     const { verb, argument } = parsed;
     const spec = COMMANDS.get(verb);
-    if (this.log.isLevelEnabled('debug')) {
+    if (this.context.isLevelEnabled('debug')) {
       this.log.debug({ cmd: verb, arg: spec?.secretArgument ? '[redacted]' : argument }, 'ftp command');
     }
     if (!spec) {

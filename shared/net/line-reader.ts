@@ -19,6 +19,18 @@ export type LineResult =
   /** The stream ended or was destroyed; an unterminated partial line is dropped. */
   | { readonly kind: 'end' };
 
+/** Who gets the next line: a protocol session, typically (it is its own consumer: no closure). */
+export interface LineConsumer {
+  onLine(result: LineResult): void;
+}
+
+/** Where a stream keeps its reader, for the shared stream listeners below. */
+const READER = Symbol('classicd.lineReader');
+
+interface ReadStream extends Readable {
+  [READER]?: LineReader;
+}
+
 /** No bytes: one shared empty buffer, so a reader with nothing pending holds on to no chunk. */
 const NOTHING = Buffer.alloc(0);
 const END: LineResult = { kind: 'end' };
@@ -27,10 +39,8 @@ const OVERLONG: LineResult = { kind: 'overlong' };
 export class LineReader {
   private buffered: Buffer = NOTHING;
   private discarding = false;
-  /** The caller waiting in next() for a line that has not arrived yet. */
-  private waiter: ((result: LineResult) => void) | undefined;
-  /** One listener for 'readable', 'end' and 'close': each means "look again". */
-  private readonly onStreamEvent = (): void => this.notify();
+  /** Who asked for a line that has not arrived yet. */
+  private waiter: LineConsumer | undefined;
 
   constructor(
     private stream: Readable,
@@ -63,14 +73,20 @@ export class LineReader {
   }
 
   /**
-   * The next line, or why there is none. Not an async function on purpose: a session waiting for
-   * its next command (most of them, most of the time) then holds one pending promise, not an
-   * async function's frame, its promise and the promise it awaits.
+   * Hands the next line (or why there is none) to `consumer`, once: at once if a line is complete,
+   * else when it arrives. Callbacks, not a promise, on purpose: a session waiting for its next
+   * command (most of them, most of the time) then holds no pending promise (with AsyncLocalStorage
+   * on, each carries async ids and a store) and no suspended async function.
    */
-  next(): Promise<LineResult> {
+  read(consumer: LineConsumer): void {
     const result = this.poll();
-    if (result) return Promise.resolve(result);
-    return new Promise((resolve) => (this.waiter = resolve));
+    if (result) consumer.onLine(result);
+    else this.waiter = consumer;
+  }
+
+  /** read(), as a promise. */
+  next(): Promise<LineResult> {
+    return new Promise((resolve) => this.read({ onLine: resolve }));
   }
 
   /** A line if one is complete, the end if the stream is over, else undefined (wait for more). */
@@ -123,24 +139,36 @@ export class LineReader {
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
   }
 
-  private notify(): void {
+  /** Something happened on the stream (the shared listeners call this): a waiting consumer may have its line now. */
+  notify(): void {
     const waiter = this.waiter;
     if (!waiter) return;
     const result = this.poll();
     if (!result) return;
     this.waiter = undefined;
-    waiter(result);
+    waiter.onLine(result);
   }
 
-  private attach(stream: Readable): void {
-    stream.on('readable', this.onStreamEvent);
-    stream.on('end', this.onStreamEvent);
-    stream.on('close', this.onStreamEvent);
+  private attach(stream: ReadStream): void {
+    stream[READER] = this;
+    stream.on('readable', onStreamEvent);
+    stream.on('end', onStreamEvent);
+    stream.on('close', onStreamEvent);
   }
 
-  private detach(stream: Readable): void {
-    stream.off('readable', this.onStreamEvent);
-    stream.off('end', this.onStreamEvent);
-    stream.off('close', this.onStreamEvent);
+  private detach(stream: ReadStream): void {
+    stream.off('readable', onStreamEvent);
+    stream.off('end', onStreamEvent);
+    stream.off('close', onStreamEvent);
+    // Not `delete`: that would turn the socket's properties into a slow dictionary.
+    stream[READER] = undefined;
   }
+}
+
+/**
+ * One listener for 'readable', 'end' and 'close', shared by every reader (each finds its own on the
+ * stream): each event means "look again".
+ */
+function onStreamEvent(this: ReadStream): void {
+  this[READER]?.notify();
 }

@@ -9,18 +9,21 @@
  *
  * Memory: a worker holds thousands of idle sessions, so what one costs is kept small. The socket
  * listeners and the `emit` guard are shared functions that find their session on the socket, not
- * closures made per session; the session is itself the context handed to the service; and nothing
+ * closures made per session; the session is itself the context handed to the service; nothing
  * here waits on a promise while the session runs (with AsyncLocalStorage on, every pending promise
- * carries its async ids and store, and every `await` its own closures).
+ * carries its async ids and store, and every `await` its own closures); the child logger is made
+ * only when the session logs; and idle timeouts share one timer (idle-watch.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
-import type { IdleVerdict, SessionContext } from '../service.js';
+import type { Level, Logger } from 'pino';
+import type { IdleHandler, SessionContext } from '../service.js';
+import { IdleWatch } from './idle-watch.js';
 import type { SessionOutcome } from './ipc.js';
 
 const sessionScope = new AsyncLocalStorage<LiveSession>();
+const idleWatch = new IdleWatch();
 
 /** After a service's idle goodbye, how long the client gets to read it before the socket is cut. */
 const IDLE_GOODBYE_LINGER_MS = 5000;
@@ -51,57 +54,80 @@ export interface RunSessionOptions {
   readonly listener: string;
   readonly log: Logger;
   readonly idleTimeoutMs: number;
-  readonly handler: (socket: Socket, context: SessionContext) => Promise<void>;
+  readonly handler: (socket: Socket, context: SessionContext) => Promise<void> | void;
 }
+
+/** Told once a session's socket has closed; one function for all of a worker's sessions. */
+export type SessionEndListener = (session: LiveSession, summary: SessionSummary) => void;
 
 /**
  * One running session. It is also the SessionContext its service is given: one object per session
- * instead of two, with `setIdleHandler` on the prototype.
+ * instead of two, with its methods on the prototype.
  */
 export class LiveSession implements SessionContext {
   readonly listener: string;
+  readonly svc: string;
   readonly sid: string;
-  /** A child logger carrying `svc`, `sid` and `remote`. */
-  readonly log: Logger;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  private outcomeSoFar: SessionOutcome | undefined;
-  private idleHandler: (() => IdleVerdict) | undefined;
-  private readonly startedAt = performance.now();
   readonly idleTimeoutMs: number;
+  private readonly parentLog: Logger;
+  private childLog: Logger | undefined;
+  private outcomeSoFar: SessionOutcome | undefined;
+  private idleHandler: IdleHandler | undefined;
+  private readonly startedAt = performance.now();
 
   constructor(
     readonly socket: Socket,
     options: RunSessionOptions,
-    private readonly onEnd: (summary: SessionSummary) => void,
+    private readonly onEnd: SessionEndListener,
   ) {
     this.listener = options.listener;
+    this.svc = options.svc;
     this.sid = options.sid;
     this.remoteAddress = socket.remoteAddress ?? '?';
     this.remotePort = socket.remotePort ?? 0;
     this.idleTimeoutMs = options.idleTimeoutMs;
-    this.log = options.log.child({
-      svc: options.svc,
-      sid: options.sid,
-      remote: `${this.remoteAddress}:${this.remotePort}`,
-    });
+    this.parentLog = options.log;
+  }
+
+  /** A child logger carrying `svc`, `sid` and `remote`, made on first use. */
+  get log(): Logger {
+    this.childLog ??= this.parentLog.child(this.logBindings());
+    return this.childLog;
+  }
+
+  isLevelEnabled(level: Level): boolean {
+    return (this.childLog ?? this.parentLog).isLevelEnabled(level);
   }
 
   get outcome(): SessionOutcome {
     return this.outcomeSoFar ?? 'completed';
   }
 
-  /**
-   * Replaces the default idle behaviour (close at once). The handler may write a goodbye and end
-   * the stream, then answer `closing`; or answer `keep`.
-   */
-  setIdleHandler(handler: () => IdleVerdict): void {
+  setIdleHandler(handler: IdleHandler): void {
     this.idleHandler = handler;
   }
 
   /** Records why the session ended; the first reason wins. */
   settle(outcome: SessionOutcome): void {
     this.outcomeSoFar ??= outcome;
+  }
+
+  /**
+   * The service is done. Half-close our side and keep reading (and discarding) until the client's
+   * FIN, so the socket closes as soon as the client has read everything, without an RST that could
+   * destroy unread data in the client's receive queue.
+   */
+  finish(): void {
+    this.settle('completed');
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.removeAllListeners('data');
+    socket.resume();
+    // end() on a stream the service already ended builds an ERR_STREAM_ALREADY_FINISHED error, stack
+    // and all: measurable on sessions as short as daytime's.
+    if (!socket.writableEnded) socket.end();
   }
 
   /** An error inside the session: log it, close this session only. */
@@ -116,11 +142,17 @@ export class LiveSession implements SessionContext {
     this.socket.destroy();
   }
 
+  /** For the idle watch: bytes in and out so far (what Node's socket timeout is refreshed by). */
+  activity(): number {
+    return this.socket.bytesRead + (this.socket.bytesWritten ?? 0);
+  }
+
   /** The socket has been idle for the idle timeout. */
   onIdle(): void {
-    const verdict = this.idleHandler?.() ?? 'closing';
+    const verdict = this.idleHandler?.onIdle() ?? 'closing';
     if (verdict === 'keep') return;
-    this.log.info({ idleTimeoutMs: this.idleTimeoutMs }, 'idle timeout');
+    idleWatch.unwatch(this);
+    if (this.isLevelEnabled('info')) this.log.info({ idleTimeoutMs: this.idleTimeoutMs }, 'idle timeout');
     if (this.idleHandler) {
       // The service said goodbye; give the words a moment to leave, then make sure.
       this.settle('idle-timeout');
@@ -133,40 +165,50 @@ export class LiveSession implements SessionContext {
 
   onSocketError(error: NodeJS.ErrnoException): void {
     this.settle('reset');
-    this.log.debug({ code: error.code }, 'socket error');
+    if (this.isLevelEnabled('debug')) this.log.debug({ code: error.code }, 'socket error');
   }
 
   /** The socket has closed: the session is over. */
   onSocketClose(): void {
+    idleWatch.unwatch(this);
     const summary: SessionSummary = {
       outcome: this.outcome,
       bytesIn: this.socket.bytesRead,
       bytesOut: this.socket.bytesWritten,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
-    this.log.info(summary, 'session end');
-    this.onEnd(summary);
+    this.logLine(summary, 'session end');
+    this.onEnd(this, summary);
+  }
+
+  /** An info line with the session's bindings, through its child logger if it has one. */
+  logLine(fields: object, message: string): void {
+    if (this.childLog) this.childLog.info(fields, message);
+    else if (this.parentLog.isLevelEnabled('info')) this.parentLog.info({ ...this.logBindings(), ...fields }, message);
+  }
+
+  private logBindings(): { svc: string; sid: string; remote: string } {
+    return { svc: this.svc, sid: this.sid, remote: `${this.remoteAddress}:${this.remotePort}` };
   }
 }
 
 /**
  * Starts a session on `socket` and returns it at once (so shutdown can find it); `onEnd` is given
- * its summary once the socket has closed.
+ * it and its summary once the socket has closed.
  */
-export function startSession(options: RunSessionOptions, onEnd: (summary: SessionSummary) => void): LiveSession {
+export function startSession(options: RunSessionOptions, onEnd: SessionEndListener): LiveSession {
   const { socket, handler } = options;
   const session = new LiveSession(socket, options, onEnd);
   (socket as SessionSocket)[SESSION] = session;
   socket.emit = guardedEmit as typeof socket.emit;
-  socket.once('close', onSocketClose);
+  // on(), not once(): 'close' comes once anyway, and once() wraps each listener in a bound
+  // function and a state object, per socket.
+  socket.on('close', onSocketClose);
   socket.on('error', onSocketError);
-  // Not setTimeout(ms, callback): that adds the callback with once(), and a service that answered
-  // `keep` must be asked again after the next idle period.
-  socket.setTimeout(session.idleTimeoutMs);
-  socket.on('timeout', onSocketTimeout);
-  session.log.info({ listener: options.listener }, 'session start');
+  idleWatch.watch(session);
+  session.logLine({ listener: options.listener }, 'session start');
 
-  let done: Promise<void>;
+  let done: Promise<void> | void;
   try {
     done = sessionScope.run(session, () => handler(socket, session));
   } catch (error) {
@@ -174,8 +216,8 @@ export function startSession(options: RunSessionOptions, onEnd: (summary: Sessio
     session.fail(error);
     return session;
   }
-  done.then(
-    () => finishGracefully(socket, session),
+  done?.then(
+    () => session.finish(),
     (error: unknown) => session.fail(error),
   );
   return session;
@@ -183,22 +225,7 @@ export function startSession(options: RunSessionOptions, onEnd: (summary: Sessio
 
 /** startSession, as a promise of the summary. */
 export function runSession(options: RunSessionOptions): Promise<SessionSummary> {
-  return new Promise((resolve) => startSession(options, resolve));
-}
-
-/**
- * The service is done. Half-close our side and keep reading (and discarding) until the client's
- * FIN, so the socket closes as soon as the client has read everything, without an RST that could
- * destroy unread data in the client's receive queue.
- */
-function finishGracefully(socket: Socket, session: LiveSession): void {
-  session.settle('completed');
-  if (socket.destroyed) return;
-  socket.removeAllListeners('data');
-  socket.resume();
-  // end() on a stream the service already ended builds an ERR_STREAM_ALREADY_FINISHED error, stack
-  // and all: measurable on sessions as short as daytime's.
-  if (!socket.writableEnded) socket.end();
+  return new Promise((resolve) => startSession(options, (_session, summary) => resolve(summary)));
 }
 
 // The socket listeners: shared by every session, each finds its own on the socket (`this`).
@@ -212,10 +239,6 @@ function onSocketClose(this: SessionSocket): void {
 
 function onSocketError(this: SessionSocket, error: NodeJS.ErrnoException): void {
   this[SESSION].onSocketError(error);
-}
-
-function onSocketTimeout(this: SessionSocket): void {
-  this[SESSION].onIdle();
 }
 
 // eslint-disable-next-line @typescript-eslint/unbound-method -- applied with each socket as `this` below

@@ -12,7 +12,7 @@ import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
 import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
-import { currentSession, startSession, type LiveSession } from './session-runner.js';
+import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
 import { ReportQueue } from './report-queue.js';
@@ -35,7 +35,8 @@ interface StartedService {
 export class WorkerRuntime {
   private log: Logger | undefined;
   private readonly started = new Map<string, StartedService>();
-  private readonly sessions = new Set<LiveSession>();
+  /** The running sessions, each with the admission this worker made for it (dispatch: shared). */
+  private readonly sessions = new Map<LiveSession, Admitted | undefined>();
   private readonly datagramListeners = new Map<string, DatagramListener>();
   private readonly servers: Server[] = [];
   private shuttingDown = false;
@@ -186,23 +187,31 @@ export class WorkerRuntime {
       socket.destroy();
       return;
     }
-    // One closure per session, called once its socket has closed (no promise chain kept waiting
-    // for thousands of idle sessions: see session-runner.ts).
     const session = startSession(
       { socket, sid, svc, listener, log: this.requireLog(), idleTimeoutMs: service.config.idleTimeoutMs, handler },
-      (summary) => {
-        try {
-          this.sessions.delete(session);
-          admitted?.admission.release(admitted.address);
-          this.reports.push({ t: 'session-end', svc, sid, ...summary, activeSessions: this.sessions.size });
-          if (this.shuttingDown && this.sessions.size === 0) this.exit();
-        } catch (error) {
-          this.fatal('session end failed', error);
-        }
-      },
+      this.onSessionEnd,
     );
-    this.sessions.add(session);
+    this.sessions.set(session, admitted);
   }
+
+  /** One function for every session's end (no closure kept per session). */
+  private readonly onSessionEnd = (session: LiveSession, summary: SessionSummary): void => {
+    try {
+      const admitted = this.sessions.get(session);
+      this.sessions.delete(session);
+      admitted?.admission.release(admitted.address);
+      this.reports.push({
+        t: 'session-end',
+        svc: session.svc,
+        sid: session.sid,
+        ...summary,
+        activeSessions: this.sessions.size,
+      });
+      if (this.shuttingDown && this.sessions.size === 0) this.exit();
+    } catch (error) {
+      this.fatal('session end failed', error);
+    }
+  };
 
   private async shutdown(graceMs: number): Promise<void> {
     if (this.shuttingDown) return;
@@ -216,7 +225,7 @@ export class WorkerRuntime {
     this.log?.info({ sessions: this.sessions.size, graceMs }, 'waiting for sessions to finish');
     setTimeout(() => {
       this.log?.info({ sessions: this.sessions.size }, 'grace period over; closing sessions');
-      for (const session of this.sessions) session.close('shutdown');
+      for (const session of this.sessions.keys()) session.close('shutdown');
     }, graceMs).unref();
   }
 

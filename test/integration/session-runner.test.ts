@@ -12,7 +12,7 @@ import type { SessionContext } from '../../shared/service.js';
 import { tcpConnect } from '../helpers/net.js';
 
 const silent = pino({ level: 'silent' });
-type Handler = (socket: Socket, context: SessionContext) => Promise<void>;
+type Handler = (socket: Socket, context: SessionContext) => Promise<void> | void;
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -72,6 +72,33 @@ describe('runSession', () => {
     const { port, summaries } = await serve([() => Promise.reject(new Error('refused by the service'))]);
     const client = await tcpConnect(port);
     client.on('error', () => {});
+    await once(client, 'close');
+    expect(await summaries[0]).toMatchObject({ outcome: 'error' });
+  });
+
+  it('a service that returns nothing ends its session with context.finish()', async () => {
+    const { port, summaries } = await serve([
+      (socket, context) => {
+        socket.once('data', (chunk: Buffer) => socket.write(chunk, () => context.finish()));
+      },
+    ]);
+    const client = await tcpConnect(port);
+    expect(await roundTrip(client, 'bye')).toBe('bye');
+    // finish() half-closes: the client sees the end of the stream, and the session ends with its FIN.
+    await once(client, 'end');
+    client.end();
+    expect(await summaries[0]).toMatchObject({ outcome: 'completed', bytesIn: 3, bytesOut: 3 });
+  });
+
+  it('a service that returns nothing fails its session with context.fail()', async () => {
+    const { port, summaries } = await serve([
+      (socket, context) => {
+        socket.once('data', () => context.fail(new Error('the service gave up')));
+      },
+    ]);
+    const client = await tcpConnect(port);
+    client.on('error', () => {});
+    client.write('x');
     await once(client, 'close');
     expect(await summaries[0]).toMatchObject({ outcome: 'error' });
   });

@@ -70,7 +70,10 @@ const PASS: CommandSpec = {
       throw new FtpError(530, 'Login failed: the home directory is not available.');
     }
     session.login = { kind: 'logged-in', account, fs };
-    session.log.info({ user: account.name, anonymous: account.anonymous }, 'logged in');
+    // Asked first: at level warn, a session that logs nothing never makes its child logger.
+    if (session.context.isLevelEnabled('info')) {
+      session.log.info({ user: account.name, anonymous: account.anonymous }, 'logged in');
+    }
     await session.reply(230, 'Login successful.');
   },
 };

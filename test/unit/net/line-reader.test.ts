@@ -64,4 +64,24 @@ describe('LineReader', () => {
     second.end('USER x\r\n');
     expect(text(await reader.next())).toBe('USER x');
   });
+
+  it('hands a complete line to its consumer at once, and a later one when it arrives', () => {
+    const stream = new PassThrough();
+    const reader = new LineReader(stream, 100);
+    const seen: string[] = [];
+    const consumer = { onLine: (result: LineResult) => seen.push(text(result)) };
+    stream.write('NOOP\r\n');
+    // PassThrough makes written bytes readable at once: the line is complete before read().
+    reader.read(consumer);
+    expect(seen).toEqual(['NOOP']);
+    reader.read(consumer);
+    expect(seen).toEqual(['NOOP']);
+    stream.write('QUIT\r\n');
+    return new Promise<void>((resolve) => {
+      setImmediate(() => {
+        expect(seen).toEqual(['NOOP', 'QUIT']);
+        resolve();
+      });
+    });
+  });
 });
