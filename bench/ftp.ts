@@ -43,6 +43,8 @@ interface Sizes {
   readonly loadProcesses: number;
   readonly idleSessions: number;
   readonly idleWarmupSessions: number;
+  /** Idle sessions already held when the measure starts (see measureIdle). */
+  readonly idleBaseSessions: number;
 }
 
 const FULL: Sizes = {
@@ -53,6 +55,7 @@ const FULL: Sizes = {
   loadProcesses: 2,
   idleSessions: 1000,
   idleWarmupSessions: 50,
+  idleBaseSessions: 500,
 };
 
 const QUICK: Sizes = {
@@ -63,6 +66,7 @@ const QUICK: Sizes = {
   clients: 50,
   idleSessions: 100,
   idleWarmupSessions: 10,
+  idleBaseSessions: 50,
 };
 
 /** Per session. */
@@ -132,14 +136,16 @@ const MEASURES: readonly MeasureSpec[] = [
   },
   {
     key: 'idleRss',
-    label: (s) => `Idle logged-in session, RSS (${formatNumber(s.idleSessions)} sessions)`,
+    label: (s) =>
+      `Idle logged-in session, RSS (${formatNumber(s.idleSessions)} more after ${formatNumber(s.idleBaseSessions)})`,
     unit: 'bytes',
     higherIsBetter: false,
     digits: 0,
   },
   {
     key: 'idlePss',
-    label: (s) => `Idle logged-in session, PSS (${formatNumber(s.idleSessions)} sessions)`,
+    label: (s) =>
+      `Idle logged-in session, PSS (${formatNumber(s.idleSessions)} more after ${formatNumber(s.idleBaseSessions)})`,
     unit: 'bytes',
     higherIsBetter: false,
     digits: 0,
@@ -209,6 +215,8 @@ interface Sample {
 }
 
 interface IdleFigures {
+  /** Sessions held before the measure (before), and the further ones it counts (after). */
+  readonly baseSessions: number;
   readonly sessions: number;
   readonly errors: number;
   readonly errorCodes: Record<string, number>;
@@ -436,8 +444,17 @@ async function manyClientsRound(
 }
 
 /**
- * The summed RSS (and PSS) of the server's processes before and after `idleSessions` logged-in
- * anonymous sessions sit idle, after a short warm-up so first-use costs are in the baseline.
+ * What one more idle logged-in anonymous session costs: the summed RSS (and PSS) of the server's
+ * processes with `idleBaseSessions` held, then with `idleSessions` more, the difference divided by
+ * the latter. A short warm-up (logged in, then out) comes first so first-use costs are in the
+ * baseline.
+ *
+ * Why a base of held sessions and not an empty server: a garbage-collected server touches memory
+ * once that it then keeps and reuses, whatever the number of sessions (V8's young generation, a
+ * few MiB a worker, is resident only once enough has been allocated). Counted from an almost idle
+ * start, that one-off cost was spread over the sessions and moved the figure by 1-2 KB a session
+ * from run to run. Held sessions (not ones logged out again) make the base, so no session's memory
+ * can be reused by the ones measured.
  */
 async function measureIdle(server: RunningFtpServer, clients: FtpClientPool, sizes: Sizes): Promise<IdleFigures> {
   const login = (count: number): Promise<CombinedResult> =>
@@ -451,13 +468,22 @@ async function measureIdle(server: RunningFtpServer, clients: FtpClientPool, siz
   await login(sizes.idleWarmupSessions);
   await clients.all(() => ({ kind: 'quit', timeoutMs: QUIT_TIMEOUT_MS }));
   await settledProcessCount(server, 40);
+  const base = await login(sizes.idleBaseSessions);
+  await settledProcessCount(server, 40);
   const before = await settledMemory(server);
   const held = await login(sizes.idleSessions);
   const after = await settledMemory(server);
   await clients.all(() => ({ kind: 'quit', timeoutMs: QUIT_TIMEOUT_MS }));
   await settledProcessCount(server, 40);
-  if (held.ok === 0) throw new Error(`no session could log in${codes(held.errorCodes)}`);
-  return { sessions: held.ok, errors: held.errors, errorCodes: held.errorCodes, before, after };
+  if (held.ok === 0 || base.ok === 0) throw new Error(`no session could log in${codes(held.errorCodes)}`);
+  return {
+    baseSessions: base.ok,
+    sessions: held.ok,
+    errors: base.errors + held.errors,
+    errorCodes: { ...base.errorCodes, ...held.errorCodes },
+    before,
+    after,
+  };
 }
 
 function idleFigure(idle: IdleFigures | undefined, kind: 'rss' | 'pss'): number | undefined {
@@ -470,7 +496,7 @@ function idleFigure(idle: IdleFigures | undefined, kind: 'rss' | 'pss'): number 
 function describeIdle(idle: IdleFigures): string {
   return (
     `${formatNumber(idleFigure(idle, 'rss') ?? 0)} bytes RSS, ${formatNumber(idleFigure(idle, 'pss') ?? 0)} bytes PSS ` +
-    `per session (${idle.sessions} sessions, ${idle.before.processes} -> ${idle.after.processes} processes)`
+    `per session (${idle.baseSessions} + ${idle.sessions} sessions, ${idle.before.processes} -> ${idle.after.processes} processes)`
   );
 }
 
@@ -586,7 +612,7 @@ function details(results: readonly TargetResult[], sizes: Sizes): string[] {
     const idle = result.idle;
     if (idle) {
       lines.push(
-        `${result.target.label}: idle: ${formatNumber(idle.sessions)} sessions logged in` +
+        `${result.target.label}: idle: ${formatNumber(idle.baseSessions)} + ${formatNumber(idle.sessions)} sessions logged in` +
           `${idle.errors ? `, ${idle.errors} failed${codes(idle.errorCodes)}` : ''}; ` +
           `RSS ${formatNumber(idle.before.rssBytes / MiB, 1)} -> ${formatNumber(idle.after.rssBytes / MiB, 1)} MiB, ` +
           `PSS ${formatNumber(idle.before.pssBytes / MiB, 1)} -> ${formatNumber(idle.after.pssBytes / MiB, 1)} MiB ` +
@@ -620,10 +646,13 @@ function setup(sizes: Sizes): string[] {
       `logged in); then all RETR a ${formatBytes(sizes.eachBytes)} file at once (timed from the first EPSV to the last ` +
       `226), then all STOR ${formatBytes(sizes.eachBytes)} each at once (likewise), then QUIT. A round counts only if ` +
       `every session succeeded.`,
-    `Idle: after a ${sizes.idleWarmupSessions}-session warm-up, ${formatNumber(sizes.idleSessions)} anonymous sessions log in ` +
-      `(${IDLE_LOGIN_PARALLEL} at a time per load-client process) and sit idle; the summed RSS and PSS of every server process (vsftpd's per-session processes included) are ` +
-      `sampled until steady before and after, and the difference is divided by the sessions. RSS counts the pages ` +
-      `vsftpd's session processes share once per process; PSS splits them among the sharers.`,
+    `Idle: after a ${sizes.idleWarmupSessions}-session warm-up (logged in, then out), ${formatNumber(sizes.idleBaseSessions)} ` +
+      `anonymous sessions log in and stay; then ${formatNumber(sizes.idleSessions)} more log in ` +
+      `(${IDLE_LOGIN_PARALLEL} at a time per load-client process) and sit idle. The summed RSS and PSS of every server ` +
+      `process (vsftpd's per-session processes included) are sampled until steady before and after the ` +
+      `${formatNumber(sizes.idleSessions)}, and the difference is divided by them: what one more idle session costs, ` +
+      `without the memory a garbage-collected server touches once whatever its load (see measureIdle). RSS counts the ` +
+      `pages vsftpd's session processes share once per process; PSS splits them among the sharers.`,
     `Every measure runs ${sizes.rounds} rounds and the best counts. Before each, the bench waits (up to ` +
       `${QUIET_MAX_WAIT_MS / 1000} s) for a second with the machine under ${QUIET_BUSY_PERCENT}% busy. CPU is % of one ` +
       `core over the best round; vsftpd's session processes that end within a round are counted under "other", not ` +
