@@ -17,6 +17,7 @@ import {
   stopTracked,
   waitForExit,
 } from './processes.js';
+import { packageRoot } from '../../shared/config/package-root.js';
 import { exitedEarly, freePort, tail } from './servers.js';
 
 const HOST = '127.0.0.1';
@@ -119,9 +120,20 @@ export async function launchClassicd(launch: ClassicdLaunch): Promise<LaunchedCl
   };
 }
 
-/** Extra node flags for classicd, e.g. BENCH_NODE_FLAGS=--cpu-prof to profile the primary. */
+/**
+ * The node flags `npm start` runs classicd with (package.json's start script), so the bench
+ * measures what users run; then any from BENCH_NODE_FLAGS, e.g. --cpu-prof to profile the primary.
+ */
 function nodeFlags(): string[] {
-  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag.length > 0);
+  const words = (text: string): string[] => text.split(' ').filter((word) => word.length > 0);
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const start = words(manifest.scripts.start);
+  const script = start.findIndex((word) => word.endsWith('classicd.js'));
+  if (start[0] !== 'node' || script < 0)
+    throw new Error(`package.json's start script is not "node ... classicd.js": ${manifest.scripts.start}`);
+  return [...start.slice(1, script), ...words(process.env.BENCH_NODE_FLAGS ?? '')];
 }
 
 /** Every service's TCP port once all are bound, else undefined (not ready yet). */

@@ -24,15 +24,17 @@ const MALLOC_TUNING: Record<string, string> =
   process.env.MALLOC_TRIM_THRESHOLD_ === undefined ? { MALLOC_TRIM_THRESHOLD_: String(32 * 1024 * 1024) } : {};
 
 /**
- * The workers' Node flags: the primary's own, then V8's young-generation semi-space size from the
- * config. V8's default (16 MiB) is sized for throughput; a worker holding thousands of idle
- * sessions then keeps tens of MiB of young-generation pages resident, which the idle-session
- * bench measured as ~15 KB per FTP session against ~6 KB at 4 MiB, with no change in throughput
- * (docs/benchmarks.md). 0 leaves V8's default.
+ * The workers' Node flags: the primary's own, except its semi-space size (bin/classicd.ts sets
+ * the primary's), then V8's young-generation semi-space size from the config. V8's default
+ * (16 MiB) is sized for throughput; a worker holding thousands of idle sessions then keeps tens of
+ * MiB of young-generation pages resident, which the idle-session bench measured as ~15 KB per FTP
+ * session against ~6 KB at 4 MiB, with no change in throughput (docs/benchmarks.md). 0 leaves
+ * V8's default.
  */
 function workerExecArgv(config: ClassicdConfig): string[] {
+  const inherited = process.execArgv.filter((flag) => !/^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag));
   const semiSpace = config.supervisor.workerSemiSpaceMiB;
-  return semiSpace > 0 ? [...process.execArgv, `--max-semi-space-size=${semiSpace}`] : [...process.execArgv];
+  return semiSpace > 0 ? [...inherited, `--max-semi-space-size=${semiSpace}`] : inherited;
 }
 
 /** After the grace period, workers get this much longer to exit before SIGKILL. */
