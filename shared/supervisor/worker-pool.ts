@@ -31,10 +31,9 @@ const MALLOC_TUNING: Record<string, string> =
  * session against ~6 KB at 4 MiB, with no change in throughput (docs/benchmarks.md). 0 leaves
  * V8's default.
  */
-function workerExecArgv(config: ClassicdConfig): string[] {
-  const inherited = process.execArgv.filter((flag) => !/^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag));
-  const semiSpace = config.supervisor.workerSemiSpaceMiB;
-  return semiSpace > 0 ? [...inherited, `--max-semi-space-size=${semiSpace}`] : inherited;
+export function workerExecArgv(semiSpaceMiB: number, primaryArgv: readonly string[] = process.execArgv): string[] {
+  const inherited = primaryArgv.filter((flag) => !/^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag));
+  return semiSpaceMiB > 0 ? [...inherited, `--max-semi-space-size=${semiSpaceMiB}`] : inherited;
 }
 
 /** After the grace period, workers get this much longer to exit before SIGKILL. */
@@ -95,7 +94,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     super();
     this.intensity = new RestartIntensity(config.supervisor.restartIntensity, config.supervisor.restartPeriodMs);
     cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: workerEntry, serialization: 'json', execArgv: workerExecArgv(config) });
+    cluster.setupPrimary({
+      exec: workerEntry,
+      serialization: 'json',
+      execArgv: workerExecArgv(config.supervisor.workerSemiSpaceMiB),
+    });
   }
 
   start(): void {
