@@ -475,12 +475,14 @@ async function measureIdle(server: RunningFtpServer, clients: FtpClientPool, siz
   const after = await settledMemory(server);
   await clients.all(() => ({ kind: 'quit', timeoutMs: QUIT_TIMEOUT_MS }));
   await settledProcessCount(server, 40);
-  if (held.ok === 0 || base.ok === 0) throw new Error(`no session could log in${codes(held.errorCodes)}`);
+  const errorCodes = { ...base.errorCodes };
+  for (const [code, count] of Object.entries(held.errorCodes)) errorCodes[code] = (errorCodes[code] ?? 0) + count;
+  if (held.ok === 0 || base.ok === 0) throw new Error(`no session could log in${codes(errorCodes)}`);
   return {
     baseSessions: base.ok,
     sessions: held.ok,
     errors: base.errors + held.errors,
-    errorCodes: { ...base.errorCodes, ...held.errorCodes },
+    errorCodes,
     before,
     after,
   };

@@ -63,10 +63,15 @@ function startImplicitTlsSession(socket: Socket, shared: FtpShared, context: Ses
   acceptImplicitTls(socket, shared.tls, context.log).then(
     (secured) => {
       if (!secured) return context.finish();
-      const session = new FtpSession(secured.socket, shared, context, true);
-      bindControlContext(session, secured.context);
-      session.dataProtection = 'P';
-      session.start();
+      // Guarded: a throw in a promise's callback would otherwise escape the session.
+      try {
+        const session = new FtpSession(secured.socket, shared, context, true);
+        bindControlContext(session, secured.context);
+        session.dataProtection = 'P';
+        session.start();
+      } catch (error) {
+        context.fail(error);
+      }
     },
     (error: unknown) => context.fail(error),
   );

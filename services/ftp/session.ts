@@ -138,17 +138,17 @@ export class FtpSession implements LineConsumer, IdleHandler {
     this.context.setIdleHandler(this);
     this.reply(220, this.config.banner).then(
       () => this.readNextCommand(),
-      (error: unknown) => this.stop(error),
+      (error: unknown) => this.abandon(error),
     );
   }
 
   /** The reader's callback with the next command line, or the end of the stream. */
   onLine(result: LineResult): void {
-    if (result.kind === 'end') return this.stop();
+    if (result.kind === 'end') return this.finish();
     const handled = result.kind === 'overlong' ? this.rejectOverlongLine() : this.handleLine(result.line);
     handled.then(
       () => this.readNextCommand(),
-      (error: unknown) => this.stop(error),
+      (error: unknown) => this.abandon(error),
     );
   }
 
@@ -248,22 +248,41 @@ export class FtpSession implements LineConsumer, IdleHandler {
     this.dataConnections?.close();
   }
 
+  /**
+   * Asks for the next command, or ends the session after QUIT. Guarded: it runs in a promise's
+   * callback, where a throw would otherwise become an unhandled rejection instead of failing the
+   * session.
+   */
   private readNextCommand(): void {
-    if (this.quitting) this.stop();
-    else this.reader.read(this);
+    try {
+      if (this.quitting) this.finish();
+      else this.reader.read(this);
+    } catch (error) {
+      this.abandon(error);
+    }
   }
 
-  /** The session is over: let go of the transfer, the data connections and the control stream. */
-  private stop(error?: unknown): void {
-    this.transfer?.abort.abort();
-    this.dataConnections?.close();
-    this.reader.release();
-    if (error !== undefined) return this.context.fail(error);
+  /** The session is over: let go of what it holds and tell the context. */
+  private finish(): void {
+    this.release();
     // A TLS control connection ends with TLS's close_notify before the TCP FIN, so the client
     // can tell our goodbye from a truncation (closure alerts: RFC 5246 7.2.1, RFC 8446 6.1).
     // Ending the plain socket underneath, as context.finish() does, would skip it.
     if (this.secure && !this.controlSocket.destroyed) this.controlSocket.end();
     this.context.finish();
+  }
+
+  /** A failure nothing else caught: the session is over, logged as failed. */
+  private abandon(error: unknown): void {
+    this.release();
+    this.context.fail(error);
+  }
+
+  /** Stops the transfer, the data connections and the control stream's reader. */
+  private release(): void {
+    this.transfer?.abort.abort();
+    this.dataConnections?.close();
+    this.reader.release();
   }
 
   private async rejectOverlongLine(): Promise<void> {

@@ -5,18 +5,21 @@
  * cost after the socket itself.
  *
  * A session is idle when its activity count (its socket's bytes read plus written, see
- * session-runner.ts) has not moved for its timeout: what socket.setTimeout measures too, since
- * Node refreshes it on every read and every write. The count is sampled once a tick, a tenth of the
- * timeout (at most a second), so an idle session is told between one timeout and one timeout plus
- * a tick after its last byte: never early.
+ * session-runner.ts) has not moved for its timeout. The count is sampled once a tick, a tenth of
+ * the timeout (at most a second), so an idle session is told between one timeout and one timeout
+ * plus a tick after its last byte: never early. (Unlike socket.setTimeout, a write still draining
+ * to a client that does not read is not activity: the bytes were counted when queued.)
  */
-
 /** What the watch needs of a session. */
 export interface IdleWatched {
   readonly idleTimeoutMs: number;
   /** A number that changes whenever the session does something (bytes in or out). */
   activity(): number;
-  /** Called after each full timeout without activity, for as long as the session is watched. */
+  /**
+   * Called after each full timeout without activity, for as long as the session is watched. It
+   * must not throw: the other sessions of the sweep are still to be told (LiveSession catches its
+   * own errors and fails only its session).
+   */
   onIdle(): void;
 }
 
@@ -49,7 +52,9 @@ class IdleGroup {
   }
 
   add(session: IdleWatched): void {
-    this.samples.set(session, { activity: session.activity(), quietTicks: 0 });
+    // -1: the timer runs on its own phase, and the first tick may come at once; it only takes the
+    // baseline, so that a session that never does anything is not told a tick early.
+    this.samples.set(session, { activity: session.activity(), quietTicks: -1 });
     // Unref'd: an idle timer alone must not keep a process alive.
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
   }

@@ -147,8 +147,22 @@ export class LiveSession implements SessionContext {
     return this.socket.bytesRead + (this.socket.bytesWritten ?? 0);
   }
 
-  /** The socket has been idle for the idle timeout. */
+  /**
+   * The socket has been idle for the idle timeout (the idle watch calls this from its timer). Run
+   * in the session's scope, like its socket events: a service's idle handler that throws fails its
+   * own session, not the worker.
+   */
   onIdle(): void {
+    sessionScope.run(this, () => {
+      try {
+        this.handleIdle();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+  }
+
+  private handleIdle(): void {
     const verdict = this.idleHandler?.onIdle() ?? 'closing';
     if (verdict === 'keep') return;
     idleWatch.unwatch(this);

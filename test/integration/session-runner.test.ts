@@ -110,6 +110,27 @@ describe('runSession', () => {
     expect(await summaries[0]).toMatchObject({ outcome: 'idle-timeout' });
   });
 
+  it('an idle handler that throws fails its own session only', async () => {
+    const throwingWhenIdle: Handler = (_socket, context) => {
+      context.setIdleHandler({
+        onIdle: () => {
+          throw new Error('bug in an idle handler');
+        },
+      });
+      return new Promise(() => {});
+    };
+    // The healthy session echoes, and a byte every exchange keeps it from being idle itself.
+    const { port, summaries } = await serve([echo, throwingWhenIdle], 50);
+    const healthy = await tcpConnect(port);
+    expect(await roundTrip(healthy, 'one')).toBe('one');
+    const doomed = await tcpConnect(port);
+    doomed.on('error', () => {});
+    await once(doomed, 'close');
+    expect(await summaries[1]).toMatchObject({ outcome: 'error' });
+    healthy.end();
+    expect((await summaries[0])?.outcome).not.toBe('error');
+  });
+
   it('counts bytes both ways', async () => {
     const { port, summaries } = await serve([echo]);
     const client = await tcpConnect(port);

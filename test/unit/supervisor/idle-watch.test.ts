@@ -50,6 +50,22 @@ describe('IdleWatch', () => {
     watch.unwatch(session);
   });
 
+  it('counts a full timeout for a session that joins a running timer between two ticks', () => {
+    const watch = new IdleWatch();
+    const first = new FakeSession(1000);
+    watch.watch(first);
+    vi.advanceTimersByTime(950);
+    const late = new FakeSession(1000);
+    watch.watch(late);
+    // The next tick comes 50 ms after it joined; it must not count as a quiet tenth of the timeout.
+    vi.advanceTimersByTime(999);
+    expect(late.idleCalls).toBe(0);
+    vi.advanceTimersByTime(200);
+    expect(late.idleCalls).toBe(1);
+    watch.unwatch(first);
+    watch.unwatch(late);
+  });
+
   it('starts counting again after any activity', () => {
     const watch = new IdleWatch();
     const session = new FakeSession(1000);
