@@ -53,9 +53,9 @@ const FULL: Sizes = {
   eachBytes: 10 * MiB,
   clients: 300,
   loadProcesses: 2,
-  idleSessions: 1000,
+  idleSessions: 2000,
   idleWarmupSessions: 50,
-  idleBaseSessions: 500,
+  idleBaseSessions: 1000,
 };
 
 const QUICK: Sizes = {
