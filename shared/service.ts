@@ -49,6 +49,12 @@ export interface SessionContext {
   /** Whether the session's logger would write at `level` (asking does not make the logger). */
   isLevelEnabled(level: Level): boolean;
   /**
+   * One info line with the session's bindings, without making the child logger: for a line most
+   * sessions write once (FTP's login), which would otherwise keep a logger for the session's life
+   * (about 470 bytes of an idle FTP session at level info).
+   */
+  logInfo(fields: object, message: string): void;
+  /**
    * For services whose session() returns nothing: the service is done with the socket, which is
    * then closed gracefully (as when a returned promise resolves).
    */

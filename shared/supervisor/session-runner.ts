@@ -191,12 +191,12 @@ export class LiveSession implements SessionContext {
       bytesOut: this.socket.bytesWritten,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
-    this.logLine(summary, 'session end');
+    this.logInfo(summary, 'session end');
     this.onEnd(this, summary);
   }
 
   /** An info line with the session's bindings, through its child logger if it has one. */
-  logLine(fields: object, message: string): void {
+  logInfo(fields: object, message: string): void {
     if (this.childLog) this.childLog.info(fields, message);
     else if (this.parentLog.isLevelEnabled('info')) this.parentLog.info({ ...this.logBindings(), ...fields }, message);
   }
@@ -220,7 +220,7 @@ export function startSession(options: RunSessionOptions, onEnd: SessionEndListen
   socket.on('close', onSocketClose);
   socket.on('error', onSocketError);
   idleWatch.watch(session);
-  session.logLine({ listener: options.listener }, 'session start');
+  session.logInfo({ listener: options.listener }, 'session start');
 
   let done: Promise<void> | void;
   try {

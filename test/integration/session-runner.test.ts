@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -129,6 +130,49 @@ describe('runSession', () => {
     expect(await summaries[1]).toMatchObject({ outcome: 'error' });
     healthy.end();
     expect((await summaries[0])?.outcome).not.toBe('error');
+  });
+
+  it('writes every session line with svc, sid and remote, whether or not the child logger was made', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const log = pino({ level: 'info' }, sink);
+    server = createServer((socket) => {
+      void runSession({
+        socket,
+        sid: 'abc',
+        svc: 'test',
+        listener: 'main',
+        log,
+        idleTimeoutMs: 30_000,
+        handler: (_socket, context) => {
+          context.logInfo({ step: 1 }, 'without the child');
+          context.log.info({ step: 2 }, 'through the child');
+          return Promise.resolve();
+        },
+      }).then(() => sink.end());
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    const client = await tcpConnect(typeof address === 'object' && address ? address.port : 0);
+    const clientPort = client.localPort;
+    client.resume();
+    await once(sink, 'finish');
+    client.destroy();
+    expect(lines.map((line) => line.msg)).toEqual([
+      'session start',
+      'without the child',
+      'through the child',
+      'session end',
+    ]);
+    for (const line of lines) {
+      expect(line).toMatchObject({ svc: 'test', sid: 'abc', remote: `127.0.0.1:${clientPort}` });
+    }
   });
 
   it('counts bytes both ways', async () => {

@@ -70,10 +70,9 @@ const PASS: CommandSpec = {
       throw new FtpError(530, 'Login failed: the home directory is not available.');
     }
     session.login = { kind: 'logged-in', account, fs };
-    // Asked first: at level warn, a session that logs nothing never makes its child logger.
-    if (session.context.isLevelEnabled('info')) {
-      session.log.info({ user: account.name, anonymous: account.anonymous }, 'logged in');
-    }
+    // Not through session.log: every session writes this line, and an idle one need not keep a
+    // child logger for it.
+    session.context.logInfo({ user: account.name, anonymous: account.anonymous }, 'logged in');
     await session.reply(230, 'Login successful.');
   },
 };
