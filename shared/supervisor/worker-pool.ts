@@ -27,9 +27,9 @@ const MALLOC_TUNING: Record<string, string> =
  * The workers' Node flags: the primary's own, except its semi-space size (bin/classicd.ts sets
  * the primary's), then V8's young-generation semi-space size from the config. V8's default
  * (16 MiB) is sized for throughput; a worker holding thousands of idle sessions then keeps tens of
- * MiB of young-generation pages resident, which the idle-session bench measured as ~15 KB per FTP
- * session against ~6 KB at 4 MiB, with no change in throughput (docs/benchmarks.md). 0 leaves
- * V8's default.
+ * MiB of young-generation pages resident, which the idle-session bench (when it still counted from
+ * an idle server) charged as ~15 KB per FTP session against ~6 KB at 4 MiB, with no change in
+ * throughput (docs/benchmarks.md). 0 leaves V8's default.
  */
 export function workerExecArgv(semiSpaceMiB: number, primaryArgv: readonly string[] = process.execArgv): string[] {
   const inherited = primaryArgv.filter((flag) => !/^--max[-_]semi[-_]space[-_]size(=|$)/.test(flag));
