@@ -47,10 +47,6 @@ class IdleGroup {
     this.ticksPerTimeout = Math.ceil(timeoutMs / this.tickMs);
   }
 
-  get size(): number {
-    return this.samples.size;
-  }
-
   add(session: IdleWatched): void {
     // -1: the timer runs on its own phase, and the first tick may come at once; it only takes the
     // baseline, so that a session that never does anything is not told a tick early.
@@ -59,12 +55,9 @@ class IdleGroup {
     this.timer ??= setInterval(() => this.tick(), this.tickMs).unref();
   }
 
+  /** The timer stops at its next tick if no session is left, not now: short sessions come and go. */
   delete(session: IdleWatched): void {
     this.samples.delete(session);
-    if (this.samples.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
   }
 
   /**
@@ -72,6 +65,11 @@ class IdleGroup {
    * before, so the quiet time measured is never more than the real one.
    */
   private tick(): void {
+    if (this.samples.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
     const idle: IdleWatched[] = [];
     for (const [session, sample] of this.samples) {
       const activity = session.activity();
@@ -102,10 +100,8 @@ export class IdleWatch {
     group.add(session);
   }
 
+  /** Groups stay once made: a process has a handful of timeout values, one per service. */
   unwatch(session: IdleWatched): void {
-    const group = this.groups.get(session.idleTimeoutMs);
-    if (!group) return;
-    group.delete(session);
-    if (group.size === 0) this.groups.delete(session.idleTimeoutMs);
+    this.groups.get(session.idleTimeoutMs)?.delete(session);
   }
 }

@@ -109,13 +109,19 @@ describe('IdleWatch', () => {
     watch.unwatch(long);
   });
 
-  it('stops its timers once no session is watched', () => {
+  it('stops its timers at their next tick once no session is watched, and starts them again', () => {
     const watch = new IdleWatch();
     const sessions = [new FakeSession(100), new FakeSession(100), new FakeSession(2000)];
     for (const session of sessions) watch.watch(session);
     expect(vi.getTimerCount()).toBe(2);
     for (const session of sessions) watch.unwatch(session);
+    vi.advanceTimersByTime(idleTickMs(2000));
     expect(vi.getTimerCount()).toBe(0);
+    const late = new FakeSession(100);
+    watch.watch(late);
+    vi.advanceTimersByTime(150);
+    expect(late.idleCalls).toBe(1);
+    watch.unwatch(late);
   });
 
   it('lets a session end itself from onIdle', () => {
