@@ -44,7 +44,7 @@ const PASV: CommandSpec = {
       throw new FtpError(522, `${formatProtocolNotSupported(session.data.family)}: PASV is IPv4 only; use EPSV.`);
     }
     const { data } = session;
-    const address = await pasvAddress(session.config.passive, data.clientAddress, data.localAddress, session.log);
+    const address = await pasvAddress(session.config.passive, data.clientAddress, data.localAddress, () => session.log);
     const port = await data.listenPassive();
     await session.reply(227, formatPasvReply(address, port));
   },

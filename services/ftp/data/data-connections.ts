@@ -63,9 +63,10 @@ export class DataConnections {
     // Never an empty host: that would listen on every interface.
     if (!this.localAddress) throw new FtpError(425, 'Cannot listen: the control connection has no local address.');
     const { server, port } = await this.session.shared.passivePorts.listen(this.localAddress);
-    const listener = new PassiveListener(server, port, this.clientAddress, this.session.log);
+    const listener = new PassiveListener(server, port, this.clientAddress, () => this.session.log);
     this.setup = { kind: 'passive', listener };
-    this.session.log.debug({ dataPort: port }, 'passive listener open');
+    if (this.session.context.isLevelEnabled('debug'))
+      this.session.log.debug({ dataPort: port }, 'passive listener open');
     return port;
   }
 

@@ -30,7 +30,8 @@ export async function pasvAddress(
   passive: FtpConfig['passive'],
   clientAddress: string,
   localAddress: string,
-  log: Logger,
+  /** Called only to write a line (the session's logger is made on first use). */
+  log: () => Logger,
 ): Promise<string> {
   const configured = configuredAddressFor(passive, clientAddress);
   if (configured === 'auto') return localAddress;
@@ -41,10 +42,10 @@ export async function pasvAddress(
       const found = await lookup(configured, { family: 4 });
       if (found.family === 4) return found.address;
     } catch (error) {
-      log.warn({ err: error, address: configured }, 'passive address cannot be resolved; advertising the local one');
+      log().warn({ err: error, address: configured }, 'passive address cannot be resolved; advertising the local one');
       return localAddress;
     }
   }
-  log.warn({ address: configured }, 'passive address is not IPv4; advertising the local one');
+  log().warn({ address: configured }, 'passive address is not IPv4; advertising the local one');
   return localAddress;
 }

@@ -26,10 +26,11 @@ export class PassiveListener {
     readonly port: number,
     /** The control connection's peer, canonical (no `::ffff:` prefix). */
     private readonly clientAddress: string,
-    private readonly log: Logger,
+    /** Called only to write a line, so a session's logger is made only if it has one to write. */
+    private readonly log: () => Logger,
   ) {
     server.on('connection', (socket) => this.onConnection(socket));
-    server.on('error', (error) => this.log.warn({ err: error, dataPort: port }, 'passive listener error'));
+    server.on('error', (error) => this.log().warn({ err: error, dataPort: port }, 'passive listener error'));
   }
 
   /**
@@ -54,7 +55,7 @@ export class PassiveListener {
         this.close();
       };
       const timer = setTimeout(() => {
-        this.log.info({ dataPort: this.port, timeoutMs }, 'passive data connection never came');
+        this.log().info({ dataPort: this.port, timeoutMs }, 'passive data connection never came');
         settle();
         reject(cannotOpen());
       }, timeoutMs);
@@ -90,12 +91,12 @@ export class PassiveListener {
 
   private onConnection(socket: Socket): void {
     socket.on('error', (error: NodeJS.ErrnoException) =>
-      this.log.debug({ code: error.code, dataPort: this.port }, 'data connection error'),
+      this.log().debug({ code: error.code, dataPort: this.port }, 'data connection error'),
     );
     const from = canonicalAddress(socket.remoteAddress ?? '');
     if (from !== this.clientAddress) {
       // Not the client: refuse, and keep the port open for the client's own connection.
-      this.log.warn(
+      this.log().warn(
         { dataPort: this.port, from: `${from}:${socket.remotePort ?? 0}`, expected: this.clientAddress },
         'passive data connection from a foreign address refused',
       );

@@ -264,7 +264,9 @@ class TransferRun {
     if (this.finished) return;
     this.finished = true;
     const outcome = { completed, bytes: this.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
-    this.session.log.info(
+    // Through logInfo, not session.log: a session that transfers and then sits idle need not
+    // keep a child logger for this line (see SessionContext.logInfo).
+    this.session.context.logInfo(
       { transfer: this.description, ...outcome },
       completed ? 'transfer complete' : 'transfer failed',
     );

@@ -27,19 +27,19 @@ describe('configuredAddressFor', () => {
 
 describe('pasvAddress', () => {
   it('auto is the local address', async () => {
-    expect(await pasvAddress(passive('auto'), '127.0.0.1', '127.0.0.1', log)).toBe('127.0.0.1');
+    expect(await pasvAddress(passive('auto'), '127.0.0.1', '127.0.0.1', () => log)).toBe('127.0.0.1');
   });
 
   it('a literal is used as it is, a mapped one unwrapped', async () => {
-    expect(await pasvAddress(passive('203.0.113.5'), '127.0.0.1', '127.0.0.1', log)).toBe('203.0.113.5');
-    expect(await pasvAddress(passive('::ffff:203.0.113.5'), '127.0.0.1', '127.0.0.1', log)).toBe('203.0.113.5');
+    expect(await pasvAddress(passive('203.0.113.5'), '127.0.0.1', '127.0.0.1', () => log)).toBe('203.0.113.5');
+    expect(await pasvAddress(passive('::ffff:203.0.113.5'), '127.0.0.1', '127.0.0.1', () => log)).toBe('203.0.113.5');
   });
 
   it('a host name is looked up', async () => {
-    expect(await pasvAddress(passive('localhost'), '10.0.0.1', '10.0.0.2', log)).toBe('127.0.0.1');
+    expect(await pasvAddress(passive('localhost'), '10.0.0.1', '10.0.0.2', () => log)).toBe('127.0.0.1');
   });
 
   it('an IPv6 literal cannot go in a 227 reply: the local address is used', async () => {
-    expect(await pasvAddress(passive('2001:db8::1'), '127.0.0.1', '127.0.0.3', log)).toBe('127.0.0.3');
+    expect(await pasvAddress(passive('2001:db8::1'), '127.0.0.1', '127.0.0.3', () => log)).toBe('127.0.0.3');
   });
 });
