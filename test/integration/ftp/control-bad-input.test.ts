@@ -59,6 +59,8 @@ describe('FTP control connection limits', () => {
     await ftp.expect('USER alice', 331);
     await ftp.expect('PASS wrong', 421);
     await ftp.closed;
+    // The log comes on another pipe than the replies: wait for the third failure's line.
+    await server.waitForLine((line) => line.msg === 'login failed' && line.failures === 3);
     const failures = server.lines.filter((line) => line.msg === 'login failed');
     expect(failures.length).toBeGreaterThanOrEqual(3);
     expect(JSON.stringify(failures)).not.toContain('wrong'); // passwords never reach the log
