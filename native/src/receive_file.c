@@ -236,17 +236,9 @@ napi_value receive_file_start(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 2; i++) job->chunks[i].job = job;
   job->js.cancel = cancel;
   job->js.progress = progress;
-  napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:receiveFile");
+  napi_value handle =
+      js_job_attach_polled(env, &job->js, argv[4], "classicd:receiveFile", loop, &job->poll, socket_fd, &job->socket_fd);
   if (handle == NULL) return NULL;
-
-  const char *failed;
-  job->socket_fd = poll_socket_duplicate(loop, &job->poll, socket_fd, &failed);
-  if (job->socket_fd < 0) {
-    int error = job->socket_fd;
-    js_job_release(&job->js);
-    return js_throw_uv_error(env, failed, error);
-  }
-  job->poll.data = job;
   set_polling(job, 1);
   if (!job->polling) fail(job, UV_EINVAL); /* reported from the close callback, so still async */
   return handle;

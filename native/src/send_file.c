@@ -133,17 +133,9 @@ napi_value send_file_start(napi_env env, napi_callback_info info) {
   job->remaining = length;
   job->js.cancel = cancel;
   job->js.progress = progress;
-  napi_value handle = js_job_attach(env, &job->js, argv[4], "classicd:sendFile");
+  napi_value handle =
+      js_job_attach_polled(env, &job->js, argv[4], "classicd:sendFile", loop, &job->poll, socket_fd, &job->socket_fd);
   if (handle == NULL) return NULL;
-
-  const char *failed;
-  job->socket_fd = poll_socket_duplicate(loop, &job->poll, socket_fd, &failed);
-  if (job->socket_fd < 0) {
-    int error = job->socket_fd;
-    js_job_release(&job->js);
-    return js_throw_uv_error(env, failed, error);
-  }
-  job->poll.data = job;
   /* Advice: a kernel without TCP_NOTSENT_LOWAT (before 3.12) sends as before. */
   int low_water = NOT_SENT_LOW_WATER;
   setsockopt(job->socket_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &low_water, sizeof low_water);

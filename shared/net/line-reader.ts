@@ -84,11 +84,6 @@ export class LineReader {
     else this.waiter = consumer;
   }
 
-  /** read(), as a promise. */
-  next(): Promise<LineResult> {
-    return new Promise((resolve) => this.read({ onLine: resolve }));
-  }
-
   /** A line if one is complete, the end if the stream is over, else undefined (wait for more). */
   private poll(): LineResult | undefined {
     for (;;) {

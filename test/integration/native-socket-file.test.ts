@@ -19,6 +19,11 @@ const CONTENT = randomBytes(5 * 1024 * 1024 + 17);
 const HUGE_BYTES = 64 * 1024 * 1024;
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
+/** Waits, a loop turn at a time, until a job has moved its first bytes. */
+async function untilStarted(job: { readonly progress: number }): Promise<void> {
+  while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const available = nativeAddon() !== undefined;
 if (!available && process.env.REQUIRE_NATIVE_ADDON === '1') {
   throw new Error(`REQUIRE_NATIVE_ADDON=1 but the native addon is missing: ${nativeAddonProblem()}`);
@@ -131,7 +136,7 @@ describe.skipIf(!available)('native sendfile', () => {
       (error: NodeJS.ErrnoException) => error.code,
     );
     // Bounded: the job stalls once the loopback buffers are full, long before 64 MiB.
-    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+    await untilStarted(job);
     job.cancel();
     expect(await outcome).toBe('ECANCELED');
     expect(job.progress).toBeGreaterThan(0);
@@ -210,7 +215,7 @@ describe.skipIf(!available)('native receive', () => {
     const job = receiveFileFrom(socket, handle.fd, 0, true);
     const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
     client.write(CONTENT.subarray(0, 100_000));
-    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+    await untilStarted(job);
     client.resetAndDestroy();
     expect(await outcome).toBe('ECONNRESET');
   });
@@ -221,7 +226,7 @@ describe.skipIf(!available)('native receive', () => {
     const job = receiveFileFrom(socket, handle.fd, 0, true);
     const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
     client.write(CONTENT);
-    while (job.progress === 0) await new Promise((resolve) => setImmediate(resolve));
+    await untilStarted(job);
     job.cancel();
     expect(await outcome).toBe('ECANCELED');
   });

@@ -31,6 +31,15 @@ async function protectedSession(server: FtpsServer): Promise<FtpsClient> {
   return ftp;
 }
 
+/** TYPE I, then RETR of the readme over a protected data connection; checks its bytes and the 226. */
+async function expectProtectedReadme(ftp: FtpsClient): Promise<void> {
+  await ftp.expect('TYPE I', 200);
+  const raw = await ftp.epsv();
+  expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+  expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
+  expect((await ftp.reply()).code).toBe(226);
+}
+
 describe('PROT P transfers', () => {
   it('sends a file over TLS that resumes the control session, and logs it in the xferlog', async () => {
     const ftp = await protectedSession(strict);
@@ -84,11 +93,7 @@ describe('implicit FTPS', () => {
     expect(ftp.greeting.code).toBe(220);
     await ftp.login();
     expect((await ftp.command('AUTH TLS')).code).toBe(503);
-    await ftp.expect('TYPE I', 200);
-    const raw = await ftp.epsv();
-    expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
-    expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
-    expect((await ftp.reply()).code).toBe(226);
+    await expectProtectedReadme(ftp);
     ftp.close();
   });
 
@@ -96,11 +101,7 @@ describe('implicit FTPS', () => {
     const ftp = await FtpsClient.connect(strict.implicitPort!, { implicit: true });
     await ftp.login();
     expect((await ftp.command('REIN')).code).toBe(502);
-    await ftp.expect('TYPE I', 200);
-    const raw = await ftp.epsv();
-    expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
-    expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
-    expect((await ftp.reply()).code).toBe(226);
+    await expectProtectedReadme(ftp);
     ftp.close();
   });
 

@@ -2,6 +2,9 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineReader, type LineResult } from '../../../shared/net/line-reader.js';
 
+/** The next line, as a promise (the reader itself calls back, see LineReader.read). */
+const next = (reader: LineReader): Promise<LineResult> => new Promise((resolve) => reader.read({ onLine: resolve }));
+
 const text = (result: LineResult): string => (result.kind === 'line' ? result.line.toString() : `<${result.kind}>`);
 
 describe('LineReader', () => {
@@ -12,10 +15,10 @@ describe('LineReader', () => {
     stream.write('ER anonymous\r');
     stream.write('\nPASS x\nNO');
     stream.end('OP\r\n');
-    expect(text(await reader.next())).toBe('USER anonymous');
-    expect(text(await reader.next())).toBe('PASS x');
-    expect(text(await reader.next())).toBe('NOOP');
-    expect(text(await reader.next())).toBe('<end>');
+    expect(text(await next(reader))).toBe('USER anonymous');
+    expect(text(await next(reader))).toBe('PASS x');
+    expect(text(await next(reader))).toBe('NOOP');
+    expect(text(await next(reader))).toBe('<end>');
   });
 
   it('reports an overlong line once and goes on with the next', async () => {
@@ -24,23 +27,23 @@ describe('LineReader', () => {
     stream.write('X'.repeat(5));
     stream.write('X'.repeat(20));
     stream.end('X\r\nNOOP\r\n');
-    expect(text(await reader.next())).toBe('<overlong>');
-    expect(text(await reader.next())).toBe('NOOP');
-    expect(text(await reader.next())).toBe('<end>');
+    expect(text(await next(reader))).toBe('<overlong>');
+    expect(text(await next(reader))).toBe('NOOP');
+    expect(text(await next(reader))).toBe('<end>');
   });
 
   it('drops an unterminated last line at the end of the stream', async () => {
     const stream = new PassThrough();
     const reader = new LineReader(stream, 100);
     stream.end('QUIT');
-    expect(text(await reader.next())).toBe('<end>');
+    expect(text(await next(reader))).toBe('<end>');
   });
 
   it('reads nothing until asked', async () => {
     const stream = new PassThrough();
     const reader = new LineReader(stream, 100);
     stream.write('A\r\nB\r\n');
-    expect(text(await reader.next())).toBe('A');
+    expect(text(await next(reader))).toBe('A');
     // B stays in the reader's buffer: the next command is read only when asked for.
     expect(reader.pendingBytes).toBe(3);
   });
@@ -49,9 +52,9 @@ describe('LineReader', () => {
     const stream = new PassThrough();
     const reader = new LineReader(stream, 100, (partial) => partial.toString() === 'ABOR\r');
     stream.write('ABOR\r');
-    expect(text(await reader.next())).toBe('ABOR');
+    expect(text(await next(reader))).toBe('ABOR');
     stream.end('NOOP\r\n');
-    expect(text(await reader.next())).toBe('NOOP');
+    expect(text(await next(reader))).toBe('NOOP');
   });
 
   it('reads from a replacement stream after a TLS-style upgrade', async () => {
@@ -59,10 +62,10 @@ describe('LineReader', () => {
     const second = new PassThrough();
     const reader = new LineReader(first, 100);
     first.write('AUTH TLS\r\n');
-    expect(text(await reader.next())).toBe('AUTH TLS');
+    expect(text(await next(reader))).toBe('AUTH TLS');
     reader.replaceStream(second);
     second.end('USER x\r\n');
-    expect(text(await reader.next())).toBe('USER x');
+    expect(text(await next(reader))).toBe('USER x');
   });
 
   it('hands a complete line to its consumer at once, and a later one when it arrives', () => {
