@@ -32,6 +32,8 @@ export interface NativeAddon {
   jobCancel(job: NativeJob): void;
   /** Bytes a job has moved so far (sent, or read from the socket). */
   jobProgress(job: NativeJob): number;
+  /** The TCP socket's bytes acknowledged by the peer plus bytes received, or -errno. */
+  tcpBytesMoved(socketFd: number): number;
 }
 
 /** An opaque handle to a running native job. */

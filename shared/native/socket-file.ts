@@ -8,9 +8,9 @@
  * socket's descriptor, so it is cancelled as soon as the socket closes, whoever closes it.
  */
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { getSystemErrorName } from 'node:util';
 import { nativeAddon, type NativeAddon, type NativeJob } from './addon.js';
+import { plainSocketFd } from './socket-fd.js';
 
 export interface SocketFileJob {
   /** Bytes moved so far (sent to the socket, or read from it). */
@@ -22,14 +22,6 @@ export interface SocketFileJob {
    */
   readonly done: Promise<number>;
   cancel(): void;
-}
-
-/** The descriptor of a plain TCP socket, or undefined (TLS, closed, not a TCP handle). */
-function plainSocketFd(socket: Socket): number | undefined {
-  if (socket instanceof TLSSocket) return undefined;
-  const handle = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle;
-  const fd = handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 /** Whether `sendFileTo` and `receiveFileFrom` can serve this socket. */

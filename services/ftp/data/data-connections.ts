@@ -28,6 +28,13 @@ import { abortReason } from './abort-reason.js';
 /** RFC 2577 section 3: no data connections to the well-known (privileged) ports. */
 const LOWEST_ACTIVE_PORT = 1024;
 
+export interface OpenDataConnection {
+  /** What the transfer reads and writes: the TCP socket, or under PROT P the TLS socket over it. */
+  readonly socket: Socket | TLSSocket;
+  /** The TCP socket itself, for what only the kernel knows (how many bytes really moved). */
+  readonly tcp: Socket;
+}
+
 type Setup =
   | { readonly kind: 'none' }
   | { readonly kind: 'passive'; readonly listener: PassiveListener }
@@ -112,7 +119,7 @@ export class DataConnections {
    * makes (active) it, and wraps it in TLS under PROT P (RFC 4217 section 9). The setup is spent.
    * Rejects with 425 when no connection comes, or with the signal's reason on ABOR.
    */
-  async open(signal: AbortSignal): Promise<Socket | TLSSocket> {
+  async open(signal: AbortSignal): Promise<OpenDataConnection> {
     const setup = this.setup;
     this.setup = { kind: 'none' };
     const { config } = this.session;
@@ -130,7 +137,7 @@ export class DataConnections {
         );
         break;
     }
-    if (this.session.dataProtection !== 'P') return raw;
+    if (this.session.dataProtection !== 'P') return { socket: raw, tcp: raw };
     // The client may start its handshake only after our 150 (Python's ftplib does): the caller has
     // sent it before calling open(). ABOR during the handshake cuts it short.
     const onAbort = (): void => {
@@ -138,7 +145,7 @@ export class DataConnections {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await secureDataSocket(raw, this.session);
+      return { socket: await secureDataSocket(raw, this.session), tcp: raw };
     } catch (error) {
       raw.destroy();
       throw signal.aborted ? abortReason(signal) : error;

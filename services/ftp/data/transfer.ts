@@ -23,6 +23,7 @@ import {
   sendFileTo,
   type SocketFileJob,
 } from '../../../shared/native/socket-file.js';
+import { tcpBytesMoved } from '../../../shared/native/tcp-progress.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
@@ -79,8 +80,9 @@ export interface TransferOutcome {
 
 /** After a download's 226, how long the client gets to close its side before we cut it. */
 const CLOSE_LINGER_MS = 10_000;
-/** How often a native transfer's progress re-arms the data timeout. */
+/** How often the kernel's count of bytes moved is checked, to re-arm the data timeout. */
 const PROGRESS_CHECK_MS = 1_000;
+const MIN_PROGRESS_CHECK_MS = 25;
 
 /** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
 export function requireDataConnection(session: FtpSession): void {
@@ -182,6 +184,7 @@ class TransferRun {
   private movedNatively = 0;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
+  private progressCheck: NodeJS.Timeout | undefined;
   private socketError: unknown;
   private timedOut = false;
   private finished = false;
@@ -204,7 +207,7 @@ class TransferRun {
   /** Sends the rest of the file with sendfile(2), then ends the socket (FIN). */
   async sendFile(file: FileSource, socket: Socket): Promise<void> {
     this.signal.throwIfAborted(); // ABOR may have come while the data connection opened
-    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)), socket);
+    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)));
     socket.end();
     await finished(socket, { readable: false });
   }
@@ -212,57 +215,72 @@ class TransferRun {
   /** Reads the socket into the upload's file until the client's FIN; every byte is written then. */
   async receiveFile(sink: UploadSink, socket: Socket): Promise<void> {
     this.signal.throwIfAborted();
-    await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, true), socket);
+    await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, true));
   }
 
-  /**
-   * Waits for a native job, counting its bytes. The socket's idle timer sees none of the job's
-   * traffic, so progress re-arms it; ABOR cancels the job.
-   */
-  private async watch(job: SocketFileJob, socket: Socket): Promise<void> {
+  /** Waits for a native job, counting its bytes; ABOR cancels the job. */
+  private async watch(job: SocketFileJob): Promise<void> {
     const cancel = (): void => job.cancel();
     this.signal.addEventListener('abort', cancel, { once: true });
-    let lastProgress = 0;
-    const progress = setInterval(() => {
-      if (job.progress === lastProgress) return;
-      lastProgress = job.progress;
-      socket.setTimeout(this.session.config.dataTimeoutMs);
-    }, PROGRESS_CHECK_MS);
     try {
       await job.done;
     } finally {
       this.movedNatively = job.progress;
-      clearInterval(progress);
       this.signal.removeEventListener('abort', cancel);
     }
   }
 
   async openData(): Promise<Socket> {
-    const socket = await this.session.data.open(this.signal);
+    const { socket, tcp } = await this.session.data.open(this.signal);
     this.socket = socket;
     socket.on('error', (error) => {
       this.socketError ??= error;
     });
     // No byte either way for dataTimeoutMs: the client is gone or stuck (a throttled stream still
     // moves several times a second).
-    socket.setTimeout(this.session.config.dataTimeoutMs, () => {
+    const { dataTimeoutMs } = this.session.config;
+    socket.setTimeout(dataTimeoutMs, () => {
       this.timedOut = true;
-      this.session.log.info(
-        { transfer: this.description, dataTimeoutMs: this.session.config.dataTimeoutMs },
-        'data connection timed out',
-      );
+      this.session.log.info({ transfer: this.description, dataTimeoutMs }, 'data connection timed out');
       socket.destroy();
     });
+    this.watchKernelProgress(socket, tcp, dataTimeoutMs);
     return socket;
   }
 
+  /**
+   * Node's timer sees only Node's reads and writes. A native job moves bytes without either, and a
+   * slow client drains a send buffer of several MiB for minutes while Node, its last write still
+   * queued, writes nothing. So the kernel's own count re-arms the timer whenever it moves: a
+   * transfer times out only when nothing moved on the wire for dataTimeoutMs (within a check).
+   */
+  private watchKernelProgress(socket: Socket, tcp: Socket, dataTimeoutMs: number): void {
+    let last = tcpBytesMoved(tcp);
+    if (last === undefined) return; // no addon: Node's timer alone, as for any Node server
+    // Several checks within one timeout, however short it is configured.
+    const every = Math.max(MIN_PROGRESS_CHECK_MS, Math.min(PROGRESS_CHECK_MS, Math.floor(dataTimeoutMs / 4)));
+    this.progressCheck = setInterval(() => {
+      const moved = tcpBytesMoved(tcp);
+      if (moved === undefined || moved === last) return;
+      last = moved;
+      socket.setTimeout(dataTimeoutMs);
+    }, every);
+  }
+
   closeData(): void {
+    this.stopProgressCheck();
     this.socket?.destroy();
+  }
+
+  private stopProgressCheck(): void {
+    clearInterval(this.progressCheck);
+    this.progressCheck = undefined;
   }
 
   finish(completed: boolean, onFinished: ((outcome: TransferOutcome) => void) | undefined): void {
     if (this.finished) return;
     this.finished = true;
+    this.stopProgressCheck();
     const outcome = { completed, bytes: this.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
     // Through logInfo, not session.log: a session that transfers and then sits idle need not
     // keep a child logger for this line (see SessionContext.logInfo).
