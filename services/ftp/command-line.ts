@@ -3,8 +3,9 @@
  *
  * The control connection speaks Telnet (RFC 959 section 4.1, "the Telnet protocol"): IAC sequences
  * are stripped, IAC IAC stands for a 0xFF byte. ABOR arrives after IAC IP IAC DM (RFC 959 4.1.3), and
- * the DM may come as TCP urgent data, which Node cannot read, so a bare DM (0xF2) or nothing at all
- * stands where it was.
+ * part of that may come as TCP urgent data, which Linux takes out of the stream (Node cannot read
+ * it): BSD ftp sends the whole IAC DM urgent, lftp only the DM (RFC 854's Synch), which leaves a
+ * bare DM (0xF2), nothing, or an IAC followed by the command's first letter where it was.
  */
 const IAC = 0xff;
 const DONT = 0xfe;
@@ -12,6 +13,8 @@ const WILL = 0xfb;
 const SB = 0xfa;
 const SE = 0xf0;
 const DM = 0xf2;
+/** The lowest Telnet command byte (RFC 854): what follows an IAC below it is not a command. */
+const LOWEST_COMMAND = SE;
 
 /** Removes Telnet commands from one line's bytes. */
 export function stripTelnet(line: Buffer): Buffer {
@@ -33,10 +36,12 @@ export function stripTelnet(line: Buffer): Buffer {
       continue;
     }
     const command = line[i + 1];
-    if (command === IAC) {
+    if (command === undefined || command < LOWEST_COMMAND) {
+      i++; // an IAC whose command went urgent (lftp's IAC IP IAC <DM urgent> ABOR): drop the IAC
+    } else if (command === IAC) {
       out[length++] = IAC;
       i += 2;
-    } else if (command !== undefined && command >= WILL && command <= DONT) {
+    } else if (command >= WILL && command <= DONT) {
       i += 3; // option negotiation: IAC WILL/WONT/DO/DONT <option>
     } else if (command === SB) {
       const end = line.indexOf(Buffer.from([IAC, SE]), i + 2);

@@ -11,6 +11,8 @@ describe('stripTelnet', () => {
     ['IAC IP IAC DM before ABOR (RFC 959 4.1.3)', bytes([0xff, 0xf4, 0xff, 0xf2], 'ABOR'), 'ABOR'],
     ['IAC IP then a bare DM (the IAC went urgent)', bytes([0xff, 0xf4, 0xf2], 'ABOR'), 'ABOR'],
     ['a bare DM (the whole IAC DM went urgent)', bytes([0xf2], 'ABOR'), 'ABOR'],
+    ['IAC IP IAC without its DM (lftp: only the DM went urgent)', bytes([0xff, 0xf4, 0xff], 'ABOR'), 'ABOR'],
+    ['an IAC at the end of a line is dropped', bytes('NOOP', [0xff]), 'NOOP'],
     ['option negotiation is dropped', bytes([0xff, 0xfb, 0x01], 'NOOP'), 'NOOP'],
     ['a subnegotiation is dropped', bytes('NO', [0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0], 'OP'), 'NOOP'],
   ])('%s', (_name, input, expected) => {
