@@ -7,9 +7,16 @@
  */
 import { posix } from 'node:path';
 
-/** Resolves `argument` against the virtual working directory `cwd`. Undefined for a NUL byte. */
+/**
+ * Matches what no pathname may hold: NUL (no Unix name can), and CR or LF (RFC 959 5.3.2: a
+ * <pathname> is <char>s, "any of the 128 ASCII characters except <CR> and <LF>"; a name made with
+ * one could be named in no reply or listing line).
+ */
+const FORBIDDEN_IN_PATH = /[\0\r\n]/;
+
+/** Resolves `argument` against the virtual working directory `cwd`. Undefined for NUL, CR or LF. */
 export function resolveVirtual(cwd: string, argument: string): string | undefined {
-  if (argument.includes('\0')) return undefined;
+  if (FORBIDDEN_IN_PATH.test(argument)) return undefined;
   const joined = argument.startsWith('/') ? argument : `${cwd}/${argument}`;
   const segments: string[] = [];
   for (const segment of joined.split('/')) {

@@ -3,7 +3,16 @@
  * CWD, for local users with and without permissions and for anonymous; paths that try to leave the
  * root (`..`, absolute paths, a symlink to /etc, NUL bytes).
  */
-import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
@@ -353,13 +362,15 @@ describe('paths that try to leave the root', () => {
     }
   });
 
-  it('refuses a NUL byte in a path with 501', async () => {
+  it('refuses a NUL byte, or a CR inside the line, in a path with 501 (RFC 959 5.3.2)', async () => {
     const ftp = await login('alice', 'secret');
     try {
       expect(
         await codes(ftp, ['SIZE docs\0/a.txt', 'MKD x\0y', 'DELE a\0', 'CWD docs\0', 'RNFR target.txt\0']),
       ).toEqual([501, 501, 501, 501, 501]);
       expect(existsSync(join(home, 'x'))).toBe(false);
+      expect(await codes(ftp, ['MKD cr\rx', 'DELE cr\ry', 'CWD docs\r/x'])).toEqual([501, 501, 501]);
+      expect(readdirSync(home).some((name) => name.includes('\r'))).toBe(false);
     } finally {
       ftp.close();
     }

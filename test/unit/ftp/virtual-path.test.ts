@@ -28,9 +28,12 @@ describe('virtual paths', () => {
     expect(resolveVirtual(cwd, argument)).toBe(expected);
   });
 
-  it.each([['a\0b'], ['\0'], ['/pub/x\0/../y']])('refuses a NUL byte in %j', (argument) => {
-    expect(resolveVirtual('/', argument)).toBeUndefined();
-  });
+  it.each([['a\0b'], ['\0'], ['/pub/x\0/../y'], ['cr\rx'], ['lf\nx'], ['\r']])(
+    'refuses NUL, CR or LF in %j',
+    (argument) => {
+      expect(resolveVirtual('/', argument)).toBeUndefined();
+    },
+  );
 
   it('names parents and base names', () => {
     expect(virtualParent('/pub/a')).toBe('/pub');
