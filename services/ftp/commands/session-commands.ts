@@ -186,7 +186,9 @@ const OPTS: CommandSpec = {
           .filter(Boolean);
         const facts = SUPPORTED_MLST_FACTS.filter((fact) => wanted.includes(fact));
         session.mlstFacts = new Set(facts);
-        return session.reply(200, `MLST OPTS ${facts.map((fact) => `${fact};`).join('')}`);
+        // "MLST OPTS" [SP 1*(factname ";")]: no space when no fact is selected.
+        const selected = facts.map((fact) => `${fact};`).join('');
+        return session.reply(200, selected === '' ? 'MLST OPTS' : `MLST OPTS ${selected}`);
       }
       default:
         throw notImplementedParameter(`OPTS ${name.slice(0, 16)} not understood.`);

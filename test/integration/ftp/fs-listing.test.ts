@@ -245,10 +245,14 @@ describe('MLSD and MLST (RFC 3659)', () => {
       const feat = await ftp.expect('FEAT', 211);
       expect(feat.lines).toContain(' MLST type*;size*;modify*;perm*;unique*;unix.mode;');
       expect(feat.lines).toEqual(expect.arrayContaining([' SIZE', ' MDTM', ' MFMT']));
-      await ftp.expect('OPTS MLST type;size;unix.mode;', 200);
+      expect((await ftp.expect('OPTS MLST type;size;unix.mode;', 200)).lines).toEqual([
+        '200 MLST OPTS type;size;unix.mode;',
+      ]);
       const result = await listing(ftp, 'MLSD /pub');
       expect(result.lines).toContain('type=file;size=6;unix.mode=0644; readme.txt');
       expect((await ftp.expect('FEAT', 211)).lines).toContain(' MLST type*;size*;modify;perm;unique;unix.mode*;');
+      // RFC 3659 7.9: "MLST OPTS" [SP 1*(factname ";")], so no trailing space when none is selected.
+      expect((await ftp.expect('OPTS MLST', 200)).lines).toEqual(['200 MLST OPTS']);
     } finally {
       ftp.close();
     }
