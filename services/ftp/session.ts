@@ -15,7 +15,7 @@ import type { IdleHandler, IdleVerdict, SessionContext } from '../../shared/serv
 import type { Account } from './auth/accounts.js';
 import { parseCommandLine, stripTelnet } from './command-line.js';
 import type { CommandSpec } from './commands/command-spec.js';
-import { COMMANDS } from './commands/registry.js';
+import { COMMANDS, unknownVerbText } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
 import { FtpError } from './errors.js';
 import type { SessionFileSystem } from './fs/session-file-system.js';
@@ -299,12 +299,13 @@ export class FtpSession implements LineConsumer, IdleHandler {
     }
     const { verb, argument } = parsed;
     const spec = COMMANDS.get(verb);
-    if (this.context.isLevelEnabled('debug')) {
-      this.log.debug({ cmd: verb, arg: spec?.secretArgument ? '[redacted]' : argument }, 'ftp command');
-    }
     if (!spec) {
-      this.log.info({ cmd: verb.slice(0, 16) }, 'unknown command');
-      return this.replyError(new FtpError(500, `${verb.slice(0, 16)}: command not understood.`));
+      const shown = unknownVerbText(verb);
+      this.log.info({ cmd: shown }, 'unknown command');
+      return this.replyError(new FtpError(500, `${shown}: command not understood.`));
+    }
+    if (this.context.isLevelEnabled('debug')) {
+      this.log.debug({ cmd: verb, arg: spec.secretArgument ? '[redacted]' : argument }, 'ftp command');
     }
     if (this.transfer && !spec.duringTransfer) await this.transfer.done;
     if (spec.access === 'login' && this.login.kind !== 'logged-in') {

@@ -25,3 +25,16 @@ export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(ALL.map((spec)
 if (COMMANDS.size !== ALL.length) {
   throw new Error('two FTP command modules register the same verb');
 }
+
+/** The verbs whose argument is a secret (PASS, ACCT). */
+const SECRET_VERBS = ALL.filter((spec) => spec.secretArgument).map((spec) => spec.verb);
+
+/**
+ * An unknown verb as it may be logged and echoed in the 500 reply: at most 16 characters, and a
+ * secret command with its argument run on (`PASSsecret`, a client's typo) cut back to the command's
+ * name, so that no password reaches a log line or a reply.
+ */
+export function unknownVerbText(verb: string): string {
+  const secret = SECRET_VERBS.find((name) => verb.startsWith(name));
+  return secret === undefined ? verb.slice(0, 16) : `${secret}...`;
+}

@@ -40,6 +40,19 @@ describe('FTP control connection limits', () => {
     await ftp.quit();
   });
 
+  it('keeps a password run onto PASS (a typo, so an unknown verb) out of the log and the reply', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    await ftp.expect('USER alice', 331);
+    for (const typo of ['PASSsecretletters', 'PASSsecret123', 'ACCTsecretaccount']) {
+      const reply = await ftp.command(typo);
+      expect(reply.code).toBe(500);
+      expect(reply.text.toLowerCase()).not.toContain('secret');
+    }
+    await ftp.quit();
+    await server.waitForLine((line) => line.msg === 'unknown command' && line.cmd === 'ACCT...');
+    expect(JSON.stringify(server.lines).toLowerCase()).not.toContain('secret');
+  });
+
   it('answers an unknown verb with 500, and commands out of sequence with 503 or 530', async () => {
     const ftp = await FtpClient.connect(server.port('ftp'));
     expect((await ftp.command('FROB x')).code).toBe(500);
