@@ -13,10 +13,11 @@
  * file name forge a whole log line.
  *
  * The username field. xferlog(5) says: for anonymous (and guest) logins, the identification string
- * given, which is the anonymous "password" (by RFC 1635 an e-mail address). Our logs never carry
- * passwords, and people do type real passwords at anonymous prompts, so for anonymous logins we
- * write `<no_password>`, which is also what vsftpd was seen to write (FIELD-NOTES.md). Real
- * users get their login name.
+ * given, which is the anonymous "password" (by RFC 1635 an e-mail address). vsftpd 3.0.3 writes
+ * exactly that (`me@example.org`, or `?` when it was empty; run here on 2026-11-26), although
+ * FIELD-NOTES.md shows a vsftpd line with `<no_password>`. We depart from it on purpose: our logs
+ * never carry passwords, and people do type real passwords at anonymous prompts, so for anonymous
+ * logins we write `<no_password>`. Real users get their login name.
  */
 
 export interface TransferRecord {
