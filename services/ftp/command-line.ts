@@ -3,9 +3,10 @@
  *
  * The control connection speaks Telnet (RFC 959 section 4.1, "the Telnet protocol"): IAC sequences
  * are stripped, IAC IAC stands for a 0xFF byte. ABOR arrives after IAC IP IAC DM (RFC 959 4.1.3), and
- * part of that may come as TCP urgent data, which Linux takes out of the stream (Node cannot read
- * it): BSD ftp sends the whole IAC DM urgent, lftp only the DM (RFC 854's Synch), which leaves a
- * bare DM (0xF2), nothing, or an IAC followed by the command's first letter where it was.
+ * one byte of that is sent as TCP urgent data, which Linux takes out of the stream (Node cannot read
+ * it). BSD ftp sends IAC IP IAC with the second IAC urgent, then DM ABOR, so a bare DM (0xF2) is
+ * left before the verb; lftp sends the DM urgent (RFC 854's Synch), so an IAC is left before the
+ * verb's first letter. Clients that send nothing urgent leave the whole sequence in the stream.
  */
 const IAC = 0xff;
 const DONT = 0xfe;
@@ -24,8 +25,8 @@ export function stripTelnet(line: Buffer): Buffer {
   let i = 0;
   while (i < line.length) {
     const byte = line[i] as number;
-    // A lone DM before the command is what remains of an urgent IAC DM whose IAC was taken as the
-    // urgent byte (BSD ftp sends IAC IP, then IAC DM urgent, then ABOR).
+    // A lone DM before the command is what remains of IAC DM when its IAC was the urgent byte
+    // (BSD ftp: IAC IP IAC, the last IAC urgent, then DM ABOR).
     if (byte === DM && length === 0) {
       i++;
       continue;

@@ -184,6 +184,7 @@ class TransferRun {
   private movedNatively = 0;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
+  private nativeJob: SocketFileJob | undefined;
   private progressCheck: NodeJS.Timeout | undefined;
   private socketError: unknown;
   private timedOut = false;
@@ -222,10 +223,12 @@ class TransferRun {
   private async watch(job: SocketFileJob): Promise<void> {
     const cancel = (): void => job.cancel();
     this.signal.addEventListener('abort', cancel, { once: true });
+    this.nativeJob = job;
     try {
       await job.done;
     } finally {
       this.movedNatively = job.progress;
+      this.nativeJob = undefined;
       this.signal.removeEventListener('abort', cancel);
     }
   }
@@ -244,27 +247,30 @@ class TransferRun {
       this.session.log.info({ transfer: this.description, dataTimeoutMs }, 'data connection timed out');
       socket.destroy();
     });
-    this.watchKernelProgress(socket, tcp, dataTimeoutMs);
+    this.watchProgress(socket, tcp, dataTimeoutMs);
     return socket;
   }
 
   /**
    * Node's timer sees only Node's reads and writes. A native job moves bytes without either, and a
    * slow client drains a send buffer of several MiB for minutes while Node, its last write still
-   * queued, writes nothing. So the kernel's own count re-arms the timer whenever it moves: a
-   * transfer times out only when nothing moved on the wire for dataTimeoutMs (within a check).
+   * queued, writes nothing. So the timer is re-armed whenever the transfer has moved: by the
+   * kernel's count for the connection (tcp_progress.c), or the native job's or the stream's own
+   * count, whichever is known (a kernel may not keep the first). A transfer times out only when
+   * none of them moved for dataTimeoutMs, within a check.
    */
-  private watchKernelProgress(socket: Socket, tcp: Socket, dataTimeoutMs: number): void {
-    let last = tcpBytesMoved(tcp);
-    if (last === undefined) return; // no addon: Node's timer alone, as for any Node server
+  private watchProgress(socket: Socket, tcp: Socket, dataTimeoutMs: number): void {
+    const moved = (): number =>
+      (tcpBytesMoved(tcp) ?? 0) + this.meter.bytes + (this.nativeJob?.progress ?? this.movedNatively);
+    let last = moved();
     // Several checks within one timeout, however short it is configured.
     const every = Math.max(MIN_PROGRESS_CHECK_MS, Math.min(PROGRESS_CHECK_MS, Math.floor(dataTimeoutMs / 4)));
     this.progressCheck = setInterval(() => {
-      const moved = tcpBytesMoved(tcp);
-      if (moved === undefined || moved === last) return;
-      last = moved;
+      const now = moved();
+      if (now === last) return;
+      last = now;
       socket.setTimeout(dataTimeoutMs);
-    }, every);
+    }, every).unref();
   }
 
   closeData(): void {

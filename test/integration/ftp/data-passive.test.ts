@@ -290,14 +290,19 @@ describe('ftp passive timeouts', () => {
     expectCode(await client.command('NOOP'), 200);
   });
 
-  it('a data connection that moves nothing for dataTimeoutMs is cut with 426', async () => {
-    const socket = await openPassive(client, 'PASV');
-    socket.pause();
-    expectCode(await client.command('RETR huge.bin'), 150);
-    expectCode(await client.reply(10_000), 426);
-    socket.destroy();
-    const line = await server.waitForLine((l) => l.msg === 'data connection timed out');
-    expect(line.transfer).toBe('RETR /huge.bin');
-    expectCode(await client.command('NOOP'), 200);
-  });
+  // TYPE A goes through streams, TYPE I through the native sendfile job: each must still give up.
+  it.each(['A', 'I'])(
+    'TYPE %s: a data connection that moves nothing for dataTimeoutMs is cut with 426',
+    async (type) => {
+      expectCode(await client.command(`TYPE ${type}`), 200);
+      const socket = await openPassive(client, 'PASV');
+      socket.pause();
+      expectCode(await client.command('RETR huge.bin'), 150);
+      expectCode(await client.reply(10_000), 426);
+      socket.destroy();
+      const line = await server.waitForLine((l) => l.msg === 'data connection timed out');
+      expect(line.transfer).toBe('RETR /huge.bin');
+      expectCode(await client.command('NOOP'), 200);
+    },
+  );
 });
