@@ -2,7 +2,8 @@
  * lftp (Debian's 4.9) against the real server: `mirror` of the anonymous tree (FEAT before USER,
  * MLSD when advertised), `mirror -R` into a local user's root (lftp turns on AUTH TLS by itself
  * for a password login, so this runs over FTPS with session reuse required), `pget -n 4` (four
- * ranged RETRs at once), and `ftp:ssl-force` with a self-signed certificate.
+ * ranged RETRs at once), ABOR when a download's reader goes away, and `ftp:ssl-force` with a
+ * self-signed certificate.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,6 +119,32 @@ describe('lftp', () => {
       expect(sha(readFileSync(join(local, 'big.bin')))).toBe(sha(slow.tree.get('big.bin') as Buffer));
       const rests = slow.commands().filter((command) => command.startsWith('REST '));
       expect(rests.length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('aborts a download when its reader goes away (ABOR after IAC IP IAC, the DM sent urgent)', async () => {
+    // Rate-limited, so the transfer is still running when `head` has had its bytes and exits.
+    const slow = await startInteropServer({ anonymousMaxRate: 1024 * 1024 });
+    try {
+      const script = [
+        ...PREAMBLE,
+        'set ftp:ssl-allow no',
+        `open ${slow.url()}`,
+        'cat /big.bin | head -c 1000 > /dev/null',
+        'cls -1 /nested',
+      ].join('; ');
+      const run = await runClient('lftp', ['-c', script], { timeoutMs: 60_000 });
+      const trace = `${run.summary}\n--- server trace ---\n${slow.trace()}`;
+      expect(run.code, trace).toBe(0);
+      expect(run.stdout.toString(), trace).toContain('level1/');
+      // lftp's Telnet Synch leaves IAC IP IAC before ABOR in the stream: it must still be ABOR.
+      expect(slow.commands(), trace).toContain('ABOR');
+      expect(
+        slow.server.lines.filter((line) => line.msg === 'unknown command'),
+        trace,
+      ).toEqual([]);
     } finally {
       await slow.stop();
     }
