@@ -32,8 +32,8 @@ export interface NativeAddon {
   jobCancel(job: NativeJob): void;
   /** Bytes a job has moved so far (sent, or read from the socket). */
   jobProgress(job: NativeJob): number;
-  /** The TCP socket's bytes acknowledged by the peer plus bytes received, or -errno. */
-  tcpBytesMoved(socketFd: number): number;
+  /** The TCP socket's bytes received (`received`) or acknowledged by the peer, or -errno. */
+  tcpBytesMoved(socketFd: number, received: boolean): number;
 }
 
 /** An opaque handle to a running native job. */

@@ -23,7 +23,7 @@ import {
   sendFileTo,
   type SocketFileJob,
 } from '../../../shared/native/socket-file.js';
-import { tcpBytesMoved } from '../../../shared/native/tcp-progress.js';
+import { tcpBytesMoved, type TcpDirection } from '../../../shared/native/tcp-progress.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
@@ -100,7 +100,7 @@ export function startUpload(session: FtpSession, options: UploadOptions): void {
 }
 
 async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
-  const run = new TransferRun(session, options.description, signal);
+  const run = new TransferRun(session, options.description, 'sent', signal);
   const { content } = options;
   let stream: Readable | undefined;
   try {
@@ -142,7 +142,7 @@ function streamFrom(file: FileSource): Readable {
 }
 
 async function runUpload(session: FtpSession, options: UploadOptions, signal: AbortSignal): Promise<void> {
-  const run = new TransferRun(session, options.description, signal);
+  const run = new TransferRun(session, options.description, 'received', signal);
   const sink = await options.sink();
   try {
     await session.reply(150, options.openingText);
@@ -193,6 +193,8 @@ class TransferRun {
   constructor(
     private readonly session: FtpSession,
     private readonly description: string,
+    /** The way the file's bytes go: only progress that way keeps the transfer alive. */
+    private readonly direction: TcpDirection,
     private readonly signal: AbortSignal,
   ) {
     const rate = session.account?.maxRateBytesPerSecond ?? 0;
@@ -255,13 +257,14 @@ class TransferRun {
    * Node's timer sees only Node's reads and writes. A native job moves bytes without either, and a
    * slow client drains a send buffer of several MiB for minutes while Node, its last write still
    * queued, writes nothing. So the timer is re-armed whenever the transfer has moved: by the
-   * kernel's count for the connection (tcp_progress.c), or the native job's or the stream's own
-   * count, whichever is known (a kernel may not keep the first). A transfer times out only when
-   * none of them moved for dataTimeoutMs, within a check.
+   * kernel's count for the connection in the transfer's direction (tcp_progress.c; bytes the
+   * client sends on a download's connection do not count), or the native job's or the stream's
+   * own count, whichever is known (a kernel may not keep the first). A transfer times out only
+   * when none of them moved for dataTimeoutMs, within a check.
    */
   private watchProgress(socket: Socket, tcp: Socket, dataTimeoutMs: number): void {
     const moved = (): number =>
-      (tcpBytesMoved(tcp) ?? 0) + this.meter.bytes + (this.nativeJob?.progress ?? this.movedNatively);
+      (tcpBytesMoved(tcp, this.direction) ?? 0) + this.meter.bytes + (this.nativeJob?.progress ?? this.movedNatively);
     let last = moved();
     // Several checks within one timeout, however short it is configured.
     const every = Math.max(MIN_PROGRESS_CHECK_MS, Math.min(PROGRESS_CHECK_MS, Math.floor(dataTimeoutMs / 4)));

@@ -305,4 +305,22 @@ describe('ftp passive timeouts', () => {
       expectCode(await client.command('NOOP'), 200);
     },
   );
+
+  // Only progress in the transfer's direction counts: a client cannot keep a download it never
+  // reads alive by sending bytes on its data connection now and then.
+  it.each(['A', 'I'])('TYPE %s: bytes the client sends on a download do not keep it alive', async (type) => {
+    expectCode(await client.command(`TYPE ${type}`), 200);
+    const socket = await openPassive(client, 'PASV');
+    socket.on('error', () => undefined); // the server cuts it while we write
+    socket.pause();
+    expectCode(await client.command('RETR huge.bin'), 150);
+    const chatter = setInterval(() => socket.write('x'), 100);
+    try {
+      expectCode(await client.reply(10_000), 426);
+    } finally {
+      clearInterval(chatter);
+      socket.destroy();
+    }
+    expectCode(await client.command('NOOP'), 200);
+  });
 });
