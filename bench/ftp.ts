@@ -189,6 +189,13 @@ const TARGETS: readonly Target[] = [
     start: (tree, passive) => startClassicdFtp(tree, passive, { dispatch: 'handoff', workers: 2 }),
   },
   {
+    key: 'classicd-brokered',
+    label: 'classicd brokered',
+    classicd: true,
+    passive: { low: 28000, high: 28999 },
+    start: (tree, passive) => startClassicdFtp(tree, passive, { dispatch: 'brokered', workers: 2 }),
+  },
+  {
     key: 'classicd-shared',
     label: 'classicd shared',
     classicd: true,

@@ -36,7 +36,7 @@ export interface ClassicdLaunch {
   readonly tempPrefix: string;
   readonly logLevel: 'warn' | 'info';
   readonly workers: number;
-  readonly dispatch: 'handoff' | 'shared';
+  readonly dispatch: 'handoff' | 'brokered' | 'shared';
   /**
    * The services to enable, each with its settings beyond host, port 0, TCP and no limits; given
    * the temporary directory, for settings that are paths. Every other service is disabled.

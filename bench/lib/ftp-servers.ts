@@ -286,7 +286,7 @@ export async function startPyftpdlib(tree: FtpTree, passive: PassiveRange): Prom
 }
 
 export interface ClassicdFtpOptions {
-  readonly dispatch: 'handoff' | 'shared';
+  readonly dispatch: 'handoff' | 'brokered' | 'shared';
   readonly workers: number;
 }
 

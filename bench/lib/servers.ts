@@ -155,7 +155,7 @@ export async function startBareNode(): Promise<RunningServer> {
 }
 
 export interface ClassicdOptions {
-  readonly dispatch: 'handoff' | 'shared';
+  readonly dispatch: 'handoff' | 'brokered' | 'shared';
   readonly logLevel: 'warn' | 'info';
   readonly workers: number;
 }

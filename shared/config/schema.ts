@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ServiceDefinition } from '../service.js';
-import { hostSchema, portSchema, type CommonServiceConfig } from './service-limits.js';
+import { hostSchema, portSchema, type CommonServiceConfig, type DispatchMode } from './service-limits.js';
 import { SCHEDULER_NAMES } from '../supervisor/schedulers/index.js';
 
 export const logSchema = z.strictObject({
@@ -34,11 +34,12 @@ export const supervisorSchema = z.strictObject({
   workerWeights: z.array(z.number().int().min(0).max(65535)),
   /**
    * For services whose `dispatch` is `default`. `handoff`: the primary accepts, admits and passes
-   * each socket to a worker it picks. `shared`: every worker accepts on the shared listening socket
-   * and admits for itself; faster for very short sessions, with limits enforced per worker (see
-   * docs/architecture.md).
+   * each socket to a worker it picks. `brokered`: workers accept on the shared listening socket and
+   * the primary admits each connection by message, so limits stay exact without passing sockets.
+   * `shared`: every worker accepts and admits for itself; fastest for very short sessions, with
+   * limits enforced per worker. See docs/architecture.md.
    */
-  dispatch: z.enum(['handoff', 'shared']),
+  dispatch: z.enum(['handoff', 'brokered', 'shared']),
   /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
   isolation: z.enum(['pooled', 'per-session']),
   /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */
@@ -64,7 +65,7 @@ export function buildConfigSchema(services: readonly ServiceDefinition[]) {
       // would each take many.
       if (config.supervisor.isolation !== 'per-session') return;
       for (const [name, service] of Object.entries(config.services as Record<string, CommonServiceConfig>)) {
-        if (service.enabled && effectiveDispatch(service, config.supervisor) === 'shared') {
+        if (service.enabled && effectiveDispatch(service, config.supervisor) !== 'handoff') {
           context.addIssue({
             code: 'custom',
             path: ['services', name, 'dispatch'],
@@ -79,7 +80,7 @@ export function buildConfigSchema(services: readonly ServiceDefinition[]) {
 export function effectiveDispatch(
   service: Pick<CommonServiceConfig, 'dispatch'>,
   supervisor: Pick<SupervisorConfig, 'dispatch'>,
-): 'handoff' | 'shared' {
+): DispatchMode {
   return service.dispatch === 'default' ? supervisor.dispatch : service.dispatch;
 }
 

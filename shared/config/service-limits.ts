@@ -37,9 +37,13 @@ export const limitsShape = {
 
 /**
  * How a service's TCP connections reach a worker: `handoff` (the primary admits and passes each
- * one), `shared` (workers accept for themselves), or `default` (supervisor.dispatch).
+ * one), `brokered` (workers accept, the primary admits each by message), `shared` (workers accept
+ * and admit for themselves), or `default` (supervisor.dispatch).
  */
-export const dispatchSchema = z.enum(['default', 'handoff', 'shared']);
+export const dispatchSchema = z.enum(['default', 'handoff', 'brokered', 'shared']);
+
+/** A dispatch mode itself, `default` resolved. */
+export type DispatchMode = Exclude<z.infer<typeof dispatchSchema>, 'default'>;
 
 /** What every service has, before its own keys. */
 export const commonServiceShape = {

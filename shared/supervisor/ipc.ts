@@ -3,6 +3,7 @@
  * along as the message's handle, so the worker owns the connection and no byte is proxied.
  */
 import type { ClassicdConfig } from '../config/schema.js';
+import type { RefusalReason } from '../service.js';
 
 export type SessionOutcome = 'completed' | 'error' | 'idle-timeout' | 'reset' | 'shutdown';
 
@@ -10,7 +11,12 @@ export type PrimaryMessage =
   | { readonly t: 'init'; readonly workerId: number; readonly config: ClassicdConfig }
   /** A connected socket, still paused, for service `svc`; its handle travels with the message. */
   | { readonly t: 'session'; readonly svc: string; readonly sid: string; readonly listener: string }
-  | { readonly t: 'shutdown'; readonly graceMs: number };
+  | { readonly t: 'shutdown'; readonly graceMs: number }
+  /**
+   * dispatch: brokered. The answer to the worker's `admit` number `id`: the session id when
+   * admitted (the primary now counts the session until its session-end), else why not.
+   */
+  | { readonly t: 'admission'; readonly id: number; readonly sid?: string; readonly reason?: RefusalReason };
 
 export interface DatagramCounts {
   readonly received: number;
@@ -40,6 +46,8 @@ export type WorkerMessage =
   | { readonly t: 'attached' }
   | { readonly t: 'ready'; readonly bound: readonly BoundAddress[] }
   | { readonly t: 'start-failed'; readonly error: string }
+  /** dispatch: brokered. A worker has accepted a connection from `address`: may it serve it? */
+  | { readonly t: 'admit'; readonly id: number; readonly svc: string; readonly address: string }
   /** Sent by workers that accept for themselves (dispatch: shared), so the primary can count. */
   | { readonly t: 'session-start'; readonly svc: string; readonly sid: string }
   | {

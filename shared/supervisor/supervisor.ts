@@ -90,6 +90,14 @@ export class Supervisor {
       // Workers that die before they are ready exhaust the restart intensity without a start-failed.
       this.pool.once('give-up', () => reject(new Error('workers kept dying before they were ready')));
     });
+    // The primary admits for handoff and brokered services; brokered workers may ask as soon as
+    // they listen, before the pool is ready.
+    for (const definition of this.enabled) {
+      const config = this.serviceConfig(definition);
+      if (!config.transports.includes('tcp')) continue;
+      if (effectiveDispatch(config, this.options.config.supervisor) === 'shared') continue;
+      this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
+    }
     this.pool.start();
     let workerBound: readonly BoundAddress[];
     try {
@@ -100,12 +108,11 @@ export class Supervisor {
     }
     this.metrics.workersUp.set(this.pool.readyCount);
     this.bound = [...workerBound];
-    // Services with dispatch: shared were bound by the workers, and are in workerBound already.
+    // Services with dispatch shared or brokered were bound by the workers, and are in workerBound.
     for (const definition of this.enabled) {
       const config = this.serviceConfig(definition);
       if (!config.transports.includes('tcp')) continue;
       if (effectiveDispatch(config, this.options.config.supervisor) !== 'handoff') continue;
-      this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
       for (const listener of tcpListenersOf(definition, config)) {
         this.bound.push(await this.listen(definition, listener));
       }
@@ -214,6 +221,8 @@ export class Supervisor {
         }
         return;
       }
+      case 'admit':
+        return this.admitForWorker(slot, message.id, message.svc, message.address);
       case 'session-start':
         this.openSession(message.sid, { svc: message.svc, address: '', workerId: slot.id, admittedHere: false });
         return;
@@ -244,6 +253,27 @@ export class Supervisor {
       case 'start-failed':
         return;
     }
+  }
+
+  /**
+   * dispatch: brokered. A worker has accepted a connection and asks: the primary decides, as for a
+   * handoff, so the limits are the service's whole limits; the socket never leaves the worker. An
+   * admitted session is counted until the worker reports its end, or exits.
+   */
+  private admitForWorker(slot: WorkerSlot, id: number, svc: string, address: string): void {
+    const admission = this.admissions.get(svc);
+    const decision =
+      this.stopping || !admission
+        ? ({ admitted: false, reason: 'shutdown' } as const)
+        : admission.admit(address, Date.now());
+    if (!decision.admitted) {
+      this.metrics.refusals.inc({ service: svc, reason: decision.reason });
+      slot.send({ t: 'admission', id, reason: decision.reason });
+      return;
+    }
+    const sid = newSessionId();
+    this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
+    slot.send({ t: 'admission', id, sid });
   }
 
   private onWorkerExit(slot: WorkerSlot): void {

@@ -1,13 +1,19 @@
 /**
  * The worker process: starts each enabled service's runtime, then runs the sessions the primary
- * hands it (or, with dispatch: shared, accepts them itself) until told to shut down.
+ * hands it (or, with dispatch shared or brokered, accepts them itself) until told to shut down.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
 import { createLogger } from '../log/logger.js';
-import { tcpListenersOf, type ListenerSpec, type ServiceDefinition, type ServiceRuntime } from '../service.js';
+import {
+  tcpListenersOf,
+  type ListenerSpec,
+  type RefusalReason,
+  type ServiceDefinition,
+  type ServiceRuntime,
+} from '../service.js';
 import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
@@ -26,6 +32,13 @@ interface Admitted {
   readonly address: string;
 }
 
+/** dispatch: brokered. A connection accepted here, waiting for the primary's admission. */
+interface AwaitingAdmission {
+  readonly definition: ServiceDefinition;
+  readonly listener: string;
+  readonly socket: Socket;
+}
+
 interface StartedService {
   readonly definition: ServiceDefinition;
   readonly config: CommonServiceConfig;
@@ -41,6 +54,8 @@ export class WorkerRuntime {
   private readonly servers: Server[] = [];
   private shuttingDown = false;
   private readonly reports = new ReportQueue(send);
+  private readonly awaitingAdmission = new Map<number, AwaitingAdmission>();
+  private nextAdmissionId = 1;
 
   constructor(private readonly services: readonly ServiceDefinition[]) {}
 
@@ -65,6 +80,8 @@ export class WorkerRuntime {
         return;
       case 'shutdown':
         return this.shutdown(message.graceMs);
+      case 'admission':
+        return this.onAdmission(message.id, message.sid, message.reason);
     }
   }
 
@@ -82,11 +99,9 @@ export class WorkerRuntime {
         if (serviceConfig.transports.includes('udp') && runtime.datagram) {
           bound.push(await this.bindDatagrams(definition.name, serviceConfig, runtime.datagram, workers));
         }
-        if (
-          serviceConfig.transports.includes('tcp') &&
-          effectiveDispatch(serviceConfig, config.supervisor) === 'shared'
-        ) {
-          bound.push(...(await this.acceptForSelf(definition, serviceConfig, workers)));
+        const dispatch = effectiveDispatch(serviceConfig, config.supervisor);
+        if (serviceConfig.transports.includes('tcp') && dispatch !== 'handoff') {
+          bound.push(...(await this.acceptForSelf(definition, serviceConfig, workers, dispatch)));
         }
       }
     } catch (error) {
@@ -126,25 +141,33 @@ export class WorkerRuntime {
   }
 
   /**
-   * dispatch: shared. This worker accepts on the listening socket it shares with the others, and
-   * admits for itself with its share of the service-wide limits (docs/architecture.md says why).
+   * dispatch shared or brokered: this worker accepts on the listening socket it shares with the
+   * others. With shared it admits for itself, with its share of the service-wide limits; with
+   * brokered it asks the primary, which holds the whole limits (docs/architecture.md says why).
    */
   private async acceptForSelf(
     definition: ServiceDefinition,
     config: CommonServiceConfig,
     workers: number,
+    dispatch: 'shared' | 'brokered',
   ): Promise<BoundAddress[]> {
-    const admission = new AdmissionController(
-      {
-        ...config,
-        maxSessions: Math.max(1, Math.ceil(config.maxSessions / workers)),
-        connectionsPerSecond: config.connectionsPerSecond / workers,
-      },
-      Date.now(),
-    );
+    const admission =
+      dispatch === 'shared'
+        ? new AdmissionController(
+            {
+              ...config,
+              maxSessions: Math.max(1, Math.ceil(config.maxSessions / workers)),
+              connectionsPerSecond: config.connectionsPerSecond / workers,
+            },
+            Date.now(),
+          )
+        : undefined;
     const bound: BoundAddress[] = [];
     for (const listener of tcpListenersOf(definition, config)) {
-      bound.push(await this.listenForSelf(definition, listener, admission));
+      const onConnection = admission
+        ? (socket: Socket) => this.admitHere(definition, listener.name, admission, socket)
+        : (socket: Socket) => this.askToAdmit(definition, listener.name, socket);
+      bound.push(await this.listenForSelf(definition, listener, onConnection));
     }
     return bound;
   }
@@ -152,22 +175,9 @@ export class WorkerRuntime {
   private async listenForSelf(
     definition: ServiceDefinition,
     listener: ListenerSpec,
-    admission: AdmissionController,
+    onConnection: (socket: Socket) => void,
   ): Promise<BoundAddress> {
-    const server = createServer({ pauseOnConnect: true }, (socket) => {
-      const address = socket.remoteAddress ?? '';
-      const decision = this.shuttingDown
-        ? ({ admitted: false, reason: 'shutdown' } as const)
-        : admission.admit(address, Date.now());
-      if (!decision.admitted) {
-        refuse(socket, definition, decision.reason, this.requireLog());
-        this.reports.push({ t: 'refused', svc: definition.name, reason: decision.reason });
-        return;
-      }
-      const sid = newSessionId();
-      this.reports.push({ t: 'session-start', svc: definition.name, sid });
-      this.serve(definition.name, listener.name, sid, socket, { admission, address });
-    });
+    const server = createServer({ pauseOnConnect: true }, onConnection);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: listener.host, port: listener.port }, () => resolve());
@@ -176,6 +186,72 @@ export class WorkerRuntime {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : listener.port;
     return { svc: definition.name, listener: listener.name, transport: 'tcp', address: listener.host, port };
+  }
+
+  /** dispatch: shared. */
+  private admitHere(
+    definition: ServiceDefinition,
+    listener: string,
+    admission: AdmissionController,
+    socket: Socket,
+  ): void {
+    const address = socket.remoteAddress ?? '';
+    const decision = this.shuttingDown
+      ? ({ admitted: false, reason: 'shutdown' } as const)
+      : admission.admit(address, Date.now());
+    if (!decision.admitted) {
+      refuse(socket, definition, decision.reason, this.requireLog());
+      this.reports.push({ t: 'refused', svc: definition.name, reason: decision.reason });
+      return;
+    }
+    const sid = newSessionId();
+    this.reports.push({ t: 'session-start', svc: definition.name, sid });
+    this.serve(definition.name, listener, sid, socket, { admission, address });
+  }
+
+  /**
+   * dispatch: brokered. The socket stays here, paused, while the primary decides (one message each
+   * way). The primary counts refusals itself; the worker says the protocol's refusal (FTP's 421).
+   */
+  private askToAdmit(definition: ServiceDefinition, listener: string, socket: Socket): void {
+    const address = socket.remoteAddress;
+    if (address === undefined) {
+      socket.destroy(); // the client is already gone
+      return;
+    }
+    if (this.shuttingDown) {
+      refuse(socket, definition, 'shutdown', this.requireLog());
+      this.reports.push({ t: 'refused', svc: definition.name, reason: 'shutdown' });
+      return;
+    }
+    const id = this.nextAdmissionId++;
+    this.awaitingAdmission.set(id, { definition, listener, socket });
+    send({ t: 'admit', id, svc: definition.name, address });
+  }
+
+  private onAdmission(id: number, sid: string | undefined, reason: RefusalReason | undefined): void {
+    const awaiting = this.awaitingAdmission.get(id);
+    if (!awaiting) return;
+    this.awaitingAdmission.delete(id);
+    const { definition, listener, socket } = awaiting;
+    if (sid === undefined) {
+      refuse(socket, definition, reason ?? 'shutdown', this.requireLog());
+      return;
+    }
+    if (socket.destroyed) {
+      // Gone while it waited: the primary counts the session until it hears of its end.
+      this.reports.push({
+        t: 'session-end',
+        svc: definition.name,
+        sid,
+        bytesIn: 0,
+        bytesOut: 0,
+        outcome: 'reset',
+        activeSessions: this.sessions.size,
+      });
+      return;
+    }
+    this.serve(definition.name, listener, sid, socket);
   }
 
   /** `admitted`: the admission this worker made for the session itself (dispatch: shared). */

@@ -1,6 +1,7 @@
 /**
  * Admission control in the primary: per-IP cap, connection rate, allow/deny, each refused and counted.
- * Every service here uses dispatch: handoff, where the limits are exact and service-wide.
+ * Every test runs with dispatch handoff (the primary accepts) and brokered (two workers accept and
+ * ask the primary), where the limits are exact and service-wide.
  */
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
@@ -21,9 +22,11 @@ async function refusals(reason: string, service: string): Promise<number> {
   return metricValue(metrics, 'classicd_refusals_total', { service, reason });
 }
 
-describe('admission control', () => {
+describe.each(['handoff', 'brokered'])('admission control, dispatch %s', (dispatch) => {
+  const twoWorkers = { supervisor: { workers: 2 } };
+
   it('refuses a second session from one address past maxSessionsPerIp, and counts it', async () => {
-    server = await startClassicd(testConfig({ echo: { dispatch: 'handoff', maxSessionsPerIp: 1 } }));
+    server = await startClassicd(testConfig({ echo: { dispatch, maxSessionsPerIp: 1 } }, twoWorkers));
     const port = server.port('echo');
     const held = await tcpConnect(port);
     sockets.push(held);
@@ -48,7 +51,7 @@ describe('admission control', () => {
 
   it('refuses past connectionsPerSecond, and counts it', async () => {
     // One token, refilled once in a thousand seconds: the second connection is refused however slow the machine.
-    server = await startClassicd(testConfig({ daytime: { dispatch: 'handoff', connectionsPerSecond: 0.001 } }));
+    server = await startClassicd(testConfig({ daytime: { dispatch, connectionsPerSecond: 0.001 } }, twoWorkers));
     const port = server.port('daytime');
     expect((await tcpExchange(port)).length).toBeGreaterThan(0);
     expect((await tcpExchange(port)).length).toBe(0);
@@ -57,10 +60,13 @@ describe('admission control', () => {
 
   it('refuses denied networks and those outside the allow list', async () => {
     server = await startClassicd(
-      testConfig({
-        daytime: { dispatch: 'handoff', deny: ['127.0.0.0/8'] },
-        time: { dispatch: 'handoff', allow: ['10.0.0.0/8'] },
-      }),
+      testConfig(
+        {
+          daytime: { dispatch, deny: ['127.0.0.0/8'] },
+          time: { dispatch, allow: ['10.0.0.0/8'] },
+        },
+        twoWorkers,
+      ),
     );
     expect((await tcpExchange(server.port('daytime'))).length).toBe(0);
     expect((await tcpExchange(server.port('time'))).length).toBe(0);
@@ -69,7 +75,7 @@ describe('admission control', () => {
   });
 
   it('with maxSessions reached, refuses everyone until a session ends', async () => {
-    server = await startClassicd(testConfig({ echo: { dispatch: 'handoff', maxSessions: 1 } }));
+    server = await startClassicd(testConfig({ echo: { dispatch, maxSessions: 1 } }, twoWorkers));
     const port = server.port('echo');
     const held = await tcpConnect(port);
     sockets.push(held);

@@ -18,6 +18,12 @@ describe('dispatch and isolation', () => {
     expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
   });
 
+  it('dispatch: brokered lets workers accept while the primary admits, and counts', async () => {
+    server = await startClassicd(testConfig({ daytime: { dispatch: 'brokered' } }, { supervisor: { workers: 2 } }));
+    for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+    expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
+  });
+
   it('isolation: per-session gives each session a fresh worker process and reaps it', async () => {
     server = await startClassicd(
       testConfig({ daytime: { dispatch: 'handoff' } }, { supervisor: { isolation: 'per-session', workers: 2 } }),
@@ -32,6 +38,7 @@ describe('dispatch and isolation', () => {
 
   it.each([
     ['shared', 'worker'],
+    ['brokered', 'worker'], // the primary decides; the worker holding the socket refuses
     ['handoff', 'primary'],
   ])('dispatch: default follows supervisor.dispatch %s (refused by the %s)', async (mode, refuser) => {
     server = await startClassicd(

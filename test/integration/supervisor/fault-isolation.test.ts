@@ -75,6 +75,24 @@ describe('fault isolation', () => {
     expect((await httpGet(server.httpPort, '/readyz')).status).toBe(200);
   });
 
+  it("dispatch: brokered: a dead worker's sessions no longer count against the limits", async () => {
+    server = await startClassicd(
+      testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
+    );
+    const port = server.port('echo');
+    const held = await echoSession(port);
+    expect(await roundTrip(held, 'a')).toBe('a');
+    expect((await tcpExchange(port, 'refused')).length).toBe(0); // the one session allowed is held
+    const victimPid = await workerPidOfNthSession(server, 1);
+    process.kill(victimPid, 'SIGKILL');
+    await once(held, 'close');
+    await server.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
+    const fresh = await echoSession(port);
+    expect(await roundTrip(fresh, 'admitted again')).toBe('admitted again');
+    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
+    expect(metricValue(metrics, 'classicd_session_ends_total', { service: 'echo', outcome: 'worker-exit' })).toBe(1);
+  });
+
   it('past the restart intensity the primary stops and exits non-zero', async () => {
     server = await startClassicd(
       testConfig({ echo: {} }, { supervisor: { workers: 1, restartIntensity: 1, restartPeriodMs: 600_000 } }),

@@ -171,12 +171,14 @@ describe('loadConfig: an invalid file', () => {
 
   it('refuses per-session isolation for services whose workers accept for themselves', () => {
     const file = writeConfig(
-      'supervisor: { isolation: per-session }\nservices: { daytime: { dispatch: shared }, echo: { enabled: false } }\n',
+      'supervisor: { isolation: per-session }\n' +
+        'services: { daytime: { dispatch: shared }, echo: { enabled: false }, time: { dispatch: default } }\n',
     );
     const paths = problemsOf(file).map((problem) => problem.path);
     expect(paths).toContain('services.daytime.dispatch');
+    expect(paths).toContain('services.ftp.dispatch'); // brokered, its default: workers accept too
     expect(paths).not.toContain('services.echo.dispatch'); // disabled
-    expect(paths).not.toContain('services.ftp.dispatch'); // default: follows supervisor.dispatch, handoff
+    expect(paths).not.toContain('services.time.dispatch'); // default: follows supervisor.dispatch, handoff
   });
 });
 
