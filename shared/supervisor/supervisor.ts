@@ -1,7 +1,8 @@
 /**
- * The primary: owns the listeners, admits or refuses each connection, picks a worker with the
- * configured scheduler and passes it the still-paused socket. Protocol-agnostic: services are
- * definitions it was handed.
+ * The primary: forks the workers and admits or refuses connections. For a handoff service it owns
+ * the listener, picks a worker with the configured scheduler and passes it the still-paused
+ * socket; for a brokered one the workers accept and ask it (admitForWorker); a shared one's workers
+ * admit for themselves and only report. Protocol-agnostic: services are definitions it was handed.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -32,7 +33,7 @@ interface OpenSession {
   readonly svc: string;
   readonly address: string;
   readonly workerId: number;
-  /** Counted by the primary's admission controller (handoff), not only by the worker's. */
+  /** Counted by the primary's admission controller (handoff, brokered), not only by the worker's. */
   readonly admittedHere: boolean;
 }
 
@@ -261,7 +262,10 @@ export class Supervisor {
    * admitted session is counted until the worker reports its end, or exits.
    */
   private admitForWorker(slot: WorkerSlot, id: number, svc: string, address: string): void {
+    // A worker already gone (its exit handled before this message) would never end the session.
+    if (this.pool.slot(slot.id) !== slot || !slot.worker.isConnected()) return;
     const admission = this.admissions.get(svc);
+    if (!admission) this.options.log.error({ svc, worker: slot.id }, 'admission asked for a service not brokered here');
     const decision =
       this.stopping || !admission
         ? ({ admitted: false, reason: 'shutdown' } as const)

@@ -3,8 +3,8 @@
  * workers that die, under OTP-style restart intensity.
  *
  * Workers are forked through the cluster module (with SCHED_NONE, so it never balances on its own)
- * because that is what lets every worker bind a UDP socket, or with dispatch: shared a TCP one, on
- * a handle the primary holds but never reads.
+ * because that is what lets every worker bind a UDP socket, or with dispatch shared or brokered a
+ * TCP one, on a handle the primary holds but never reads.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';

@@ -17,7 +17,7 @@ import {
 import { AccessList } from '../net/access-list.js';
 import { AdmissionController } from './admission.js';
 import { DatagramListener } from './datagram-listener.js';
-import type { BoundAddress, PrimaryMessage, WorkerMessage } from './ipc.js';
+import type { BoundAddress, PrimaryMessage, SessionOutcome, WorkerMessage } from './ipc.js';
 import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
@@ -231,27 +231,40 @@ export class WorkerRuntime {
 
   private onAdmission(id: number, sid: string | undefined, reason: RefusalReason | undefined): void {
     const awaiting = this.awaitingAdmission.get(id);
-    if (!awaiting) return;
     this.awaitingAdmission.delete(id);
+    if (!awaiting) {
+      this.requireLog().error({ id, sid }, 'an admission for no connection waiting here');
+      if (sid !== undefined) this.reportEndWithoutSession('unknown', sid, 'error');
+      return;
+    }
     const { definition, listener, socket } = awaiting;
-    if (sid === undefined) {
-      refuse(socket, definition, reason ?? 'shutdown', this.requireLog());
-      return;
-    }
-    if (socket.destroyed) {
-      // Gone while it waited: the primary counts the session until it hears of its end.
-      this.reports.push({
-        t: 'session-end',
-        svc: definition.name,
-        sid,
-        bytesIn: 0,
-        bytesOut: 0,
-        outcome: 'reset',
-        activeSessions: this.sessions.size,
-      });
-      return;
-    }
-    this.serve(definition.name, listener, sid, socket);
+    if (sid === undefined) refuse(socket, definition, reason ?? 'shutdown', this.requireLog());
+    // A client that left while it waited is found out by the session itself: a paused socket
+    // reads nothing, so it cannot know yet.
+    else this.serve(definition.name, listener, sid, socket);
+    this.exitIfDone();
+  }
+
+  /** A session the primary counts ended before it began here: tell it, so it releases the slot. */
+  private reportEndWithoutSession(svc: string, sid: string, outcome: SessionOutcome): void {
+    this.reports.push({
+      t: 'session-end',
+      svc,
+      sid,
+      bytesIn: 0,
+      bytesOut: 0,
+      outcome,
+      activeSessions: this.sessions.size,
+    });
+  }
+
+  /** No session running and none waiting for its admission. */
+  private get idle(): boolean {
+    return this.sessions.size === 0 && this.awaitingAdmission.size === 0;
+  }
+
+  private exitIfDone(): void {
+    if (this.shuttingDown && this.idle) this.exit();
   }
 
   /** `admitted`: the admission this worker made for the session itself (dispatch: shared). */
@@ -261,6 +274,7 @@ export class WorkerRuntime {
     if (!service || !handler) {
       this.requireLog().error({ svc, sid }, 'session for a service this worker does not run');
       socket.destroy();
+      this.reportEndWithoutSession(svc, sid, 'error'); // so the primary releases what it counted
       return;
     }
     const session = startSession(
@@ -283,7 +297,7 @@ export class WorkerRuntime {
         ...summary,
         activeSessions: this.sessions.size,
       });
-      if (this.shuttingDown && this.sessions.size === 0) this.exit();
+      this.exitIfDone();
     } catch (error) {
       this.fatal('session end failed', error);
     }
@@ -297,7 +311,7 @@ export class WorkerRuntime {
     // not awaited here.
     for (const server of this.servers) server.close();
     await Promise.all([...this.datagramListeners.values()].map((listener) => listener.close()));
-    if (this.sessions.size === 0) return this.exit();
+    if (this.idle) return this.exit();
     this.log?.info({ sessions: this.sessions.size, graceMs }, 'waiting for sessions to finish');
     setTimeout(() => {
       this.log?.info({ sessions: this.sessions.size }, 'grace period over; closing sessions');

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
+import { metricReaches } from '../../helpers/net.js';
 import { ftpTestConfig, localUser, tempDir } from './data-fixture.js';
 
 let server: RunningClassicd;
@@ -89,5 +90,32 @@ describe('FTP control connection limits', () => {
     const next = await FtpClient.connect(server.port('ftp'));
     await next.expect('NOOP', 200);
     await next.quit();
+  });
+});
+
+// FTP's default dispatch is brokered: a worker accepts, the primary decides, the worker says 421.
+describe.each(['brokered', 'handoff'] as const)('FTP admission limits, dispatch %s', (dispatch) => {
+  it('answers 421 past maxSessionsPerIp, across two workers, and serves again once a session ends', async () => {
+    const limited = await startClassicd(
+      ftpTestConfig({ anonymousRoot: root.path, workers: 2, dispatch, limits: { maxSessionsPerIp: 2 } }),
+    );
+    try {
+      const first = await FtpClient.connect(limited.port('ftp'));
+      const second = await FtpClient.connect(limited.port('ftp'));
+      const third = await FtpClient.connect(limited.port('ftp'));
+      expect(first.greeting.code).toBe(220);
+      expect(second.greeting.code).toBe(220);
+      expect(third.greeting.lines).toEqual(['421 Too many connections from your address.']);
+      await third.closed;
+      await first.quit();
+      // The primary releases the slot on the worker's (batched) report of the session's end.
+      await metricReaches(limited.httpPort, 'classicd_session_ends_total', { service: 'ftp', outcome: 'completed' }, 1);
+      const again = await FtpClient.connect(limited.port('ftp'));
+      expect(again.greeting.code).toBe(220);
+      await again.quit();
+      await second.quit();
+    } finally {
+      await limited.stop();
+    }
   });
 });

@@ -36,6 +36,9 @@ export interface FtpTestOptions {
   readonly xferlog?: string;
   /** Binary transfers in native code (the default, as in config/default.yaml) or through streams. */
   readonly nativeTransfers?: boolean;
+  /** Admission limits, when a test needs them (none by default). */
+  readonly limits?: { readonly maxSessions?: number; readonly maxSessionsPerIp?: number };
+  readonly dispatch?: 'handoff' | 'brokered' | 'shared';
 }
 
 export async function localUser(
@@ -57,6 +60,8 @@ export function ftpTestConfig(options: FtpTestOptions): ConfigOverrides {
     {
       ftp: {
         host: options.host ?? '127.0.0.1',
+        ...options.limits,
+        ...(options.dispatch ? { dispatch: options.dispatch } : {}),
         dataTimeoutMs: options.dataTimeoutMs ?? 30_000,
         nativeTransfers: options.nativeTransfers ?? true,
         login: { failureDelayMs: 0, maxFailures: 3 },

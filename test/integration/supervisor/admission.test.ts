@@ -37,7 +37,12 @@ describe.each(['handoff', 'brokered'])('admission control, dispatch %s', (dispat
     expect((await tcpExchange(port, 'y')).length).toBe(0);
     expect(await refusals('max-per-ip', 'echo')).toBe(1);
     const refusedLine = await server.waitForLine((line) => line.msg === 'connection refused');
-    expect(refusedLine).toMatchObject({ svc: 'echo', reason: 'max-per-ip' });
+    // handoff: the primary holds the socket and refuses; brokered: the worker holding it does.
+    expect(refusedLine).toMatchObject({
+      svc: 'echo',
+      reason: 'max-per-ip',
+      proc: dispatch === 'handoff' ? 'primary' : 'worker',
+    });
 
     held.end();
     // The primary releases the slot when the worker's report arrives, which may be after its log line.

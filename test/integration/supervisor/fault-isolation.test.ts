@@ -75,6 +75,26 @@ describe('fault isolation', () => {
     expect((await httpGet(server.httpPort, '/readyz')).status).toBe(200);
   });
 
+  it('dispatch: brokered: max per IP holds across workers, where shared would count per worker', async () => {
+    server = await startClassicd(
+      testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
+    );
+    const port = server.port('echo');
+    const held = await echoSession(port);
+    expect(await roundTrip(held, 'a')).toBe('a');
+    const holder = await workerPidOfNthSession(server, 1);
+    process.kill(holder, 'SIGSTOP'); // only the other worker can accept now
+    try {
+      expect((await tcpExchange(port, 'second')).length).toBe(0);
+    } finally {
+      process.kill(holder, 'SIGCONT');
+    }
+    const refused = await server.waitForLine((line) => line.msg === 'connection refused');
+    expect(refused).toMatchObject({ svc: 'echo', reason: 'max-per-ip', proc: 'worker' });
+    expect(refused.pid).not.toBe(holder);
+    expect(await roundTrip(held, 'still served')).toBe('still served');
+  });
+
   it("dispatch: brokered: a dead worker's sessions no longer count against the limits", async () => {
     server = await startClassicd(
       testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
