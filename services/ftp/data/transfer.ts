@@ -24,6 +24,7 @@ import {
   type SocketFileJob,
 } from '../../../shared/native/socket-file.js';
 import { tcpBytesMoved, type TcpDirection } from '../../../shared/native/tcp-progress.js';
+import { IdleWatch, type IdleWatched } from '../../../shared/supervisor/idle-watch.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
@@ -80,9 +81,8 @@ export interface TransferOutcome {
 
 /** After a download's 226, how long the client gets to close its side before we cut it. */
 const CLOSE_LINGER_MS = 10_000;
-/** How often the kernel's count of bytes moved is checked, to re-arm the data timeout. */
-const PROGRESS_CHECK_MS = 1_000;
-const MIN_PROGRESS_CHECK_MS = 25;
+/** The data timeouts of all of a worker's transfers (see TransferRun.watchProgress). */
+const transferIdleWatch = new IdleWatch();
 
 /** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
 export function requireDataConnection(session: FtpSession): void {
@@ -180,12 +180,12 @@ class TransferRun {
   readonly meter: Throttle;
   /** Whether a rate limit applies, so bytes must pass through `meter`. */
   readonly throttled: boolean;
-  /** Bytes moved by native code, outside `meter`. */
-  private movedNatively = 0;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
+  /** The native job moving the bytes, outside `meter`, if there is one (kept once done: its count). */
   private nativeJob: SocketFileJob | undefined;
-  private progressCheck: NodeJS.Timeout | undefined;
+  /** Watched for dataTimeoutMs without progress while the data connection is open. */
+  private idleWatched: IdleWatched | undefined;
   private socketError: unknown;
   private timedOut = false;
   private finished = false;
@@ -204,7 +204,7 @@ class TransferRun {
   }
 
   get bytes(): number {
-    return this.meter.bytes + this.movedNatively;
+    return this.meter.bytes + (this.nativeJob?.progress ?? 0);
   }
 
   /** Sends the rest of the file with sendfile(2), then ends the socket (FIN). */
@@ -229,8 +229,6 @@ class TransferRun {
     try {
       await job.done;
     } finally {
-      this.movedNatively = job.progress;
-      this.nativeJob = undefined;
       this.signal.removeEventListener('abort', cancel);
     }
   }
@@ -241,55 +239,49 @@ class TransferRun {
     socket.on('error', (error) => {
       this.socketError ??= error;
     });
-    // No byte either way for dataTimeoutMs: the client is gone or stuck (a throttled stream still
-    // moves several times a second).
-    const { dataTimeoutMs } = this.session.config;
-    socket.setTimeout(dataTimeoutMs, () => {
-      this.timedOut = true;
-      this.session.log.info({ transfer: this.description, dataTimeoutMs }, 'data connection timed out');
-      socket.destroy();
-    });
-    this.watchProgress(socket, tcp, dataTimeoutMs);
+    this.watchProgress(socket, tcp);
     return socket;
   }
 
   /**
-   * Node's timer sees only Node's reads and writes. A native job moves bytes without either, and a
+   * A transfer times out when it has moved nothing for dataTimeoutMs: the client is gone or stuck
+   * (a throttled stream still moves several times a second). Progress is not Node's reads and
+   * writes, as socket.setTimeout would see them: a native job moves bytes without either, and a
    * slow client drains a send buffer of several MiB for minutes while Node, its last write still
-   * queued, writes nothing. So the timer is re-armed whenever the transfer has moved: by the
-   * kernel's count for the connection in the transfer's direction (tcp_progress.c; bytes the
-   * client sends on a download's connection do not count), or the native job's or the stream's
-   * own count, whichever is known (a kernel may not keep the first). A transfer times out only
-   * when none of them moved for dataTimeoutMs, within a check.
+   * queued, writes nothing. It is the kernel's count for the connection in the transfer's
+   * direction (tcp_progress.c; bytes the client sends on a download's connection do not count),
+   * plus the stream's and the native job's own counts for when the kernel keeps none. The sessions'
+   * idle watch samples it, on one timer per timeout value for all of a worker's transfers.
    */
-  private watchProgress(socket: Socket, tcp: Socket, dataTimeoutMs: number): void {
-    const moved = (): number =>
-      (tcpBytesMoved(tcp, this.direction) ?? 0) + this.meter.bytes + (this.nativeJob?.progress ?? this.movedNatively);
-    let last = moved();
-    // Several checks within one timeout, however short it is configured.
-    const every = Math.max(MIN_PROGRESS_CHECK_MS, Math.min(PROGRESS_CHECK_MS, Math.floor(dataTimeoutMs / 4)));
-    this.progressCheck = setInterval(() => {
-      const now = moved();
-      if (now === last) return;
-      last = now;
-      socket.setTimeout(dataTimeoutMs);
-    }, every).unref();
+  private watchProgress(socket: Socket, tcp: Socket): void {
+    const { dataTimeoutMs } = this.session.config;
+    this.idleWatched = {
+      idleTimeoutMs: dataTimeoutMs,
+      activity: () => (tcpBytesMoved(tcp, this.direction) ?? 0) + this.bytes,
+      onIdle: () => {
+        if (this.timedOut) return;
+        this.timedOut = true;
+        this.session.log.info({ transfer: this.description, dataTimeoutMs }, 'data connection timed out');
+        socket.destroy();
+      },
+    };
+    transferIdleWatch.watch(this.idleWatched);
   }
 
   closeData(): void {
-    this.stopProgressCheck();
+    this.stopWatching();
     this.socket?.destroy();
   }
 
-  private stopProgressCheck(): void {
-    clearInterval(this.progressCheck);
-    this.progressCheck = undefined;
+  private stopWatching(): void {
+    if (this.idleWatched) transferIdleWatch.unwatch(this.idleWatched);
+    this.idleWatched = undefined;
   }
 
   finish(completed: boolean, onFinished: ((outcome: TransferOutcome) => void) | undefined): void {
     if (this.finished) return;
     this.finished = true;
-    this.stopProgressCheck();
+    this.stopWatching();
     const outcome = { completed, bytes: this.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
     // Through logInfo, not session.log: a session that transfers and then sits idle need not
     // keep a child logger for this line (see SessionContext.logInfo).
@@ -341,7 +333,6 @@ function brokenUnderNativeJob(error: unknown): boolean {
  */
 function lingerThenClose(socket: Socket): void {
   if (socket.destroyed) return;
-  socket.setTimeout(0);
   const timer = setTimeout(() => socket.destroy(), CLOSE_LINGER_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));

@@ -4,14 +4,12 @@
  * writes nothing for longer than dataTimeoutMs. The transfer moves all the while, so it must not
  * be cut: the timeout counts what the kernel moved (tcp_progress.c), not only Node's writes.
  *
- * Binary goes through the native sendfile job, which Node never sees write: without the kernel's
- * count it is cut after a second with about 0.5 of 5 MiB sent. ASCII goes through streams; at this
- * pace Node happens to write about once a second, so that case shows the stream path completing
- * rather than failing without the fix (at 1 MB/s against a 300 ms timeout it did fail: 3.0 of 6.4
- * MB, but so short a timeout would also cut a reader that a busy machine starves of CPU).
+ * Binary goes through the native sendfile job, ASCII through streams. Counting only what the
+ * stream and the job move, without the kernel's count, both cases fail (ASCII: 3.0 of 5.3 MB
+ * received).
  *
- * Needs the native addon (without it Node's timer alone decides) and python3 for the reader; CI
- * has both.
+ * Needs the native addon (without it only the stream's and the job's counts decide) and python3
+ * for the reader; CI has both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

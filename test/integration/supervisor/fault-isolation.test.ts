@@ -39,6 +39,26 @@ async function workerPidOfNthSession(running: RunningClassicd, n: number): Promi
   return running.lines.filter((line) => line.msg === 'session start' && line.svc === 'echo')[n - 1]?.pid as number;
 }
 
+/**
+ * dispatch brokered, two workers, one session allowed per address: starts the server and holds that
+ * one echo session; says which worker runs it.
+ */
+async function holdTheOneAllowedSession(): Promise<{
+  running: RunningClassicd;
+  port: number;
+  held: Socket;
+  workerPid: number;
+}> {
+  const running = await startClassicd(
+    testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
+  );
+  server = running; // for afterEach
+  const port = running.port('echo');
+  const held = await echoSession(port);
+  expect(await roundTrip(held, 'a')).toBe('a');
+  return { running, port, held, workerPid: await workerPidOfNthSession(running, 1) };
+}
+
 describe('fault isolation', () => {
   it('a worker killed with SIGKILL is replaced; sessions on the other worker carry on', async () => {
     server = await startClassicd(
@@ -76,40 +96,28 @@ describe('fault isolation', () => {
   });
 
   it('dispatch: brokered: max per IP holds across workers, where shared would count per worker', async () => {
-    server = await startClassicd(
-      testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
-    );
-    const port = server.port('echo');
-    const held = await echoSession(port);
-    expect(await roundTrip(held, 'a')).toBe('a');
-    const holder = await workerPidOfNthSession(server, 1);
+    const { running, port, held, workerPid: holder } = await holdTheOneAllowedSession();
     process.kill(holder, 'SIGSTOP'); // only the other worker can accept now
     try {
       expect((await tcpExchange(port, 'second')).length).toBe(0);
     } finally {
       process.kill(holder, 'SIGCONT');
     }
-    const refused = await server.waitForLine((line) => line.msg === 'connection refused');
+    const refused = await running.waitForLine((line) => line.msg === 'connection refused');
     expect(refused).toMatchObject({ svc: 'echo', reason: 'max-per-ip', proc: 'worker' });
     expect(refused.pid).not.toBe(holder);
     expect(await roundTrip(held, 'still served')).toBe('still served');
   });
 
   it("dispatch: brokered: a dead worker's sessions no longer count against the limits", async () => {
-    server = await startClassicd(
-      testConfig({ echo: { dispatch: 'brokered', maxSessionsPerIp: 1 } }, { supervisor: { workers: 2 } }),
-    );
-    const port = server.port('echo');
-    const held = await echoSession(port);
-    expect(await roundTrip(held, 'a')).toBe('a');
+    const { running, port, held, workerPid: victimPid } = await holdTheOneAllowedSession();
     expect((await tcpExchange(port, 'refused')).length).toBe(0); // the one session allowed is held
-    const victimPid = await workerPidOfNthSession(server, 1);
     process.kill(victimPid, 'SIGKILL');
     await once(held, 'close');
-    await server.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
+    await running.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
     const fresh = await echoSession(port);
     expect(await roundTrip(fresh, 'admitted again')).toBe('admitted again');
-    const metrics = (await httpGet(server.httpPort, '/metrics')).body;
+    const metrics = (await httpGet(running.httpPort, '/metrics')).body;
     expect(metricValue(metrics, 'classicd_session_ends_total', { service: 'echo', outcome: 'worker-exit' })).toBe(1);
   });
 
