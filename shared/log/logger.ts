@@ -39,19 +39,19 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
 function bufferedStdout(bufferBytes: number): pino.DestinationStream {
   const destination = pino.destination({ dest: 1, sync: false, minLength: bufferBytes });
   if (bufferBytes > 0) {
-    // Flush only when something was written since the last flush: an idle process stays asleep
-    // (sonic-boom's flush writes an empty string, a thread-pool round trip, even with nothing held).
-    let written = false;
+    // The flush timer is armed by a write, not left running: an idle process stays asleep, with no
+    // wake-ups at all (sonic-boom's flush writes an empty string, a thread-pool round trip, even
+    // with nothing held).
+    let flushTimer: NodeJS.Timeout | undefined;
+    const flushHeldLines = (): void => {
+      flushTimer = undefined;
+      destination.flush();
+    };
     const write = destination.write.bind(destination);
     destination.write = (chunk: string): boolean => {
-      written = true;
+      flushTimer ??= setTimeout(flushHeldLines, FLUSH_INTERVAL_MS).unref();
       return write(chunk);
     };
-    setInterval(() => {
-      if (!written) return;
-      written = false;
-      destination.flush();
-    }, FLUSH_INTERVAL_MS).unref();
   }
   process.once('exit', () => {
     try {
