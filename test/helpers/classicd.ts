@@ -127,7 +127,12 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
       const reason = failure?.err?.message ?? stderr;
       throw new Error(`classicd exited with ${code} before it was ready: ${reason}`);
     }),
-  ]);
+  ]).catch((error: unknown) => {
+    // The caller never gets a handle to stop it with: a classicd that never said ready must not
+    // outlive the test (its workers go with it, as they do on any primary's exit).
+    child.kill('SIGKILL');
+    throw error;
+  });
   const bound = ready.bound as Bound[];
   const http = ready.http as { port: number } | null;
   return {
