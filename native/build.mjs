@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds the native addon (native/, Node-API) during `npm install` / `npm ci`, with the node-gyp
- * that npm ships. classicd runs without it (downloads then go through streams, see
- * shared/native/addon.ts), so by default a failed build is a warning, not a failed install:
+ * that npm ships. classicd runs without it (downloads then go through streams,
+ * brokered admission by message; see shared/native/addon.ts), so by default a failed build is a warning, not a failed install:
  * a machine without a C compiler still gets a working classicd. CI sets
  * REQUIRE_NATIVE_ADDON=1 so that the addon it tests is really there.
  */
@@ -15,7 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const required = process.env.REQUIRE_NATIVE_ADDON === '1';
 
 function skip(reason) {
-  const message = `classicd: native addon not built (${reason}); downloads will use streams instead of sendfile`;
+  const message =
+    `classicd: native addon not built (${reason}); downloads will use streams instead of sendfile, ` +
+    'and brokered services will admit each connection by a message to the primary';
   if (required) {
     console.error(`${message}, and REQUIRE_NATIVE_ADDON=1`);
     process.exit(1);

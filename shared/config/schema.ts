@@ -35,11 +35,17 @@ export const supervisorSchema = z.strictObject({
   /**
    * For services whose `dispatch` is `default`. `handoff`: the primary accepts, admits and passes
    * each socket to a worker it picks. `brokered`: workers accept on the shared listening socket and
-   * the primary admits each connection by message, so limits stay exact without passing sockets.
+   * admit against counts every process shares (`admissionTable`), so limits stay exact without
+   * passing sockets.
    * `shared`: every worker accepts and admits for itself; fastest for very short sessions, with
    * limits enforced per worker. See docs/architecture.md.
    */
   dispatch: z.enum(['handoff', 'brokered', 'shared']),
+  /**
+   * Brokered services: `true` keeps the counts in memory every process maps (the native addon), so
+   * a worker admits with no message; `false`, or no addon, sends each admission to the primary.
+   */
+  admissionTable: z.boolean(),
   /** `pooled`: many sessions per worker. `per-session`: a fresh worker for each session. */
   isolation: z.enum(['pooled', 'per-session']),
   /** At most this many worker restarts within restartPeriodMs; one more stops the supervisor. */

@@ -1,8 +1,8 @@
 /**
- * Loads classicd's native addon (native/: the FTP data path's file moves, Node-API), built by
- * `npm install`. It is optional: where it is missing (another OS, no compiler at install time),
- * `nativeAddon()` is undefined and callers use their portable path. `nativeAddonProblem()` says
- * why, for one log line at start-up.
+ * Loads classicd's native addon (native/, Node-API: the FTP data path's file moves, TCP progress
+ * counts, admission counts shared between processes), built by `npm install`. It is optional:
+ * where it is missing (another OS, no compiler at install time), `nativeAddon()` is undefined and
+ * callers use their portable path. `nativeAddonProblem()` says why, for one log line at start-up.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,7 +34,40 @@ export interface NativeAddon {
   jobProgress(job: NativeJob): number;
   /** The TCP socket's bytes received (`received`) or acknowledged by the peer, or -errno. */
   tcpBytesMoved(socketFd: number, received: boolean): number;
+  /** A new admission table in a memfd (see shared/native/admission-table.ts); throws on failure. */
+  admissionTableCreate(
+    services: readonly AdmissionTableLimits[],
+    columns: number,
+    nowMs: number,
+  ): { table: AdmissionTableHandle; fd: number };
+  /** Another process's table, mapped here through a path to its memfd; throws on failure. */
+  admissionTableOpen(path: string): AdmissionTableHandle;
+  /** 0 admitted, 1 max sessions, 2 max per IP, 3 rate; or -errno. */
+  admissionTableAdmit(
+    table: AdmissionTableHandle,
+    service: number,
+    column: number,
+    address: string,
+    nowMs: number,
+  ): number;
+  /** 0, or 1 if nothing was counted for `address` in `column`; or -errno. */
+  admissionTableRelease(table: AdmissionTableHandle, service: number, column: number, address: string): number;
+  /** Forgets `column`'s counts: 0 or -errno. */
+  admissionTableReclaim(table: AdmissionTableHandle, column: number): number;
+  /** Sessions counted for `service` in all columns, or -errno. */
+  admissionTableActive(table: AdmissionTableHandle, service: number): number;
 }
+
+/** One service's limits in an admission table. */
+export interface AdmissionTableLimits {
+  readonly maxSessions: number;
+  readonly maxPerIp: number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
+}
+
+/** An opaque handle to a mapped admission table. */
+export type AdmissionTableHandle = { readonly __admissionTable: unique symbol };
 
 /** An opaque handle to a running native job. */
 export type NativeJob = { readonly __nativeJob: unique symbol };

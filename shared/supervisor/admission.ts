@@ -12,9 +12,17 @@ import { TokenBucket } from './token-bucket.js';
 export type AdmissionDecision =
   { readonly admitted: true } | { readonly admitted: false; readonly reason: RefusalReason };
 
-const ADMITTED: AdmissionDecision = Object.freeze({ admitted: true });
+export const ADMITTED: AdmissionDecision = Object.freeze({ admitted: true });
 
-export class AdmissionController {
+/** Admits sessions and counts them until released: in one process, or shared (table-admission.ts). */
+export interface Admission {
+  readonly activeSessions: number;
+  /** Decides, and on admission counts the session until `release` is called for it. */
+  admit(address: string, nowMs: number): AdmissionDecision;
+  release(address: string): void;
+}
+
+export class AdmissionController implements Admission {
   private readonly access: AccessList;
   private readonly rate: TokenBucket;
   private readonly perIp = new Map<string, number>();

@@ -7,8 +7,23 @@ import type { RefusalReason } from '../service.js';
 
 export type SessionOutcome = 'completed' | 'error' | 'idle-timeout' | 'reset' | 'shutdown';
 
+/**
+ * dispatch: brokered, with the native addon. The admission table to map (at `path`), the column
+ * this worker counts in, and each brokered service's index in the table.
+ */
+export interface AdmissionTableGrant {
+  readonly path: string;
+  readonly column: number;
+  readonly services: Readonly<Record<string, number>>;
+}
+
 export type PrimaryMessage =
-  | { readonly t: 'init'; readonly workerId: number; readonly config: ClassicdConfig }
+  | {
+      readonly t: 'init';
+      readonly workerId: number;
+      readonly config: ClassicdConfig;
+      readonly admissionTable?: AdmissionTableGrant;
+    }
   /** A connected socket, still paused, for service `svc`; its handle travels with the message. */
   | { readonly t: 'session'; readonly svc: string; readonly sid: string; readonly listener: string }
   | { readonly t: 'shutdown'; readonly graceMs: number }

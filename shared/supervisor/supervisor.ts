@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig } from '../config/service-limits.js';
 import { tcpListenersOf, type ListenerSpec, type RefusalReason, type ServiceDefinition } from '../service.js';
-import { AdmissionController } from './admission.js';
+import { AdmissionController, type Admission } from './admission.js';
+import { AdmissionTableOwner } from './admission-table-owner.js';
 import type { BoundAddress, WorkerMessage } from './ipc.js';
 import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
@@ -52,7 +53,9 @@ export class Supervisor {
   private resolveStopped!: (reason: StopReason) => void;
   private readonly pool: WorkerPool;
   private readonly scheduler: Scheduler;
-  private readonly admissions = new Map<string, AdmissionController>();
+  private readonly admissions = new Map<string, Admission>();
+  /** Dispatch brokered: the counts the workers share, when the native addon can keep them. */
+  private admissionTable: AdmissionTableOwner | undefined;
   private readonly sessions = new Map<string, OpenSession>();
   private readonly servers: Server[] = [];
   /** Admitted connections waiting for a worker to be ready. */
@@ -68,7 +71,15 @@ export class Supervisor {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.enabled = options.services.filter((service) => config.services[service.name]?.enabled);
     this.scheduler = createScheduler(config.supervisor.scheduler);
-    this.pool = new WorkerPool(config, resolveWorkerCount(config.supervisor.workers), options.workerEntry, log);
+    this.pool = new WorkerPool(
+      config,
+      resolveWorkerCount(config.supervisor.workers),
+      options.workerEntry,
+      log,
+      (slot) => ({
+        admissionTable: this.admissionTable?.grant(slot.id),
+      }),
+    );
     this.pool.on('message', (slot, message) => this.onWorkerMessage(slot, message));
     this.pool.on('exit', (slot) => this.onWorkerExit(slot));
     this.pool.on('restart', () => this.metrics.workerRestarts.inc());
@@ -91,13 +102,26 @@ export class Supervisor {
       // Workers that die before they are ready exhaust the restart intensity without a start-failed.
       this.pool.once('give-up', () => reject(new Error('workers kept dying before they were ready')));
     });
-    // The primary admits for handoff and brokered services; brokered workers may ask as soon as
-    // they listen, before the pool is ready.
+    // The primary admits for handoff services. Brokered ones are admitted through the shared
+    // table by the workers themselves where they can map it, else here by message (counted in the
+    // table too, when there is one); workers may ask as soon as they listen, before the pool is ready.
+    const brokered = new Map<string, CommonServiceConfig>();
     for (const definition of this.enabled) {
       const config = this.serviceConfig(definition);
       if (!config.transports.includes('tcp')) continue;
-      if (effectiveDispatch(config, this.options.config.supervisor) === 'shared') continue;
-      this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
+      const dispatch = effectiveDispatch(config, this.options.config.supervisor);
+      if (dispatch === 'brokered') brokered.set(definition.name, config);
+      else if (dispatch === 'handoff')
+        this.admissions.set(definition.name, new AdmissionController(config, Date.now()));
+    }
+    if (this.options.config.supervisor.admissionTable) {
+      this.admissionTable = AdmissionTableOwner.create(brokered, this.pool.size, this.options.log);
+    }
+    for (const [svc, config] of brokered) {
+      this.admissions.set(
+        svc,
+        this.admissionTable?.admissionFor(svc, config) ?? new AdmissionController(config, Date.now()),
+      );
     }
     this.pool.start();
     let workerBound: readonly BoundAddress[];
@@ -281,6 +305,7 @@ export class Supervisor {
   }
 
   private onWorkerExit(slot: WorkerSlot): void {
+    this.admissionTable?.reclaim(slot.id);
     this.metrics.workersUp.set(this.pool.readyCount);
     for (const sid of [...slot.sessions]) this.closeSession(sid, 'worker-exit');
   }

@@ -15,6 +15,8 @@ import { isWorkerMessage } from './ipc.js';
 import { RestartIntensity } from './restart-intensity.js';
 import type { WorkerLoad } from './schedulers/index.js';
 
+type InitMessage = Extract<PrimaryMessage, { t: 'init' }>;
+
 /**
  * glibc gives freed heap back to the kernel eagerly, and a worker streaming data frees and refills
  * its read buffers constantly: an echo of 1 GiB took 200,000 page faults and twice bare Node's
@@ -87,9 +89,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   constructor(
     private readonly config: ClassicdConfig,
-    private readonly size: number,
+    /** Workers kept running (per-session isolation forks spares beyond it). */
+    readonly size: number,
     workerEntry: string,
     private readonly log: Logger,
+    /** What a worker's init carries besides its id and the config (its admission-table column). */
+    private readonly initExtras: (slot: WorkerSlot) => Pick<InitMessage, 'admissionTable'> = () => ({}),
   ) {
     super();
     this.intensity = new RestartIntensity(config.supervisor.restartIntensity, config.supervisor.restartPeriodMs);
@@ -177,7 +182,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
     if (message.t === 'attached') {
-      slot.send({ t: 'init', workerId: slot.id, config: this.config });
+      slot.send({ t: 'init', workerId: slot.id, config: this.config, ...this.initExtras(slot) });
     } else if (message.t === 'ready') {
       slot.ready = true;
       this.log.info({ worker: slot.id, workerPid: slot.worker.process.pid }, 'worker ready');

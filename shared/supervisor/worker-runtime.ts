@@ -15,9 +15,11 @@ import {
   type ServiceRuntime,
 } from '../service.js';
 import { AccessList } from '../net/access-list.js';
-import { AdmissionController } from './admission.js';
+import { AdmissionController, type Admission } from './admission.js';
+import { AdmissionTable } from '../native/admission-table.js';
+import { TableAdmission } from './table-admission.js';
 import { DatagramListener } from './datagram-listener.js';
-import type { BoundAddress, PrimaryMessage, SessionOutcome, WorkerMessage } from './ipc.js';
+import type { AdmissionTableGrant, BoundAddress, PrimaryMessage, SessionOutcome, WorkerMessage } from './ipc.js';
 import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
@@ -28,7 +30,7 @@ const DATAGRAM_REPORT_INTERVAL_MS = 1000;
 
 /** A session this worker admitted itself, to be released when it ends. */
 interface Admitted {
-  readonly admission: AdmissionController;
+  readonly admission: Admission;
   readonly address: string;
 }
 
@@ -48,13 +50,15 @@ interface StartedService {
 export class WorkerRuntime {
   private log: Logger | undefined;
   private readonly started = new Map<string, StartedService>();
-  /** The running sessions, each with the admission this worker made for it (dispatch: shared). */
+  /** The running sessions, each with the admission this worker made for it (shared, brokered by table). */
   private readonly sessions = new Map<LiveSession, Admitted | undefined>();
   private readonly datagramListeners = new Map<string, DatagramListener>();
   private readonly servers: Server[] = [];
   private shuttingDown = false;
   private readonly reports = new ReportQueue(send);
   private readonly awaitingAdmission = new Map<number, AwaitingAdmission>();
+  /** Dispatch brokered: the counts shared with the other processes, and this worker's column. */
+  private admissionTable: { readonly table: AdmissionTable; readonly grant: AdmissionTableGrant } | undefined;
   private nextAdmissionId = 1;
 
   constructor(private readonly services: readonly ServiceDefinition[]) {}
@@ -74,7 +78,7 @@ export class WorkerRuntime {
   private async onMessage(message: PrimaryMessage, handle?: Socket): Promise<void> {
     switch (message.t) {
       case 'init':
-        return this.init(message.workerId, message.config);
+        return this.init(message.workerId, message.config, message.admissionTable);
       case 'session':
         if (handle) this.serve(message.svc, message.listener, message.sid, handle);
         return;
@@ -85,9 +89,10 @@ export class WorkerRuntime {
     }
   }
 
-  private async init(workerId: number, config: ClassicdConfig): Promise<void> {
+  private async init(workerId: number, config: ClassicdConfig, grant?: AdmissionTableGrant): Promise<void> {
     const log = createLogger(config.log, { base: { proc: 'worker', worker: workerId } });
     this.log = log;
+    if (grant) this.admissionTable = openAdmissionTable(grant, log);
     const bound: BoundAddress[] = [];
     try {
       for (const definition of this.services) {
@@ -143,7 +148,8 @@ export class WorkerRuntime {
   /**
    * dispatch shared or brokered: this worker accepts on the listening socket it shares with the
    * others. With shared it admits for itself, with its share of the service-wide limits; with
-   * brokered it asks the primary, which holds the whole limits (docs/architecture.md says why).
+   * brokered it applies the whole limits, through the table every process shares, or else by
+   * asking the primary (docs/architecture.md says why).
    */
   private async acceptForSelf(
     definition: ServiceDefinition,
@@ -161,7 +167,7 @@ export class WorkerRuntime {
             },
             Date.now(),
           )
-        : undefined;
+        : this.tableAdmission(definition.name, config);
     const bound: BoundAddress[] = [];
     for (const listener of tcpListenersOf(definition, config)) {
       const onConnection = admission
@@ -188,13 +194,22 @@ export class WorkerRuntime {
     return { svc: definition.name, listener: listener.name, transport: 'tcp', address: listener.host, port };
   }
 
-  /** dispatch: shared. */
-  private admitHere(
-    definition: ServiceDefinition,
-    listener: string,
-    admission: AdmissionController,
-    socket: Socket,
-  ): void {
+  /**
+   * dispatch: brokered. The service's whole limits from the table all processes share, or
+   * undefined when this worker has no table (no addon, or it could not map it): it asks the
+   * primary for each connection instead.
+   */
+  private tableAdmission(svc: string, config: CommonServiceConfig): TableAdmission | undefined {
+    const service = this.admissionTable?.grant.services[svc];
+    if (!this.admissionTable || service === undefined) return undefined;
+    const log = this.requireLog();
+    return new TableAdmission(this.admissionTable.table, service, this.admissionTable.grant.column, config, (call) =>
+      log.error({ svc, call }, 'admission table unavailable (its lock was held too long)'),
+    );
+  }
+
+  /** dispatch: shared, or brokered through the shared table. */
+  private admitHere(definition: ServiceDefinition, listener: string, admission: Admission, socket: Socket): void {
     const address = socket.remoteAddress ?? '';
     const decision = this.shuttingDown
       ? ({ admitted: false, reason: 'shutdown' } as const)
@@ -210,8 +225,9 @@ export class WorkerRuntime {
   }
 
   /**
-   * dispatch: brokered. The socket stays here, paused, while the primary decides (one message each
-   * way). The primary counts refusals itself; the worker says the protocol's refusal (FTP's 421).
+   * dispatch: brokered, without the shared table. The socket stays here, paused, while the primary
+   * decides (one message each way). The primary counts refusals itself; the worker says the
+   * protocol's refusal (FTP's 421).
    */
   private askToAdmit(definition: ServiceDefinition, listener: string, socket: Socket): void {
     const address = socket.remoteAddress;
@@ -358,4 +374,18 @@ export class WorkerRuntime {
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
+}
+
+/** The primary's admission table, mapped here; undefined (and a log line) if it cannot be. */
+function openAdmissionTable(
+  grant: AdmissionTableGrant,
+  log: Logger,
+): { readonly table: AdmissionTable; readonly grant: AdmissionTableGrant } | undefined {
+  try {
+    const table = AdmissionTable.open(grant.path);
+    return table ? { table, grant } : undefined;
+  } catch (error) {
+    log.warn({ err: error }, 'could not map the admission table; brokered connections are admitted by message');
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 /**
- * Admission control in the primary: per-IP cap, connection rate, allow/deny, each refused and counted.
- * Every test runs with dispatch handoff (the primary accepts) and brokered (two workers accept and
- * ask the primary), where the limits are exact and service-wide.
+ * Admission control with service-wide limits: per-IP cap, connection rate, allow/deny, each refused
+ * and counted. Every test runs with dispatch handoff (the primary accepts and admits) and brokered
+ * (two workers accept), both through the shared admission table and by asking the primary.
  */
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
@@ -17,13 +17,19 @@ afterEach(async () => {
   server = undefined;
 });
 
+/** Refusals counted, once there is one: a worker's reach the primary in its next batch of reports. */
 async function refusals(reason: string, service: string): Promise<number> {
-  const metrics = (await httpGet(server!.httpPort, '/metrics')).body;
-  return metricValue(metrics, 'classicd_refusals_total', { service, reason });
+  const labels = { service, reason };
+  await metricReaches(server!.httpPort, 'classicd_refusals_total', labels, 1);
+  return metricValue((await httpGet(server!.httpPort, '/metrics')).body, 'classicd_refusals_total', labels);
 }
 
-describe.each(['handoff', 'brokered'])('admission control, dispatch %s', (dispatch) => {
-  const twoWorkers = { supervisor: { workers: 2 } };
+describe.each([
+  { dispatch: 'handoff', admissionTable: true },
+  { dispatch: 'brokered', admissionTable: true },
+  { dispatch: 'brokered', admissionTable: false },
+])('admission control, dispatch $dispatch, admissionTable $admissionTable', ({ dispatch, admissionTable }) => {
+  const twoWorkers = { supervisor: { workers: 2, admissionTable } };
 
   it('refuses a second session from one address past maxSessionsPerIp, and counts it', async () => {
     server = await startClassicd(testConfig({ echo: { dispatch, maxSessionsPerIp: 1 } }, twoWorkers));

@@ -18,10 +18,28 @@ describe('dispatch and isolation', () => {
     expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
   });
 
-  it('dispatch: brokered lets workers accept while the primary admits, and counts', async () => {
+  it.each([true, false])(
+    'dispatch: brokered lets workers accept under service-wide limits, and counts (admissionTable %s)',
+    async (admissionTable) => {
+      server = await startClassicd(
+        testConfig({ daytime: { dispatch: 'brokered' } }, { supervisor: { workers: 2, admissionTable } }),
+      );
+      for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+      expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
+    },
+  );
+
+  it('dispatch: brokered with the admission table admits in the worker: served while the primary is stopped', async () => {
     server = await startClassicd(testConfig({ daytime: { dispatch: 'brokered' } }, { supervisor: { workers: 2 } }));
-    for (let i = 0; i < 6; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
-    expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 6)).toBe(6);
+    const primary = server.child;
+    // Without the table each connection waits for the primary's answer, which a stopped primary never gives.
+    primary.kill('SIGSTOP');
+    try {
+      for (let i = 0; i < 4; i++) expect((await tcpExchange(server.port('daytime'))).length).toBeGreaterThan(0);
+    } finally {
+      primary.kill('SIGCONT');
+    }
+    expect(await metricReaches(server.httpPort, 'classicd_sessions_total', { service: 'daytime' }, 4)).toBe(4);
   });
 
   it('isolation: per-session gives each session a fresh worker process and reaps it', async () => {

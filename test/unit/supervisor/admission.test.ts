@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { AdmissionController } from '../../../shared/supervisor/admission.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AdmissionTable } from '../../../shared/native/admission-table.js';
+import { nativeAddon } from '../../../shared/native/addon.js';
+import { AdmissionController, type Admission } from '../../../shared/supervisor/admission.js';
+import { TableAdmission, tableLimitsOf } from '../../../shared/supervisor/table-admission.js';
 import { RestartIntensity } from '../../../shared/supervisor/restart-intensity.js';
 import { TokenBucket } from '../../../shared/supervisor/token-bucket.js';
 import { SourceRateLimiter } from '../../../shared/net/source-rate-limiter.js';
@@ -12,9 +15,27 @@ const limits = {
   deny: [] as string[],
 };
 
-describe('AdmissionController', () => {
+type Limits = typeof limits;
+
+/** A table for one service, one column; kept mapped until the file's tests are done. */
+const tables: AdmissionTable[] = [];
+afterAll(() => void tables.splice(0));
+function tableAdmission(serviceLimits: Limits, nowMs: number): Admission {
+  const table = AdmissionTable.create([tableLimitsOf(serviceLimits)], 1, nowMs) as AdmissionTable;
+  tables.push(table);
+  return new TableAdmission(table, 0, 0, serviceLimits, () => {
+    throw new Error('the table was unavailable');
+  });
+}
+
+// The same decisions in one process and from the table all processes share (without the native
+// addon there is no table, and classicd admits by message instead).
+describe.each([
+  { kind: 'AdmissionController', make: (l: Limits, nowMs: number): Admission => new AdmissionController(l, nowMs) },
+  ...(nativeAddon() ? [{ kind: 'TableAdmission', make: tableAdmission }] : []),
+])('$kind', ({ make }) => {
   it('admits, counts and releases', () => {
-    const admission = new AdmissionController(limits, 0);
+    const admission = make(limits, 0);
     expect(admission.admit('127.0.0.1', 0)).toEqual({ admitted: true });
     expect(admission.activeSessions).toBe(1);
     admission.release('127.0.0.1');
@@ -22,7 +43,7 @@ describe('AdmissionController', () => {
   });
 
   it('refuses past maxSessions until one is released', () => {
-    const admission = new AdmissionController({ ...limits, maxSessions: 2 }, 0);
+    const admission = make({ ...limits, maxSessions: 2 }, 0);
     admission.admit('10.0.0.1', 0);
     admission.admit('10.0.0.2', 0);
     expect(admission.admit('10.0.0.3', 0)).toEqual({ admitted: false, reason: 'max-sessions' });
@@ -31,7 +52,7 @@ describe('AdmissionController', () => {
   });
 
   it('caps sessions per source address, counting mapped IPv4 as IPv4', () => {
-    const admission = new AdmissionController({ ...limits, maxSessionsPerIp: 2 }, 0);
+    const admission = make({ ...limits, maxSessionsPerIp: 2 }, 0);
     expect(admission.admit('10.0.0.1', 0).admitted).toBe(true);
     expect(admission.admit('::ffff:10.0.0.1', 0).admitted).toBe(true);
     expect(admission.admit('10.0.0.1', 0)).toEqual({ admitted: false, reason: 'max-per-ip' });
@@ -41,7 +62,7 @@ describe('AdmissionController', () => {
   });
 
   it('limits the connection rate with a one-second burst', () => {
-    const admission = new AdmissionController({ ...limits, connectionsPerSecond: 3 }, 0);
+    const admission = make({ ...limits, connectionsPerSecond: 3 }, 0);
     const at = (ms: number) => admission.admit('10.0.0.1', ms);
     expect([at(0), at(0), at(0)].every((d) => d.admitted)).toBe(true);
     expect(at(0)).toEqual({ admitted: false, reason: 'rate' });
@@ -51,13 +72,13 @@ describe('AdmissionController', () => {
   });
 
   it('does not spend rate tokens on refused connections', () => {
-    const admission = new AdmissionController({ ...limits, connectionsPerSecond: 1, deny: ['10.0.0.0/8'] }, 0);
+    const admission = make({ ...limits, connectionsPerSecond: 1, deny: ['10.0.0.0/8'] }, 0);
     expect(admission.admit('10.0.0.1', 0).admitted).toBe(false);
     expect(admission.admit('192.0.2.1', 0).admitted).toBe(true);
   });
 
   it('applies allow and deny lists, deny winning', () => {
-    const admission = new AdmissionController({ ...limits, allow: ['10.0.0.0/8'], deny: ['10.6.0.0/16'] }, 0);
+    const admission = make({ ...limits, allow: ['10.0.0.0/8'], deny: ['10.6.0.0/16'] }, 0);
     expect(admission.admit('10.1.1.1', 0).admitted).toBe(true);
     expect(admission.admit('10.6.1.1', 0)).toEqual({ admitted: false, reason: 'deny' });
     expect(admission.admit('192.0.2.1', 0)).toEqual({ admitted: false, reason: 'not-allowed' });

@@ -1,0 +1,59 @@
+/**
+ * Admission against the counts every classicd process shares (shared/native/admission-table.ts):
+ * what AdmissionController decides, with the service-wide limits, from any process. The allow and
+ * deny lists need no shared state and are checked here first, as AdmissionController does.
+ */
+import { AccessList } from '../net/access-list.js';
+import { canonicalAddress } from '../net/cidr.js';
+import type { ServiceLimits } from '../config/service-limits.js';
+import type { AdmissionTable, AdmissionTableLimits } from '../native/admission-table.js';
+import { ADMITTED, type Admission, type AdmissionDecision } from './admission.js';
+
+type Limits = Pick<ServiceLimits, 'maxSessions' | 'maxSessionsPerIp' | 'connectionsPerSecond' | 'allow' | 'deny'>;
+
+/** The table's view of a service's limits: the same one-second burst AdmissionController allows. */
+export function tableLimitsOf(limits: Limits): AdmissionTableLimits {
+  return {
+    maxSessions: limits.maxSessions,
+    maxPerIp: limits.maxSessionsPerIp,
+    ratePerSecond: limits.connectionsPerSecond,
+    burst: Math.max(1, limits.connectionsPerSecond),
+  };
+}
+
+export class TableAdmission implements Admission {
+  private readonly access: AccessList;
+
+  /**
+   * `column` is this process's own; `onUnavailable` hears of a call the table could not take (its
+   * lock held past its wait): the connection is refused as max-sessions, a release is lost.
+   */
+  constructor(
+    private readonly table: AdmissionTable,
+    private readonly service: number,
+    private readonly column: number,
+    limits: Pick<ServiceLimits, 'allow' | 'deny'>,
+    private readonly onUnavailable: (call: 'admit' | 'release') => void,
+  ) {
+    this.access = new AccessList(limits);
+  }
+
+  get activeSessions(): number {
+    return this.table.active(this.service);
+  }
+
+  admit(address: string, nowMs: number): AdmissionDecision {
+    const client = canonicalAddress(address);
+    const refusal = this.access.check(client);
+    if (refusal) return { admitted: false, reason: refusal };
+    const verdict = this.table.admit(this.service, this.column, client, nowMs);
+    if (verdict === 'admitted') return ADMITTED;
+    if (verdict !== 'unavailable') return { admitted: false, reason: verdict };
+    this.onUnavailable('admit');
+    return { admitted: false, reason: 'max-sessions' };
+  }
+
+  release(address: string): void {
+    if (!this.table.release(this.service, this.column, canonicalAddress(address))) this.onUnavailable('release');
+  }
+}
