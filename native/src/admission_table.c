@@ -12,9 +12,13 @@
  *
  * The lock is a robust, process-shared mutex: a holder that dies mid-call leaves EOWNERDEAD for
  * the next caller, which carries on (the dead worker's column is reclaimed anyway). Callers wait
- * for it at most ADMISSION_LOCK_WAIT_MS, so a holder stopped by SIGSTOP in its few hundred
- * nanoseconds inside cannot hang the others: they refuse instead.
+ * for it at most ADMISSION_LOCK_WAIT_MS (on the monotonic clock where glibc has one), so a holder
+ * stopped by SIGSTOP in its short stay inside cannot hang the others: they refuse instead.
+ *
+ * A column always keeps an empty slot (a new address is refused as max-sessions rather than take
+ * the last one), which is what ends every probe run in find() and remove_at().
  */
+#define _GNU_SOURCE /* pthread_mutex_clocklock */
 #include "admission_table.h"
 
 #include <errno.h>
@@ -28,10 +32,10 @@
 #define ADMISSION_LOCK_WAIT_MS 200
 #define MIN_CAPACITY 16u
 /*
- * Addresses one column can hold: 16,384 (896 KiB, touched only as used). A worker whose column is
- * full refuses further new addresses as max-sessions until some leave.
+ * Slots in one column at most: 65,536 (4.5 MiB, touched only as used), so 65,535 addresses. A
+ * worker whose column is that full refuses further new addresses as max-sessions until some leave.
  */
-#define MAX_CAPACITY (1u << 14)
+#define MAX_CAPACITY (1u << 16)
 
 typedef struct {
   char key[ADMISSION_KEY_BYTES];
@@ -117,19 +121,37 @@ admission_table *admission_table_check(void *memory, size_t bytes) {
       table->bytes != bytes || table->services > ADMISSION_MAX_SERVICES || table->columns == 0 ||
       table->columns > ADMISSION_MAX_COLUMNS)
     return NULL;
+  /* Every service's counts and columns inside the mapping, with capacities find() can mask. */
+  for (uint32_t s = 0; s < table->services; s++) {
+    const service_block *service = &table->service[s];
+    uint32_t capacity = service->capacity;
+    if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) != 0 ||
+        service->active_offset + sizeof(uint32_t) * table->columns > bytes ||
+        service->entries_offset + sizeof(entry) * (uint64_t)capacity * table->columns > bytes)
+      return NULL;
+  }
   return table;
 }
 
+/* glibc 2.30 and later wait on the monotonic clock, which no clock step moves; others, real time. */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+#define LOCK_CLOCK CLOCK_MONOTONIC
+#define timed_lock(mutex, deadline) pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, deadline)
+#else
+#define LOCK_CLOCK CLOCK_REALTIME
+#define timed_lock(mutex, deadline) pthread_mutex_timedlock(mutex, deadline)
+#endif
+
 static int lock(admission_table *table) {
   struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
+  clock_gettime(LOCK_CLOCK, &deadline);
   deadline.tv_nsec += (long)ADMISSION_LOCK_WAIT_MS * 1000000L;
   deadline.tv_sec += deadline.tv_nsec / 1000000000L;
   deadline.tv_nsec %= 1000000000L;
-  int error = pthread_mutex_timedlock(&table->lock, &deadline);
+  int error = timed_lock(&table->lock, &deadline);
   if (error == EOWNERDEAD) {
-    /* Its holder died inside a call. Only that holder's column can be half-written, and the
-     * primary reclaims it when it sees the exit. */
+    /* Its holder died inside a call. What it can have left half-written is its own column, which
+     * the primary reclaims when it sees the exit, and a token count, which is refilled anyway. */
     pthread_mutex_consistent(&table->lock);
     return 0;
   }
@@ -170,7 +192,9 @@ static entry *find(entry *entries, uint32_t capacity, const char *key) {
 static void remove_at(entry *entries, uint32_t capacity, uint32_t slot) {
   uint32_t mask = capacity - 1;
   uint32_t hole = slot;
-  for (uint32_t next = (hole + 1) & mask; entries[next].count != 0; next = (next + 1) & mask) {
+  /* Bounded as well as ended by the empty slot a column always keeps. */
+  uint32_t next = (hole + 1) & mask;
+  for (uint32_t steps = 1; steps < capacity && entries[next].count != 0; steps++, next = (next + 1) & mask) {
     uint32_t home = home_slot(entries[next].key, capacity);
     /* The entry at `next` may fill the hole unless its home lies cyclically in (hole, next]. */
     int stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
@@ -200,9 +224,11 @@ int admission_admit(admission_table *table, uint32_t service_index, uint32_t col
     if (found != NULL) from_client += found->count;
   }
   entry *own = find(column_entries(table, service, column), service->capacity, key);
+  /* A column's addresses are at most its sessions; a new one may not take its last empty slot. */
+  int column_full = own == NULL || (own->count == 0 && active[column] + 1 >= service->capacity);
   int verdict = ADMISSION_ADMITTED;
-  if (sessions >= service->limits.max_sessions || own == NULL) {
-    verdict = ADMISSION_MAX_SESSIONS; /* a full column too: it cannot count one more address */
+  if (sessions >= service->limits.max_sessions || column_full) {
+    verdict = ADMISSION_MAX_SESSIONS;
   } else if (from_client >= service->limits.max_per_ip) {
     verdict = ADMISSION_MAX_PER_IP;
   } else {

@@ -4,10 +4,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest key: an IPv6 address in text (45 characters), NUL-padded. */
-#define ADMISSION_KEY_BYTES 48
+/*
+ * Longest key, NUL-padded: an IPv6 address in text (45 characters) with a zone, as Node writes a
+ * link-local peer (`fe80::1%enp0s31f6`, up to 15 more characters after the `%`).
+ */
+#define ADMISSION_KEY_BYTES 64
 #define ADMISSION_MAX_SERVICES 32
-#define ADMISSION_MAX_COLUMNS 256
+/* 256 workers, the most the config allows, and the primary. */
+#define ADMISSION_MAX_COLUMNS 257
 
 /* What admission_admit decides; the order of the checks is AdmissionController's. */
 enum admission_verdict {
@@ -41,7 +45,10 @@ admission_table *admission_table_check(void *memory, size_t bytes);
  * let go for ADMISSION_LOCK_WAIT_MS), -EINVAL for a service or column out of range.
  */
 
-/* Decides for `key` (a canonical address) in `column`'s name; counts it there when admitted. */
+/*
+ * Decides for `key` (a canonical address, shorter than ADMISSION_KEY_BYTES) in `column`'s name;
+ * counts it there when admitted.
+ */
 int admission_admit(admission_table *table, uint32_t service, uint32_t column, const char *key, double now_ms);
 
 /* Uncounts one session of `key` admitted in `column`'s name: 0, or 1 if there was none. */

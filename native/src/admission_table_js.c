@@ -181,10 +181,14 @@ static mapping *unwrap(napi_env env, napi_value value) {
 
 /* The key as admission_table.c wants it: the address text, NUL-padded to ADMISSION_KEY_BYTES. */
 static int key_of(napi_env env, napi_value value, char key[ADMISSION_KEY_BYTES]) {
+  /* One byte more than a key: a longer string would be cut to fit, and must be told apart. */
+  char text[ADMISSION_KEY_BYTES + 1];
   size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, text, sizeof text, &length) != napi_ok || length >= ADMISSION_KEY_BYTES)
+    return 0;
   memset(key, 0, ADMISSION_KEY_BYTES);
-  return napi_get_value_string_utf8(env, value, key, ADMISSION_KEY_BYTES, &length) == napi_ok &&
-         length < ADMISSION_KEY_BYTES - 1;
+  memcpy(key, text, length);
+  return 1;
 }
 
 static napi_value number(napi_env env, double value) {

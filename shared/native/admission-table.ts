@@ -14,6 +14,13 @@ export type TableVerdict = 'admitted' | 'max-sessions' | 'max-per-ip' | 'rate' |
 
 const VERDICTS: readonly TableVerdict[] = ['admitted', 'max-sessions', 'max-per-ip', 'rate'];
 
+/** Key bytes in the table (ADMISSION_KEY_BYTES), its NUL included: every address Node gives fits. */
+const KEY_BYTES = 64;
+
+function fits(address: string): boolean {
+  return Buffer.byteLength(address) < KEY_BYTES;
+}
+
 export class AdmissionTable {
   private constructor(
     private readonly addon: NativeAddon,
@@ -38,14 +45,16 @@ export class AdmissionTable {
     return new AdmissionTable(addon, addon.admissionTableOpen(path), undefined);
   }
 
+  /** `unavailable` too for an address longer than any Node gives, which the table cannot key. */
   admit(service: number, column: number, address: string, nowMs: number): TableVerdict {
+    if (!fits(address)) return 'unavailable';
     const code = this.addon.admissionTableAdmit(this.handle, service, column, address, nowMs);
     return VERDICTS[code] ?? 'unavailable';
   }
 
   /** False if the table could not be changed (its lock held too long), so the count stays. */
   release(service: number, column: number, address: string): boolean {
-    return this.addon.admissionTableRelease(this.handle, service, column, address) >= 0;
+    return fits(address) && this.addon.admissionTableRelease(this.handle, service, column, address) >= 0;
   }
 
   reclaim(column: number): boolean {

@@ -102,12 +102,30 @@ describe.skipIf(!nativeAddon())('AdmissionTable', () => {
     }
   });
 
-  it('takes the longest address text, and no longer', () => {
+  it('takes the longest address Node gives, a link-local one with its zone, and refuses longer without throwing', () => {
     const shared = table({ maxPerIp: 1 });
-    const longest = 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255'; // 45 characters
+    const longest = 'ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%interface-name1'; // 45 + 1 + 15
     expect(shared.admit(0, 0, longest, 0)).toBe('admitted');
     expect(shared.admit(0, 1, longest, 0)).toBe('max-per-ip');
-    expect(() => shared.admit(0, 0, `${longest}00`, 0)).toThrow(TypeError);
+    expect(shared.admit(0, 1, `${longest}xx`, 0)).toBe('admitted'); // 63 bytes: still fits
+    expect(shared.admit(0, 0, `${longest}xxx`, 0)).toBe('unavailable');
+    expect(shared.release(0, 0, `${longest}xxx`)).toBe(false);
+    expect(shared.release(0, 0, longest)).toBe(true);
+  });
+
+  it('refuses a new address rather than fill a column, and still releases from a nearly full one', () => {
+    // 100,000 sessions would want 200,000 slots; a column has 65,536, so holds 65,535 addresses.
+    const shared = table({ maxSessions: 100_000, maxPerIp: 1 }, 1);
+    const address = (i: number): string => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`;
+    for (let i = 0; i < 65_535; i++) {
+      if (shared.admit(0, 0, address(i), 0) !== 'admitted') throw new Error(`${address(i)} refused`);
+    }
+    expect(shared.admit(0, 0, address(65_535), 0)).toBe('max-sessions');
+    expect(shared.admit(0, 0, address(7), 0)).toBe('max-per-ip');
+    // A removal in a column with one empty slot left ends (it once looped for ever), and frees room.
+    expect(shared.release(0, 0, address(7))).toBe(true);
+    expect(shared.admit(0, 0, address(65_535), 0)).toBe('admitted');
+    expect(shared.active(0)).toBe(65_535);
   });
 
   it('rejects a service or column out of range', () => {
