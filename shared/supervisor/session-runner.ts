@@ -191,8 +191,10 @@ export class LiveSession implements SessionContext {
       bytesOut: this.socket.bytesWritten,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
-    this.logInfo(summary, 'session end');
+    // Its end is settled first (an admission released, in a table other workers read), then
+    // logged: whoever acts on the line finds the session gone everywhere.
     this.onEnd(this, summary);
+    this.logInfo(summary, 'session end');
   }
 
   /** An info line with the session's bindings, through its child logger if it has one. */

@@ -196,13 +196,16 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private onExit(slot: WorkerSlot, code: number | null, signal: string | null): void {
     this.slots.delete(slot.id);
     const expected = this.stopping || slot.retiring;
+    const sessionsLost = slot.sessions.size;
+    // Listeners first: once `worker died` is out, the dead worker's sessions no longer count (its
+    // admission-table column is cleared), whoever reads the line and tries again.
+    this.emit('exit', slot);
     if (!expected) {
       this.log.error(
-        { worker: slot.id, workerPid: slot.worker.process.pid, code, signal, sessionsLost: slot.sessions.size },
+        { worker: slot.id, workerPid: slot.worker.process.pid, code, signal, sessionsLost },
         'worker died',
       );
     }
-    this.emit('exit', slot);
     if (expected) return;
     if (!this.intensity.allowRestart(Date.now())) {
       this.emit('give-up', this.intensity.recentRestarts, this.config.supervisor.restartPeriodMs);

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
-import { httpGet, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
+import { httpGet, metricReaches, metricValue, tcpConnect, tcpExchange } from '../../helpers/net.js';
 
 let server: RunningClassicd | undefined;
 const sockets: Socket[] = [];
@@ -56,6 +56,9 @@ async function holdTheOneAllowedSession(): Promise<{
   const port = running.port('echo');
   const held = await echoSession(port);
   expect(await roundTrip(held, 'a')).toBe('a');
+  // The worker admitted it through the shared table; the primary hears of it in the worker's next
+  // batch of reports, and only a session it has heard of can be counted as ended by a worker's death.
+  await metricReaches(running.httpPort, 'classicd_sessions_total', { service: 'echo' }, 1);
   return { running, port, held, workerPid: await workerPidOfNthSession(running, 1) };
 }
 
