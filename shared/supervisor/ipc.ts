@@ -43,6 +43,18 @@ export interface DatagramCounts {
   readonly bytesOut: number;
 }
 
+/**
+ * Counts for one service, summed over a report interval: what the primary needs from sessions a
+ * worker admitted itself, without a message for each of them (report-queue.ts).
+ */
+export interface SessionTally {
+  started: number;
+  ended: Partial<Record<SessionOutcome, number>>;
+  bytesIn: number;
+  bytesOut: number;
+  refused: Partial<Record<RefusalReason, number>>;
+}
+
 export interface BoundAddress {
   readonly svc: string;
   /** For TCP, which of the service's listeners (`main` unless the service has more). */
@@ -63,8 +75,10 @@ export type WorkerMessage =
   | { readonly t: 'start-failed'; readonly error: string }
   /** dispatch: brokered. A worker has accepted a connection from `address`: may it serve it? */
   | { readonly t: 'admit'; readonly id: number; readonly svc: string; readonly address: string }
-  /** Sent by workers that accept for themselves (dispatch: shared), so the primary can count. */
-  | { readonly t: 'session-start'; readonly svc: string; readonly sid: string }
+  /**
+   * The end of a session the primary counts by its id (one it handed over or admitted by message),
+   * so it can release its admission.
+   */
   | {
       readonly t: 'session-end';
       readonly svc: string;
@@ -75,7 +89,8 @@ export type WorkerMessage =
       /** The worker's live session count after this one ended. */
       readonly activeSessions: number;
     }
-  | { readonly t: 'refused'; readonly svc: string; readonly reason: string }
+  /** What the worker's own admissions (dispatch shared, brokered by table) came to since its last. */
+  | { readonly t: 'tally'; readonly svc: string; readonly tally: SessionTally }
   /** Several of the reports above, sent together (report-queue.ts). */
   | { readonly t: 'batch'; readonly messages: readonly WorkerMessage[] }
   | { readonly t: 'datagrams'; readonly svc: string; readonly counts: DatagramCounts };

@@ -11,7 +11,7 @@ import type { CommonServiceConfig } from '../config/service-limits.js';
 import { tcpListenersOf, type ListenerSpec, type RefusalReason, type ServiceDefinition } from '../service.js';
 import { AdmissionController, type Admission } from './admission.js';
 import { AdmissionTableOwner } from './admission-table-owner.js';
-import type { BoundAddress, WorkerMessage } from './ipc.js';
+import type { BoundAddress, SessionTally, WorkerMessage } from './ipc.js';
 import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
 import { createScheduler, type Scheduler } from './schedulers/index.js';
@@ -30,12 +30,14 @@ interface PendingConnection {
   readonly address: string;
 }
 
+/**
+ * A session the primary admitted (handoff, or brokered by message) and counts by id until the
+ * worker reports its end or exits. Sessions workers admit themselves come in tallies instead.
+ */
 interface OpenSession {
   readonly svc: string;
   readonly address: string;
   readonly workerId: number;
-  /** Counted by the primary's admission controller (handoff, brokered), not only by the worker's. */
-  readonly admittedHere: boolean;
 }
 
 export interface SupervisorOptions {
@@ -158,7 +160,7 @@ export class Supervisor {
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */
   stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
     this.stopping ??= (async () => {
-      this.options.log.info({ graceMs, sessions: this.sessions.size }, 'shutting down');
+      this.options.log.info({ graceMs, sessions: this.pool.sessionCount }, 'shutting down');
       // close() stops accepting at once. Its callback is not awaited: for a server whose sockets
       // were sent to workers, Node calls it only once the workers have closed every one of them.
       for (const server of this.servers) server.close();
@@ -217,7 +219,7 @@ export class Supervisor {
       return;
     }
     const sid = newSessionId();
-    this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
+    this.openSession(sid, { svc, address, workerId: slot.id });
     if (this.options.config.supervisor.isolation === 'per-session') this.pool.dedicate(slot);
     slot.send({ t: 'session', svc, sid, listener }, socket, (error) => {
       if (!error) return;
@@ -248,18 +250,14 @@ export class Supervisor {
       }
       case 'admit':
         return this.admitForWorker(slot, message.id, message.svc, message.address);
-      case 'session-start':
-        this.openSession(message.sid, { svc: message.svc, address: '', workerId: slot.id, admittedHere: false });
-        return;
       case 'session-end':
         this.metrics.bytesReceived.inc({ service: message.svc, transport: 'tcp' }, message.bytesIn);
         this.metrics.bytesSent.inc({ service: message.svc, transport: 'tcp' }, message.bytesOut);
         this.closeSession(message.sid, message.outcome);
         if (slot.dedicated && slot.sessions.size === 0) this.pool.retire(slot);
         return;
-      case 'refused':
-        this.metrics.refusals.inc({ service: message.svc, reason: message.reason });
-        return;
+      case 'tally':
+        return this.countTally(slot, message.svc, message.tally);
       case 'datagrams': {
         const { svc, counts } = message;
         this.metrics.bytesReceived.inc({ service: svc, transport: 'udp' }, counts.bytesIn);
@@ -300,7 +298,7 @@ export class Supervisor {
       return;
     }
     const sid = newSessionId();
-    this.openSession(sid, { svc, address, workerId: slot.id, admittedHere: true });
+    this.openSession(sid, { svc, address, workerId: slot.id });
     slot.send({ t: 'admission', id, sid });
   }
 
@@ -308,6 +306,30 @@ export class Supervisor {
     this.admissionTable?.reclaim(slot.id);
     this.metrics.workersUp.set(this.pool.readyCount);
     for (const sid of [...slot.sessions]) this.closeSession(sid, 'worker-exit');
+    for (const [service, running] of slot.selfAdmitted) {
+      if (running <= 0) continue;
+      this.metrics.sessionsActive.dec({ service }, running);
+      this.metrics.sessionEnds.inc({ service, outcome: 'worker-exit' }, running);
+    }
+    slot.selfAdmitted.clear();
+  }
+
+  /** Sessions a worker admitted itself (dispatch shared, brokered by table), counted in bulk. */
+  private countTally(slot: WorkerSlot, service: string, tally: SessionTally): void {
+    const { metrics } = this;
+    let ended = 0;
+    for (const [outcome, count] of Object.entries(tally.ended)) {
+      metrics.sessionEnds.inc({ service, outcome }, count);
+      ended += count;
+    }
+    for (const [reason, count] of Object.entries(tally.refused)) metrics.refusals.inc({ service, reason }, count);
+    if (tally.started > 0) metrics.sessionsTotal.inc({ service }, tally.started);
+    if (tally.bytesIn > 0) metrics.bytesReceived.inc({ service, transport: 'tcp' }, tally.bytesIn);
+    if (tally.bytesOut > 0) metrics.bytesSent.inc({ service, transport: 'tcp' }, tally.bytesOut);
+    const change = tally.started - ended;
+    if (change > 0) metrics.sessionsActive.inc({ service }, change);
+    else if (change < 0) metrics.sessionsActive.dec({ service }, -change);
+    slot.selfAdmitted.set(service, (slot.selfAdmitted.get(service) ?? 0) + change);
   }
 
   private openSession(sid: string, session: OpenSession): void {
@@ -322,7 +344,7 @@ export class Supervisor {
     if (!session) return;
     this.sessions.delete(sid);
     this.pool.slot(session.workerId)?.sessions.delete(sid);
-    if (session.admittedHere) this.admissions.get(session.svc)?.release(session.address);
+    this.admissions.get(session.svc)?.release(session.address);
     this.metrics.sessionsActive.dec({ service: session.svc });
     this.metrics.sessionEnds.inc({ service: session.svc, outcome });
   }

@@ -47,7 +47,10 @@ export class WorkerSlot implements WorkerLoad {
   retiring = false;
   /** Per-session isolation: this worker has had its one session. */
   dedicated = false;
+  /** Sessions the primary counts by id: handed to this worker, or admitted for it by message. */
   readonly sessions = new Set<string>();
+  /** Per service, sessions this worker admitted itself and is running, from its tallies. */
+  readonly selfAdmitted = new Map<string, number>();
 
   constructor(
     readonly id: number,
@@ -56,7 +59,9 @@ export class WorkerSlot implements WorkerLoad {
   ) {}
 
   get activeSessions(): number {
-    return this.sessions.size;
+    let running = this.sessions.size;
+    for (const count of this.selfAdmitted.values()) running += count;
+    return running;
   }
 
   send(message: PrimaryMessage, handle?: import('node:net').Socket, onSent?: (error: Error | null) => void): void {
@@ -116,6 +121,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return [...this.slots.values()].filter(
       (slot) => slot.ready && !slot.retiring && !(perSession && (slot.dedicated || slot.sessions.size > 0)),
     );
+  }
+
+  /** Sessions running in every worker, as far as the primary has heard. */
+  get sessionCount(): number {
+    let running = 0;
+    for (const slot of this.slots.values()) running += slot.activeSessions;
+    return running;
   }
 
   get readyCount(): number {

@@ -23,7 +23,7 @@ import type { AdmissionTableGrant, BoundAddress, PrimaryMessage, SessionOutcome,
 import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
-import { ReportQueue } from './report-queue.js';
+import { countIn, ReportQueue } from './report-queue.js';
 import { newSessionId } from './session-id.js';
 
 const DATAGRAM_REPORT_INTERVAL_MS = 1000;
@@ -216,12 +216,10 @@ export class WorkerRuntime {
       : admission.admit(address, Date.now());
     if (!decision.admitted) {
       refuse(socket, definition, decision.reason, this.requireLog());
-      this.reports.push({ t: 'refused', svc: definition.name, reason: decision.reason });
+      countIn(this.reports.tally(definition.name).refused, decision.reason);
       return;
     }
-    const sid = newSessionId();
-    this.reports.push({ t: 'session-start', svc: definition.name, sid });
-    this.serve(definition.name, listener, sid, socket, { admission, address });
+    this.serve(definition.name, listener, newSessionId(), socket, { admission, address });
   }
 
   /**
@@ -237,7 +235,7 @@ export class WorkerRuntime {
     }
     if (this.shuttingDown) {
       refuse(socket, definition, 'shutdown', this.requireLog());
-      this.reports.push({ t: 'refused', svc: definition.name, reason: 'shutdown' });
+      countIn(this.reports.tally(definition.name).refused, 'shutdown');
       return;
     }
     const id = this.nextAdmissionId++;
@@ -290,9 +288,12 @@ export class WorkerRuntime {
     if (!service || !handler) {
       this.requireLog().error({ svc, sid }, 'session for a service this worker does not run');
       socket.destroy();
-      this.reportEndWithoutSession(svc, sid, 'error'); // so the primary releases what it counted
+      if (admitted) admitted.admission.release(admitted.address);
+      else this.reportEndWithoutSession(svc, sid, 'error'); // so the primary releases what it counted
       return;
     }
+    // Admitted here: the primary learns of it from the service's tally, not by its id.
+    if (admitted) this.reports.tally(svc).started += 1;
     const session = startSession(
       { socket, sid, svc, listener, log: this.requireLog(), idleTimeoutMs: service.config.idleTimeoutMs, handler },
       this.onSessionEnd,
@@ -305,14 +306,21 @@ export class WorkerRuntime {
     try {
       const admitted = this.sessions.get(session);
       this.sessions.delete(session);
-      admitted?.admission.release(admitted.address);
-      this.reports.push({
-        t: 'session-end',
-        svc: session.svc,
-        sid: session.sid,
-        ...summary,
-        activeSessions: this.sessions.size,
-      });
+      if (admitted) {
+        admitted.admission.release(admitted.address);
+        const tally = this.reports.tally(session.svc);
+        countIn(tally.ended, summary.outcome);
+        tally.bytesIn += summary.bytesIn;
+        tally.bytesOut += summary.bytesOut;
+      } else {
+        this.reports.push({
+          t: 'session-end',
+          svc: session.svc,
+          sid: session.sid,
+          ...summary,
+          activeSessions: this.sessions.size,
+        });
+      }
       this.exitIfDone();
     } catch (error) {
       this.fatal('session end failed', error);
