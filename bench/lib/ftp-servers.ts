@@ -307,6 +307,9 @@ export async function startClassicdFtp(
     dispatch: options.dispatch,
     services: (dir) => ({
       ftp: {
+        // FTP's own default (brokered) would otherwise win over supervisor.dispatch: every target
+        // measured brokered from 13:56Z until this line (docs/benchmarks.md).
+        dispatch: options.dispatch,
         passive: {
           enabled: true,
           ports: `${passive.low}-${passive.high}`,
