@@ -187,7 +187,22 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     worker.on('message', (message: unknown) => {
       if (isWorkerMessage(message)) this.onMessage(slot, message);
     });
-    worker.on('exit', (code, signal) => this.onExit(slot, code, signal));
+    // Gone once it has exited and its channel is drained: Node can report the exit before it has
+    // delivered the worker's last messages (its final tally, say), which would then be counted
+    // for a worker whose sessions were already counted as ended by its exit.
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let drained = false;
+    const settle = (): void => {
+      if (exit && drained) this.onExit(slot, exit.code, exit.signal);
+    };
+    worker.on('exit', (code, signal) => {
+      exit = { code, signal };
+      settle();
+    });
+    worker.on('disconnect', () => {
+      drained = true;
+      settle();
+    });
     worker.on('error', (error) => this.log.warn({ err: error, worker: id }, 'worker channel error'));
     this.log.debug({ worker: id, workerPid: worker.process.pid }, 'worker forked');
   }
@@ -208,7 +223,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private onExit(slot: WorkerSlot, code: number | null, signal: string | null): void {
     this.slots.delete(slot.id);
     const expected = this.stopping || slot.retiring;
-    const sessionsLost = slot.sessions.size;
+    const sessionsLost = slot.activeSessions; // before the listeners forget them
     // Listeners first: once `worker died` is out, the dead worker's sessions no longer count (its
     // admission-table column is cleared), whoever reads the line and tries again.
     this.emit('exit', slot);

@@ -57,7 +57,8 @@ async function holdTheOneAllowedSession(): Promise<{
   const held = await echoSession(port);
   expect(await roundTrip(held, 'a')).toBe('a');
   // The worker admitted it through the shared table; the primary hears of it in the worker's next
-  // batch of reports, and only a session it has heard of can be counted as ended by a worker's death.
+  // tally (100 ms at most), and only a session it has heard of can be counted as ended by a
+  // worker's death.
   await metricReaches(running.httpPort, 'classicd_sessions_total', { service: 'echo' }, 1);
   return { running, port, held, workerPid: await workerPidOfNthSession(running, 1) };
 }
@@ -117,7 +118,8 @@ describe('fault isolation', () => {
     expect((await tcpExchange(port, 'refused')).length).toBe(0); // the one session allowed is held
     process.kill(victimPid, 'SIGKILL');
     await once(held, 'close');
-    await running.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
+    const died = await running.waitForLine((line) => line.msg === 'worker died' && line.workerPid === victimPid);
+    expect(died.sessionsLost).toBe(1); // admitted by the worker itself, known to the primary by its tally
     const fresh = await echoSession(port);
     expect(await roundTrip(fresh, 'admitted again')).toBe('admitted again');
     const metrics = (await httpGet(running.httpPort, '/metrics')).body;
