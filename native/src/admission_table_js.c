@@ -231,30 +231,29 @@ napi_value admission_table_release(napi_env env, napi_callback_info info) {
   return number(env, admission_release(map->table, service, column, key));
 }
 
-/* admissionTableReclaim(table, column): 0 or -errno. */
-napi_value admission_table_reclaim(napi_env env, napi_callback_info info) {
+/* The (table, index) arguments of reclaim and active; throws `usage` and returns NULL if wrong. */
+static mapping *table_and_index(napi_env env, napi_callback_info info, uint32_t *index, const char *usage) {
   size_t argc = 2;
   napi_value argv[2];
-  uint32_t column = 0;
   mapping *map = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      (map = unwrap(env, argv[0])) == NULL || napi_get_value_uint32(env, argv[1], &column) != napi_ok) {
-    napi_throw_type_error(env, NULL, "admissionTableReclaim(table, column)");
+      (map = unwrap(env, argv[0])) == NULL || napi_get_value_uint32(env, argv[1], index) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  return number(env, admission_reclaim(map->table, column));
+  return map;
+}
+
+/* admissionTableReclaim(table, column): 0 or -errno. */
+napi_value admission_table_reclaim(napi_env env, napi_callback_info info) {
+  uint32_t column = 0;
+  mapping *map = table_and_index(env, info, &column, "admissionTableReclaim(table, column)");
+  return map == NULL ? NULL : number(env, admission_reclaim(map->table, column));
 }
 
 /* admissionTableActive(table, service): sessions counted in every column, or -errno. */
 napi_value admission_table_active(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
   uint32_t service = 0;
-  mapping *map = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      (map = unwrap(env, argv[0])) == NULL || napi_get_value_uint32(env, argv[1], &service) != napi_ok) {
-    napi_throw_type_error(env, NULL, "admissionTableActive(table, service)");
-    return NULL;
-  }
-  return number(env, (double)admission_active(map->table, service));
+  mapping *map = table_and_index(env, info, &service, "admissionTableActive(table, service)");
+  return map == NULL ? NULL : number(env, (double)admission_active(map->table, service));
 }
