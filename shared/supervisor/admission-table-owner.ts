@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { CommonServiceConfig } from '../config/service-limits.js';
 import { AdmissionTable } from '../native/admission-table.js';
 import type { AdmissionTableGrant } from './ipc.js';
-import { TableAdmission, tableLimitsOf } from './table-admission.js';
+import { logUnavailable, TableAdmission, tableLimitsOf } from './table-admission.js';
 
 export class AdmissionTableOwner {
   private readonly columnOfWorker = new Map<number, number>();
@@ -58,9 +58,7 @@ export class AdmissionTableOwner {
   admissionFor(svc: string, config: CommonServiceConfig): TableAdmission | undefined {
     const index = this.services[svc];
     if (index === undefined) return undefined;
-    return new TableAdmission(this.table, index, this.primaryColumn, config, (call) =>
-      this.log.error({ svc, call }, 'admission table unavailable (its lock was held too long)'),
-    );
+    return new TableAdmission(this.table, index, this.primaryColumn, config, logUnavailable(this.log, svc));
   }
 
   /** A column for worker `workerId` to count in, if one is free (else it asks by message). */

@@ -86,8 +86,6 @@ export type WorkerMessage =
       readonly bytesIn: number;
       readonly bytesOut: number;
       readonly outcome: SessionOutcome;
-      /** The worker's live session count after this one ended. */
-      readonly activeSessions: number;
     }
   /** What the worker's own admissions (dispatch shared, brokered by table) came to since its last. */
   | { readonly t: 'tally'; readonly svc: string; readonly tally: SessionTally }

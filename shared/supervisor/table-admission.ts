@@ -3,6 +3,7 @@
  * what AdmissionController decides, with the service-wide limits, from any process. The allow and
  * deny lists need no shared state and are checked here first, as AdmissionController does.
  */
+import type { Logger } from 'pino';
 import { AccessList } from '../net/access-list.js';
 import { canonicalAddress } from '../net/cidr.js';
 import type { ServiceLimits } from '../config/service-limits.js';
@@ -19,6 +20,11 @@ export function tableLimitsOf(limits: Limits): AdmissionTableLimits {
     ratePerSecond: limits.connectionsPerSecond,
     burst: Math.max(1, limits.connectionsPerSecond),
   };
+}
+
+/** What a process that admits through the table does when the table could not take a call. */
+export function logUnavailable(log: Logger, svc: string): (call: 'admit' | 'release') => void {
+  return (call) => log.error({ svc, call }, 'admission table unavailable (its lock was held too long)');
 }
 
 export class TableAdmission implements Admission {

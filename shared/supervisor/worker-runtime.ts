@@ -17,7 +17,7 @@ import {
 import { AccessList } from '../net/access-list.js';
 import { AdmissionController, type Admission } from './admission.js';
 import { AdmissionTable } from '../native/admission-table.js';
-import { TableAdmission } from './table-admission.js';
+import { logUnavailable, TableAdmission } from './table-admission.js';
 import { DatagramListener } from './datagram-listener.js';
 import type { AdmissionTableGrant, BoundAddress, PrimaryMessage, SessionOutcome, WorkerMessage } from './ipc.js';
 import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
@@ -202,10 +202,8 @@ export class WorkerRuntime {
   private tableAdmission(svc: string, config: CommonServiceConfig): TableAdmission | undefined {
     const service = this.admissionTable?.grant.services[svc];
     if (!this.admissionTable || service === undefined) return undefined;
-    const log = this.requireLog();
-    return new TableAdmission(this.admissionTable.table, service, this.admissionTable.grant.column, config, (call) =>
-      log.error({ svc, call }, 'admission table unavailable (its lock was held too long)'),
-    );
+    const { table, grant } = this.admissionTable;
+    return new TableAdmission(table, service, grant.column, config, logUnavailable(this.requireLog(), svc));
   }
 
   /** dispatch: shared, or brokered through the shared table. */
@@ -268,7 +266,6 @@ export class WorkerRuntime {
       bytesIn: 0,
       bytesOut: 0,
       outcome,
-      activeSessions: this.sessions.size,
     });
   }
 
@@ -318,7 +315,6 @@ export class WorkerRuntime {
           svc: session.svc,
           sid: session.sid,
           ...summary,
-          activeSessions: this.sessions.size,
         });
       }
       this.exitIfDone();

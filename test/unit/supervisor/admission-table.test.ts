@@ -128,6 +128,14 @@ describe.skipIf(!nativeAddon())('AdmissionTable', () => {
     expect(shared.active(0)).toBe(65_535);
   });
 
+  it('holds 256 workers and the primary (257 columns) and 32 services, and no more', () => {
+    expect(table({}, 257).admit(0, 256, 'a', 0)).toBe('admitted');
+    expect(() => table({}, 258)).toThrow(/admission table size/);
+    const services = (n: number): AdmissionTableLimits[] => Array.from({ length: n }, () => roomy);
+    expect(AdmissionTable.create(services(32), 1, 0)?.admit(31, 0, 'a', 0)).toBe('admitted');
+    expect(() => AdmissionTable.create(services(33), 1, 0)).toThrow(TypeError);
+  });
+
   it('rejects a service or column out of range', () => {
     const shared = table({}, 2);
     expect(shared.admit(1, 0, 'a', 0)).toBe('unavailable');

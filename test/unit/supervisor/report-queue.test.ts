@@ -22,7 +22,6 @@ const end = (sid: string): WorkerMessage => ({
   bytesIn: 1,
   bytesOut: 2,
   outcome: 'completed',
-  activeSessions: 0,
 });
 
 describe('ReportQueue', () => {
