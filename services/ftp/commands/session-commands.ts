@@ -186,7 +186,7 @@ const OPTS: CommandSpec = {
           .filter(Boolean);
         const facts = SUPPORTED_MLST_FACTS.filter((fact) => wanted.includes(fact));
         session.mlstFacts = new Set(facts);
-        // "MLST OPTS" [SP 1*(factname ";")]: no space when no fact is selected.
+        // RFC 3659 7.9: "MLST OPTS" [SP 1*(factname ";")], so no space when no fact is selected.
         const selected = facts.map((fact) => `${fact};`).join('');
         return session.reply(200, selected === '' ? 'MLST OPTS' : `MLST OPTS ${selected}`);
       }
