@@ -76,8 +76,12 @@ async function loadCredentials(
     if (!config.cert || !config.key) {
       throw new Error('ftp tls: set both tls.cert and tls.key, or neither for a self-signed certificate');
     }
-    const [cert, key] = await Promise.all([readPem(config.cert, 'tls.cert'), readPem(config.key, 'tls.key')]);
-    return { credentials: { key, cert }, selfSigned: false };
+    // Both read at once, a failure reported in the config's order: with both files missing,
+    // Promise.all would name whichever read the thread pool happened to finish first.
+    const [cert, key] = await Promise.allSettled([readPem(config.cert, 'tls.cert'), readPem(config.key, 'tls.key')]);
+    if (cert.status === 'rejected') throw cert.reason;
+    if (key.status === 'rejected') throw key.reason;
+    return { credentials: { key: key.value, cert: cert.value }, selfSigned: false };
   }
   const pair = await loadOrCreateSelfSigned(config.selfSignedDir);
   log.warn(
