@@ -52,9 +52,12 @@ export class AdmissionTable {
     return VERDICTS[code] ?? 'unavailable';
   }
 
-  /** False if the table could not be changed (its lock held too long), so the count stays. */
+  /**
+   * False if the table could not be changed (its lock held too long), so the count stays. An
+   * address too long to key was never admitted: nothing to release.
+   */
   release(service: number, column: number, address: string): boolean {
-    return fits(address) && this.addon.admissionTableRelease(this.handle, service, column, address) >= 0;
+    return !fits(address) || this.addon.admissionTableRelease(this.handle, service, column, address) >= 0;
   }
 
   reclaim(column: number): boolean {

@@ -27,15 +27,21 @@ export function logUnavailable(log: Logger, svc: string): (call: 'admit' | 'rele
   return (call) => log.error({ svc, call }, 'admission table unavailable (its lock was held too long)');
 }
 
+/** The calls TableAdmission makes of the table. */
+export type AdmissionCounts = Pick<AdmissionTable, 'admit' | 'release' | 'active'>;
+
 export class TableAdmission implements Admission {
   private readonly access: AccessList;
+  /** Addresses whose release the table could not take yet, oldest first. */
+  private readonly unreleased: string[] = [];
 
   /**
    * `column` is this process's own; `onUnavailable` hears of a call the table could not take (its
-   * lock held past its wait): the connection is refused as max-sessions, a release is lost.
+   * lock held past its wait): the connection is refused as max-sessions; a release is kept and
+   * retried before the next admission or release, so the count is not left too high.
    */
   constructor(
-    private readonly table: AdmissionTable,
+    private readonly table: AdmissionCounts,
     private readonly service: number,
     private readonly column: number,
     limits: Pick<ServiceLimits, 'allow' | 'deny'>,
@@ -52,6 +58,7 @@ export class TableAdmission implements Admission {
     const client = canonicalAddress(address);
     const refusal = this.access.check(client);
     if (refusal) return { admitted: false, reason: refusal };
+    this.retryReleases();
     const verdict = this.table.admit(this.service, this.column, client, nowMs);
     if (verdict === 'admitted') return ADMITTED;
     if (verdict !== 'unavailable') return { admitted: false, reason: verdict };
@@ -60,6 +67,18 @@ export class TableAdmission implements Admission {
   }
 
   release(address: string): void {
-    if (!this.table.release(this.service, this.column, canonicalAddress(address))) this.onUnavailable('release');
+    const client = canonicalAddress(address);
+    if (this.retryReleases() && this.table.release(this.service, this.column, client)) return;
+    this.unreleased.push(client);
+    this.onUnavailable('release');
+  }
+
+  /** Takes the releases the table missed, oldest first; true once none is left. */
+  private retryReleases(): boolean {
+    while (this.unreleased.length > 0) {
+      if (!this.table.release(this.service, this.column, this.unreleased[0]!)) return false;
+      this.unreleased.shift();
+    }
+    return true;
   }
 }

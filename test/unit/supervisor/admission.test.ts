@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AdmissionTable } from '../../../shared/native/admission-table.js';
 import { nativeAddon } from '../../../shared/native/addon.js';
 import { AdmissionController, type Admission } from '../../../shared/supervisor/admission.js';
-import { TableAdmission, tableLimitsOf } from '../../../shared/supervisor/table-admission.js';
+import { TableAdmission, tableLimitsOf, type AdmissionCounts } from '../../../shared/supervisor/table-admission.js';
 import { RestartIntensity } from '../../../shared/supervisor/restart-intensity.js';
 import { TokenBucket } from '../../../shared/supervisor/token-bucket.js';
 import { SourceRateLimiter } from '../../../shared/net/source-rate-limiter.js';
@@ -119,6 +119,53 @@ describe('SourceRateLimiter', () => {
     limiter.allow('c', 0); // evicts b
     expect(limiter.allow('a', 0)).toBe(false); // still remembered, still empty
     expect(limiter.allow('b', 0)).toBe(true); // forgotten, so a fresh bucket
+  });
+});
+
+describe.runIf(nativeAddon())('TableAdmission when the table lock is held too long', () => {
+  /** A real table whose lock can be made to look held past its wait, as a stopped holder would. */
+  function lockableTable(): { counts: AdmissionCounts; table: AdmissionTable; held: { now: boolean } } {
+    const table = AdmissionTable.create([tableLimitsOf(limits)], 1, 0) as AdmissionTable;
+    tables.push(table);
+    const held = { now: false };
+    const counts: AdmissionCounts = {
+      admit: (...args) => (held.now ? 'unavailable' : table.admit(...args)),
+      release: (...args) => !held.now && table.release(...args),
+      active: (service) => table.active(service),
+    };
+    return { counts, table, held };
+  }
+
+  it('refuses as max-sessions, and keeps a missed release until the table takes it', () => {
+    const { counts, table, held } = lockableTable();
+    const missed: string[] = [];
+    const admission = new TableAdmission(counts, 0, 0, limits, (call) => missed.push(call));
+    expect(admission.admit('10.0.0.1', 0).admitted).toBe(true);
+    expect(admission.admit('10.0.0.2', 0).admitted).toBe(true);
+    held.now = true;
+    expect(admission.admit('10.0.0.3', 0)).toEqual({ admitted: false, reason: 'max-sessions' });
+    admission.release('10.0.0.1');
+    admission.release('10.0.0.2');
+    expect(missed).toEqual(['admit', 'release', 'release']);
+    expect(table.active(0)).toBe(2);
+    held.now = false;
+    // The next admission first takes the releases the table missed, so it decides on true counts.
+    expect(admission.admit('10.0.0.3', 0).admitted).toBe(true);
+    expect(table.active(0)).toBe(1);
+    admission.release('10.0.0.3');
+    expect(table.active(0)).toBe(0);
+  });
+
+  it('takes missed releases before the next release', () => {
+    const { counts, table, held } = lockableTable();
+    const admission = new TableAdmission(counts, 0, 0, limits, () => undefined);
+    admission.admit('10.0.0.1', 0);
+    admission.admit('10.0.0.2', 0);
+    held.now = true;
+    admission.release('10.0.0.1');
+    held.now = false;
+    admission.release('10.0.0.2');
+    expect(table.active(0)).toBe(0);
   });
 });
 
