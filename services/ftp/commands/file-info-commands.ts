@@ -11,9 +11,10 @@
  * parses, MFMT accepts and echoes milliseconds.
  */
 import type { Stats } from 'node:fs';
-import { stat, utimes } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
+import { withEntryHandle } from '../fs/pinned.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { fsCall } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
@@ -70,8 +71,14 @@ const MFMT: CommandSpec = {
     // Changing a file's time is changing the file: the same right as STOR over it.
     authorizeFor(session, target, 'overwrite');
     if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-    const info = await fsCall(stat(target.real));
-    await fsCall(utimes(target.real, info.atime, new Date(ms)));
+    const { dir, name } = await session.fs.pinParent(target.real);
+    try {
+      await fsCall(
+        withEntryHandle(dir, name, async (handle) => handle.utimes((await handle.stat()).atime, new Date(ms))),
+      );
+    } finally {
+      await dir.close();
+    }
     // draft-somers-ftp-mfxx 3.1: `213 Modify=<time>; <path>`, the path as the client gave it.
     await session.reply(213, `Modify=${formatFtpTime(ms, true)}; ${path}`);
   },

@@ -31,10 +31,11 @@ const SECRET_VERBS = ALL.filter((spec) => spec.secretArgument).map((spec) => spe
 
 /**
  * An unknown verb as it may be logged and echoed in the 500 reply: at most 16 characters, and a
- * secret command with its argument run on (`PASSsecret`, a client's typo) cut back to the command's
- * name, so that no password reaches a log line or a reply.
+ * verb holding a secret command with its argument run on (`PASSsecret`, a client's typo, or the
+ * same behind stray bytes) cut back to the command's name, so that no password reaches a log line
+ * or a reply.
  */
 export function unknownVerbText(verb: string): string {
-  const secret = SECRET_VERBS.find((name) => verb.startsWith(name));
+  const secret = SECRET_VERBS.find((name) => verb.includes(name));
   return secret === undefined ? verb.slice(0, 16) : `${secret}...`;
 }

@@ -22,6 +22,8 @@ const USER: CommandSpec = {
       await session.waitForTransfer();
       session.reinitialize();
     }
+    // Whatever follows, a USER before it no longer counts: a PASS after a refused USER is 503.
+    session.login = { kind: 'awaiting-user' };
     const found = session.shared.accounts.lookup(name);
     if (found.kind === 'local' && found.tlsRequired && !session.isSecure) {
       session.log.info({ user: name }, 'login refused: TLS required');

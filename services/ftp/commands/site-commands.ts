@@ -7,7 +7,7 @@
  * the file, so it needs the same right as STOR over it (`overwrite`); anonymous has none, not
  * even in the drop box, as with vsftpd.
  */
-import { chmod } from 'node:fs/promises';
+import { withEntryHandle } from '../fs/pinned.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { fsCall } from '../fs/session-file-system.js';
@@ -26,7 +26,12 @@ async function siteChmod(session: FtpSession, rest: string): Promise<void> {
   const target = await session.fs.resolve(path);
   authorizeFor(session, target, 'overwrite');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  await fsCall(chmod(target.real, mode));
+  const { dir, name } = await session.fs.pinParent(target.real);
+  try {
+    await fsCall(withEntryHandle(dir, name, (handle) => handle.chmod(mode)));
+  } finally {
+    await dir.close();
+  }
   session.log.info({ path: target.virtual, mode: modeText }, 'site chmod');
   await session.reply(200, 'SITE CHMOD command ok.');
 }

@@ -7,12 +7,19 @@
  * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
  * data/upload-file.ts.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
-import { requireDataConnection, startDownload, startUpload, type TransferOutcome } from '../data/transfer.js';
+import {
+  requireDataConnection,
+  startDownload,
+  startUpload,
+  type TransferOutcome,
+  type UploadOptions,
+} from '../data/transfer.js';
 import { openReplacing, openResuming } from '../data/upload-file.js';
 import { FtpError, syntaxError } from '../errors.js';
-import { authorizeFor } from '../fs/session-access.js';
+import { assertOpenedInside } from '../fs/pinned.js';
+import { authorizeFor, mayDo } from '../fs/session-access.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
 import { virtualBaseName } from '../fs/virtual-path.js';
 import type { FtpSession } from '../session.js';
@@ -86,7 +93,7 @@ const RETR: CommandSpec = {
     if (!target.exists) throw new FtpError(550, 'No such file or directory.');
     // Opened before the 150, so every refusal comes first; the size is the open file's (fstat),
     // so it matches what is sent even if the path is replaced meanwhile.
-    const file = await openRegularFile(target);
+    const file = await openRegularFile(session, target);
     if (offset > file.size) {
       await file.handle.close();
       throw invalidRestart();
@@ -107,11 +114,18 @@ const RETR: CommandSpec = {
   },
 };
 
-/** The regular file at `target`, open for reading, with its size; 550 for anything else. */
-async function openRegularFile(target: ResolvedPath): Promise<{ handle: FileHandle; size: number }> {
+/**
+ * The regular file at `target`, open for reading, with its size; 550 for anything else, and for a
+ * file that the path led out of the root by the time it was opened (fs/pinned.ts).
+ */
+async function openRegularFile(
+  session: FtpSession,
+  target: ResolvedPath,
+): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(target.real, 'r');
+    await assertOpenedInside(handle, target.real, session.fs.isInside);
     const info = await handle.stat();
     if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
     if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
@@ -124,7 +138,9 @@ async function openRegularFile(target: ResolvedPath): Promise<{ handle: FileHand
 
 /**
  * STOR and APPE: where the bytes go. A REST offset or APPE on an existing file keeps its first bytes
- * (`openResuming`); everything else is a new file renamed into place (`openReplacing`).
+ * (`openResuming`); everything else is a new file renamed into place (`openReplacing`). An account
+ * that may not overwrite (the anonymous drop box) claims a new name before the 150, as STOU does, so
+ * two uploads of one name cannot both be acknowledged, the second replacing the first.
  */
 async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: string): Promise<void> {
   const restart = takeRestartOffset(session);
@@ -137,19 +153,65 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   const offset = restart > 0 ? restart : verb === 'APPE' ? size : 0;
   if (offset > size) throw invalidRestart();
   const mode = uploadMode(session);
-  startUpload(session, {
+  const placeholder = !target.exists && !mayDo(session, target, 'overwrite');
+  if (placeholder && !(await claimName(session, target, mode))) throw new FtpError(550, 'File exists.');
+  startClaimedUpload(session, placeholder ? target : undefined, {
     description: `${verb} ${target.virtual}`,
     openingText: `Ok to send data for ${virtualBaseName(target.virtual)}.`,
     type: session.transferType,
     sink: async () => {
+      const { dir, name } = await session.fs.pinParent(target.real);
       try {
-        return offset > 0 ? await openResuming(target.real, offset) : await openReplacing(target.real, { mode });
+        return offset > 0
+          ? await openResuming(dir, name, offset)
+          : await openReplacing(dir, name, { mode, placeholder });
       } catch (error) {
         throw asFtpError(error);
       }
     },
     onFinished: xferlogRecorder(session, target.virtual, 'i'),
   });
+}
+
+/**
+ * startUpload for an upload that may have claimed its name (`claimed`): if the upload cannot
+ * start (its data connection went while the name was claimed: 425), the claim is given back.
+ */
+function startClaimedUpload(session: FtpSession, claimed: ResolvedPath | undefined, options: UploadOptions): void {
+  try {
+    startUpload(session, options);
+  } catch (error) {
+    if (claimed) void releaseName(session, claimed);
+    throw error;
+  }
+}
+
+/**
+ * Creates `target` empty (O_EXCL) to claim its name for an upload renamed over it later; false if
+ * the name is taken. The upload's discard removes it again.
+ */
+async function claimName(session: FtpSession, target: ResolvedPath, mode: number): Promise<boolean> {
+  const { dir, name } = await session.fs.pinParent(target.real);
+  try {
+    await (await open(dir.path(name), 'wx', mode)).close();
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw asFtpError(error);
+  } finally {
+    await dir.close();
+  }
+}
+
+/** Removes a claimed name's placeholder when no upload will. */
+async function releaseName(session: FtpSession, target: ResolvedPath): Promise<void> {
+  try {
+    const { dir, name } = await session.fs.pinParent(target.real);
+    await unlink(dir.path(name)).catch(() => undefined);
+    await dir.close();
+  } catch {
+    // The directory is gone or has moved out of the root: there is nothing of ours left to remove.
+  }
 }
 
 const STOR: CommandSpec = {
@@ -186,23 +248,18 @@ const STOU: CommandSpec = {
       const target = await session.fs.resolve(name);
       if (target.exists) continue;
       authorizeFor(session, target, 'create');
-      // Claim the name now (O_EXCL), so no other upload can take it before this one is renamed
-      // over the placeholder.
-      try {
-        await (await open(target.real, 'wx', mode)).close();
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw asFtpError(error);
-      }
-      startUpload(session, {
+      // Claim the name now, so no other upload can take it before this one is renamed over it.
+      if (!(await claimName(session, target, mode))) continue;
+      startClaimedUpload(session, target, {
         description: `STOU ${target.virtual}`,
         // RFC 1123 4.1.2.9: the name is given in exactly this form.
         openingText: `FILE: ${name}`,
         type: session.transferType,
         completeText: `Transfer complete (unique file name: ${name}).`,
         sink: async () => {
+          const { dir, name: entry } = await session.fs.pinParent(target.real);
           try {
-            return await openReplacing(target.real, { mode, placeholder: true });
+            return await openReplacing(dir, entry, { mode, placeholder: true });
           } catch (error) {
             throw asFtpError(error);
           }

@@ -19,14 +19,19 @@
  *
  * New files get mode 0666 & ~umask; a replaced file keeps its mode, as it would if it had been
  * rewritten in place.
+ *
+ * Every name is taken in the target's directory as it was checked, pinned by a descriptor
+ * (fs/pinned.ts), never by a path string: the sink is opened once the data connection is, and
+ * committed or discarded at the end of the upload, and meanwhile another session may have moved a
+ * symlink that leads out of the root to where the directory was. The sink closes the directory.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { constants } from 'node:fs';
-import { copyFile, open, rename, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
+import { openNoFollow, pathOfOpened, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
@@ -55,58 +60,118 @@ export interface ReplacingOptions {
   readonly placeholder?: boolean;
 }
 
-/** A new file beside `target`, renamed over it on commit. */
-export async function openReplacing(target: string, options: ReplacingOptions): Promise<UploadSink> {
-  const mode = options.placeholder ? options.mode : await existingMode(target, options.mode);
-  const temp = tempPathFor(target);
-  const handle = await open(temp, 'wx', mode);
-  try {
-    await handle.chmod(mode); // exactly this mode, whatever the process umask
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  return renamingSink(handle, temp, target, 0, options.placeholder ?? false);
+/** A new file beside `name` in `dir`, renamed over it on commit. */
+export async function openReplacing(
+  dir: PinnedDirectory,
+  name: string,
+  options: ReplacingOptions,
+): Promise<UploadSink> {
+  return closingOnFailure(dir, options.placeholder ? name : undefined, async () => {
+    const mode = options.placeholder ? options.mode : await existingMode(dir, name, options.mode);
+    const temp = tempName();
+    const handle = await open(dir.path(temp), 'wx', mode);
+    try {
+      await handle.chmod(mode); // exactly this mode, whatever the process umask
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await unlink(dir.path(temp)).catch(() => undefined);
+      throw error;
+    }
+    return renamingSink(handle, dir, temp, name, 0, options.placeholder ?? false);
+  });
 }
 
 /**
- * REST n + STOR, or APPE: the first `offset` bytes of the existing `target` stay, the upload is
- * written after them. The caller has checked that `offset` is at most the file's size.
+ * REST n + STOR, or APPE: the first `offset` bytes of the existing file `name` in `dir` stay, the
+ * upload is written after them. The caller has checked that `offset` is at most the file's size.
  */
-export async function openResuming(target: string, offset: number): Promise<UploadSink> {
-  const info = await stat(target);
-  if (offset >= info.size) {
-    const file = new OpenUpload(await open(target, 'r+'), offset);
-    return {
-      handle: file.handle,
-      start: offset,
-      stream: () => file.stream(),
-      commit: () => file.syncAndClose(),
-      discard: async () => {
-        await file.abandon();
-        await truncate(target, offset); // back to exactly what it was
-      },
-    };
+export async function openResuming(dir: PinnedDirectory, name: string, offset: number): Promise<UploadSink> {
+  return closingOnFailure(dir, undefined, async () => {
+    const existing = await openNoFollow(dir, name, constants.O_RDWR);
+    let size: number;
+    try {
+      size = (await existing.stat()).size;
+    } catch (error) {
+      await existing.close().catch(() => undefined);
+      throw error;
+    }
+    if (offset >= size) return appendingSink(existing, dir, name, offset);
+    try {
+      return await copyingSink(existing, dir, name, offset);
+    } finally {
+      await existing.close().catch(() => undefined);
+    }
+  });
+}
+
+/**
+ * Written in place after the first `offset` bytes. A second descriptor on the same file undoes a
+ * failed upload (truncates back to `offset`): the first belongs to the write, which closes it.
+ */
+async function appendingSink(
+  handle: FileHandle,
+  dir: PinnedDirectory,
+  name: string,
+  offset: number,
+): Promise<UploadSink> {
+  let undo: FileHandle;
+  try {
+    undo = await open(await pathOfOpened(handle, dir, name), 'r+');
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
   }
-  const temp = tempPathFor(target);
-  await copyFile(target, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  await dir.close(); // nothing more is named in it
+  const file = new OpenUpload(handle, offset);
+  return {
+    handle,
+    start: offset,
+    stream: () => file.stream(),
+    commit: async () => {
+      try {
+        await file.syncAndClose();
+      } finally {
+        await undo.close().catch(() => undefined);
+      }
+    },
+    discard: async () => {
+      try {
+        await file.abandon();
+        await undo.truncate(offset); // back to exactly what it was
+      } finally {
+        await undo.close().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** The tail is overwritten: the file is copied (reflinked where possible) and cut at `offset`. */
+async function copyingSink(
+  existing: FileHandle,
+  dir: PinnedDirectory,
+  name: string,
+  offset: number,
+): Promise<UploadSink> {
+  const temp = tempName();
+  const source = await pathOfOpened(existing, dir, name);
+  await copyFile(source, dir.path(temp), constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   let handle: FileHandle | undefined;
   try {
-    handle = await open(temp, 'r+');
+    handle = await open(dir.path(temp), 'r+');
     await handle.truncate(offset);
   } catch (error) {
     await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    await unlink(dir.path(temp)).catch(() => undefined);
     throw error;
   }
-  return renamingSink(handle, temp, target, offset, false);
+  return renamingSink(handle, dir, temp, name, offset, false);
 }
 
 function renamingSink(
   handle: FileHandle,
+  dir: PinnedDirectory,
   temp: string,
-  target: string,
+  name: string,
   start: number,
   placeholder: boolean,
 ): UploadSink {
@@ -116,16 +181,42 @@ function renamingSink(
     start,
     stream: () => file.stream(),
     commit: async () => {
-      await file.syncAndClose();
-      await rename(temp, target);
-      await syncDirectory(dirname(target));
+      try {
+        await file.syncAndClose();
+        await rename(dir.path(temp), dir.path(name));
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
     },
     discard: async () => {
-      await file.abandon();
-      await unlink(temp).catch(ignoreMissing);
-      if (placeholder) await unlink(target).catch(ignoreMissing);
+      try {
+        await file.abandon();
+        await unlink(dir.path(temp)).catch(ignoreMissing);
+        if (placeholder) await unlink(dir.path(name)).catch(ignoreMissing);
+      } finally {
+        await dir.close();
+      }
     },
   };
+}
+
+/**
+ * Runs `make`; if it throws, the placeholder (if any) is removed and the directory the sink would
+ * have owned is closed.
+ */
+async function closingOnFailure(
+  dir: PinnedDirectory,
+  placeholder: string | undefined,
+  make: () => Promise<UploadSink>,
+): Promise<UploadSink> {
+  try {
+    return await make();
+  } catch (error) {
+    if (placeholder !== undefined) await unlink(dir.path(placeholder)).catch(() => undefined);
+    await dir.close();
+    throw error;
+  }
 }
 
 /** The file of one upload, written directly or through one write stream, then synced and closed. */
@@ -168,30 +259,18 @@ class OpenUpload {
   }
 }
 
-/** `.classicd-upload-<random>` in the target's directory. */
-function tempPathFor(target: string): string {
-  const name = `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
-  return join(dirname(target), name);
+/** `.classicd-upload-<random>`, made in the target's directory. */
+function tempName(): string {
+  return `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
 }
 
-async function existingMode(target: string, fallback: number): Promise<number> {
+/** The mode of the regular file being replaced, else `fallback`. */
+async function existingMode(dir: PinnedDirectory, name: string, fallback: number): Promise<number> {
   try {
-    return (await stat(target)).mode & 0o7777;
+    const info = await lstat(dir.path(name));
+    return info.isFile() ? info.mode & 0o7777 : fallback;
   } catch {
     return fallback;
-  }
-}
-
-/** The rename is durable only once the directory entry is on disk too. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems cannot fsync a directory; the file itself is already synced.
-  } finally {
-    await handle?.close().catch(() => undefined);
   }
 }
 

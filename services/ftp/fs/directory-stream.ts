@@ -34,11 +34,11 @@ const DEFAULT_BATCH = 64;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Yields the directory's entries in batches (never empty), in the order the file system gives. */
-export async function* readDirectory(dirReal: string, options: ReadDirectoryOptions = {}): AsyncGenerator<EntryInfo[]> {
+export async function* readDirectory(dirPath: string, options: ReadDirectoryOptions = {}): AsyncGenerator<EntryInfo[]> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // `buffer` is a valid encoding for opendir at run time (names arrive as Buffers); the typings
   // know only string encodings.
-  const dir: Dir = await opendir(dirReal, { encoding: 'buffer' as BufferEncoding, bufferSize: batchSize });
+  const dir: Dir = await opendir(dirPath, { encoding: 'buffer' as BufferEncoding, bufferSize: batchSize });
   let invalidUtf8 = 0;
   let lineBreak = 0;
   try {
@@ -64,7 +64,7 @@ export async function* readDirectory(dirReal: string, options: ReadDirectoryOpti
         }
         names.push(name);
       }
-      const entries = await Promise.all(names.map((name) => statEntry(dirReal, name, options.readLinks ?? false)));
+      const entries = await Promise.all(names.map((name) => statEntry(dirPath, name, options.readLinks ?? false)));
       const found = entries.filter((entry): entry is EntryInfo => entry !== undefined);
       if (found.length > 0) yield found;
       if (ended) break;
@@ -76,8 +76,8 @@ export async function* readDirectory(dirReal: string, options: ReadDirectoryOpti
 }
 
 /** lstat (and readlink) one entry; undefined when it vanished since readdir. */
-async function statEntry(dirReal: string, name: string, readLinks: boolean): Promise<EntryInfo | undefined> {
-  const path = join(dirReal, name);
+async function statEntry(dirPath: string, name: string, readLinks: boolean): Promise<EntryInfo | undefined> {
+  const path = join(dirPath, name);
   try {
     const stats = await lstat(path, { bigint: true });
     let target: string | undefined;

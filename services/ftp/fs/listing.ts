@@ -139,30 +139,39 @@ export async function* plannedEntries(
   }
 }
 
-/** A directory's entries without the hidden ones; names that cannot be sent are logged once. */
+/**
+ * A directory's entries without the hidden ones; names that cannot be sent are logged once. The
+ * directory is read through a pinned descriptor (pinned.ts): it is read once the data connection
+ * is open, and by then its path may lead somewhere else.
+ */
 export async function* directoryEntries(
   session: FtpSession,
   directory: ResolvedPath,
   readLinks: boolean,
 ): AsyncGenerator<EntryInfo[]> {
-  const batches = readDirectory(directory.real, {
-    readLinks,
-    onSkipped: (skipped) =>
-      session.log.warn(
-        { dir: directory.virtual, ...skipped },
-        'listing left out names that are not UTF-8 or hold CR/LF',
-      ),
-  });
-  for await (const batch of batches) {
-    const kept = batch.filter(
-      (entry) =>
-        !isUploadTempName(entry.name) &&
-        !isHiddenFor(session, {
-          virtual: childPath(directory.virtual, entry.name),
-          canonical: childPath(directory.canonical, entry.name),
-        }),
-    );
-    if (kept.length > 0) yield kept;
+  const pinned = await session.fs.pinDirectory(directory.real);
+  try {
+    const batches = readDirectory(pinned.self, {
+      readLinks,
+      onSkipped: (skipped) =>
+        session.log.warn(
+          { dir: directory.virtual, ...skipped },
+          'listing left out names that are not UTF-8 or hold CR/LF',
+        ),
+    });
+    for await (const batch of batches) {
+      const kept = batch.filter(
+        (entry) =>
+          !isUploadTempName(entry.name) &&
+          !isHiddenFor(session, {
+            virtual: childPath(directory.virtual, entry.name),
+            canonical: childPath(directory.canonical, entry.name),
+          }),
+      );
+      if (kept.length > 0) yield kept;
+    }
+  } finally {
+    await pinned.close();
   }
 }
 

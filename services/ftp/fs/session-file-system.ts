@@ -6,12 +6,15 @@
  * absolute paths cannot climb out), maps it under the root, and then asks the kernel where the path
  * really leads (realpath): a symlink that points outside the root is refused as if it did not exist.
  * For a path that does not exist yet (an upload, a new directory) the parent is checked instead.
- * (A local user racing renames inside the tree between our check and the open is out of scope: FTP
- * users here have no shell.)
+ *
+ * That check is made when the command arrives. What is done with the path later, when the tree may
+ * have changed (another session of the same user can rename a directory away and move a symlink
+ * into its place), goes through descriptors checked after they are opened: see pinned.ts.
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
+import { PinnedDirectory, type InsideRoot } from './pinned.js';
 import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
 
 export interface ResolvedPath {
@@ -86,7 +89,7 @@ export class SessionFileSystem {
     const mapped = this.mapVirtual(virtual);
     try {
       const real = await realpath(mapped);
-      if (!this.contains(real)) throw outsideRoot();
+      if (!this.isInside(real)) throw outsideRoot();
       return { virtual, canonical: this.toVirtual(real), real, exists: true };
     } catch (error) {
       if (error instanceof FtpError) throw error;
@@ -101,7 +104,7 @@ export class SessionFileSystem {
     } catch (error) {
       throw asFtpError(error);
     }
-    if (!this.contains(parentReal)) throw outsideRoot();
+    if (!this.isInside(parentReal)) throw outsideRoot();
     const real = join(parentReal, virtualBaseName(virtual));
     return { virtual, canonical: this.toVirtual(real), real, exists: false };
   }
@@ -121,7 +124,7 @@ export class SessionFileSystem {
     } catch (error) {
       throw asFtpError(error);
     }
-    if (!this.contains(parentReal)) throw outsideRoot();
+    if (!this.isInside(parentReal)) throw outsideRoot();
     const real = join(parentReal, virtualBaseName(virtual));
     let exists = true;
     try {
@@ -144,8 +147,22 @@ export class SessionFileSystem {
     return inside === '' ? '/' : '/' + inside.split(sep).join('/');
   }
 
-  private contains(real: string): boolean {
-    return real === this.rootReal || real.startsWith(this.rootReal.endsWith(sep) ? this.rootReal : this.rootReal + sep);
+  /** Whether a real path lies inside the root. */
+  readonly isInside: InsideRoot = (real) =>
+    real === this.rootReal || real.startsWith(this.rootReal.endsWith(sep) ? this.rootReal : this.rootReal + sep);
+
+  /** The directory at `real`, pinned (pinned.ts); 550 if it is gone or now outside the root. */
+  async pinDirectory(real: string): Promise<PinnedDirectory> {
+    return fsCall(PinnedDirectory.open(real, this.isInside));
+  }
+
+  /**
+   * The directory holding the entry at `real` (a resolved path's), pinned, and the entry's name in
+   * it: later calls on the entry go through the directory as it was checked.
+   */
+  async pinParent(real: string): Promise<{ readonly dir: PinnedDirectory; readonly name: string }> {
+    if (real === this.rootReal) throw new FtpError(550, 'Permission denied.');
+    return { dir: await this.pinDirectory(dirname(real)), name: basename(real) };
   }
 }
 

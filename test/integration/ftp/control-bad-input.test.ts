@@ -44,7 +44,7 @@ describe('FTP control connection limits', () => {
   it('keeps a password run onto PASS (a typo, so an unknown verb) out of the log and the reply', async () => {
     const ftp = await FtpClient.connect(server.port('ftp'));
     await ftp.expect('USER alice', 331);
-    for (const typo of ['PASSsecretletters', 'PASSsecret123', 'ACCTsecretaccount']) {
+    for (const typo of ['PASSsecretletters', 'PASSsecret123', '\u0000PASSsecretnul', 'ACCTsecretaccount']) {
       const reply = await ftp.command(typo);
       expect(reply.code).toBe(500);
       expect(reply.text.toLowerCase()).not.toContain('secret');

@@ -173,6 +173,17 @@ describe('TLS-required users', () => {
     await ftp.login('alice', 'wonderland');
     ftp.close();
   });
+
+  it('forgets an earlier USER when a later one is refused: its PASS is 503, not a login', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    expect((await ftp.command('USER anonymous')).code).toBe(331);
+    expect((await ftp.command('USER alice')).code).toBe(530);
+    expect((await ftp.command('PASS guest@example.org')).code).toBe(503);
+    expect((await ftp.command('PWD')).code).toBe(530);
+    await ftp.authTls();
+    await ftp.login('alice', 'wonderland');
+    ftp.close();
+  });
 });
 
 describe('a bad handshake', () => {
