@@ -113,7 +113,13 @@ const EPRT: CommandSpec = {
   async handler(session, argument) {
     refuseAfterEpsvAll(session, 'EPRT');
     requireActive(session);
-    await setActive(session, 'EPRT', parseEprtArgument(argument));
+    const parsed = parseEprtArgument(argument);
+    // RFC 2428 section 2: the 522 names the protocols the server would take, and data connections
+    // here use the control connection's, so only that one.
+    if (!parsed.ok && parsed.code === 522) {
+      throw new FtpError(522, `${formatProtocolNotSupported(session.data.family)}.`);
+    }
+    await setActive(session, 'EPRT', parsed);
   },
 };
 

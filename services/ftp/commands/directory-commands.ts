@@ -1,4 +1,5 @@
 /** The working directory: PWD, CWD, CDUP and their RFC 775 X-aliases. */
+import { FtpError } from '../errors.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { quotePath } from '../reply.js';
 import type { FtpSession } from '../session.js';
@@ -43,7 +44,19 @@ const CDUP: CommandSpec = {
   },
 };
 
+const SMNT: CommandSpec = {
+  verb: 'SMNT',
+  syntax: 'SMNT <sp> pathname',
+  help: 'Mount another file system: not implemented (one root per session).',
+  access: 'login',
+  async handler() {
+    // RFC 959 4.2.1: a command we know but do not implement is 502, not 500 (not recognised).
+    throw new FtpError(502, 'SMNT not implemented.');
+  },
+};
+
 export const directoryCommands: readonly CommandSpec[] = [
+  SMNT,
   PWD,
   alias(PWD, 'XPWD'),
   CWD,

@@ -1,32 +1,66 @@
 /**
  * File information: SIZE and MDTM (RFC 3659 sections 4 and 3) and MFMT (draft-somers-ftp-mfxx-04).
  *
- * SIZE gives the size on disk whatever the TYPE, as vsftpd does. RFC 3659 4.1 asks for the size as
- * it would be transferred, which in TYPE A means reading the whole file to count its line ends;
- * servers either refuse SIZE in ASCII mode (ProFTPD, pyftpdlib: 550) or do what we do. Clients
- * that ask before switching to TYPE I (lftp checks SIZE and MDTM before RETR) then still learn the
- * size, and the byte count of any binary transfer matches it.
+ * SIZE is the number of octets a RETR would send under the current TYPE (RFC 3659 4), exactly:
+ * estimates "MUST NOT be returned". In TYPE I that is the size on disk. In TYPE A it is that plus a
+ * CR for every LF sent without one (data/ascii-transforms.ts), which takes reading the file: done
+ * for files up to ASCII_SIZE_LIMIT, and refused with 550 above it (4.2), as ProFTPD and pyftpdlib
+ * refuse SIZE in TYPE A altogether. vsftpd answers the size on disk, which a TYPE A transfer of a
+ * text file does not match.
  *
  * Times are UTC, `YYYYMMDDHHMMSS` (RFC 3659 2.3); MDTM gives whole seconds, which every client
  * parses, MFMT accepts and echoes milliseconds.
  */
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { countAddedCrs } from '../data/ascii-transforms.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
-import { withEntryHandle } from '../fs/pinned.js';
+import { assertOpenedInside, withEntryHandle } from '../fs/pinned.js';
 import { authorizeFor } from '../fs/session-access.js';
-import { fsCall } from '../fs/session-file-system.js';
+import { fsCall, type ResolvedPath } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
+
+/** Past this a SIZE in TYPE A is refused rather than read through (RFC 3659 4.2 allows 550). */
+const ASCII_SIZE_LIMIT = 64 * 1024 * 1024;
+const ASCII_SIZE_CHUNK = 1024 * 1024;
+
+/** The octets a TYPE A RETR of the file at `target` sends; 550 for a file too large to count. */
+async function asciiSize(session: FtpSession, target: ResolvedPath, size: number): Promise<number> {
+  if (size > ASCII_SIZE_LIMIT) {
+    throw new FtpError(550, `SIZE in ASCII mode is given for files up to 64 MiB; use TYPE I.`);
+  }
+  const handle = await fsCall(open(target.real, 'r'));
+  try {
+    await assertOpenedInside(handle, target.real, session.fs.isInside);
+    const buffer = Buffer.allocUnsafe(ASCII_SIZE_CHUNK);
+    let total = 0;
+    let lastWasCr = false;
+    for (;;) {
+      const { bytesRead } = await fsCall(handle.read(buffer, 0, buffer.length, null));
+      if (bytesRead === 0) return total;
+      const counted = countAddedCrs(buffer.subarray(0, bytesRead), lastWasCr);
+      total += bytesRead + counted.added;
+      lastWasCr = counted.lastWasCr;
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
 
 /** Resolves, checks `read`, and stats (following symlinks, inside the root). */
 async function statForRead(session: FtpSession, argument: string): Promise<Stats> {
   if (!argument) throw syntaxError('A path is needed.');
+  return fsCall(stat((await readableTarget(session, argument)).real));
+}
+
+/** Resolves and checks `read`; 550 when nothing is there. */
+async function readableTarget(session: FtpSession, argument: string): Promise<ResolvedPath> {
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, 'read');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  return fsCall(stat(target.real));
+  return target;
 }
 
 const SIZE: CommandSpec = {
@@ -36,10 +70,13 @@ const SIZE: CommandSpec = {
   access: 'login',
   feature: () => 'SIZE',
   async handler(session, argument) {
-    const info = await statForRead(session, argument);
+    if (!argument) throw syntaxError('A path is needed.');
+    const target = await readableTarget(session, argument);
+    const info = await fsCall(stat(target.real));
     // RFC 3659 4.2: the size of a file; a directory has none to give.
     if (!info.isFile()) throw new FtpError(550, 'Not a regular file.');
-    await session.reply(213, String(info.size));
+    const size = session.transferType === 'A' ? await asciiSize(session, target, info.size) : info.size;
+    await session.reply(213, String(size));
   },
 };
 
@@ -71,11 +108,13 @@ const MFMT: CommandSpec = {
     // Changing a file's time is changing the file: the same right as STOR over it.
     authorizeFor(session, target, 'overwrite');
     if (!target.exists) throw new FtpError(550, 'No such file or directory.');
+    // Seconds as a double, which libuv cuts to nanoseconds by truncation: .123 s would be stored as
+    // .122999999 and read back (MLST, MDTM) as .122. Half a microsecond more keeps the milliseconds
+    // the reply below says were set.
+    const seconds = ms / 1000 + 5e-7;
     const { dir, name } = await session.fs.pinParent(target.real);
     try {
-      await fsCall(
-        withEntryHandle(dir, name, async (handle) => handle.utimes((await handle.stat()).atime, new Date(ms))),
-      );
+      await fsCall(withEntryHandle(dir, name, async (handle) => handle.utimes((await handle.stat()).atime, seconds)));
     } finally {
       await dir.close();
     }

@@ -3,6 +3,7 @@
  * RFC 7151).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isIPv4, isIPv6 } from 'node:net';
 import { SessionFileSystem } from '../fs/session-file-system.js';
 import { badSequence, FtpError, notImplementedParameter, syntaxError } from '../errors.js';
 import { statPath } from '../fs/stat-path.js';
@@ -193,7 +194,8 @@ const OPTS: CommandSpec = {
         return session.reply(200, selected === '' ? 'MLST OPTS' : `MLST OPTS ${selected}`);
       }
       default:
-        throw notImplementedParameter(`OPTS ${name.slice(0, 16)} not understood.`);
+        // RFC 2389 section 4: an OPTS the server cannot take is 501 (opts-bad is 451 or 501 only).
+        throw syntaxError(`OPTS ${name.slice(0, 16)} not understood.`);
     }
   },
 };
@@ -279,7 +281,9 @@ const ALLO: CommandSpec = {
   syntax: 'ALLO <sp> decimal-integer [<sp> R <sp> decimal-integer]',
   help: 'Reserve space; not needed here.',
   access: 'login',
-  async handler(session) {
+  async handler(session, argument) {
+    // RFC 959 5.3.2: ALLO <SP> <decimal-integer> [<SP> R <SP> <decimal-integer>].
+    if (!/^\d+( R \d+)?$/i.test(argument.trim())) throw syntaxError('ALLO takes a byte count.');
     // RFC 959 4.1.3: servers that need no reservation treat ALLO as NOOP (202).
     await session.reply(202, 'ALLO not needed.');
   },
@@ -294,10 +298,20 @@ const HOST: CommandSpec = {
   async handler(session, argument) {
     // RFC 7151 section 3: HOST comes before USER; afterwards it is a bad sequence.
     if (session.login.kind !== 'awaiting-user') throw badSequence('HOST must come before USER.');
-    if (!argument.trim()) throw syntaxError('HOST needs a host name.');
+    if (!isHostArgument(argument.trim())) throw syntaxError('HOST needs a host name or an IP address literal.');
     await session.reply(220, 'Host accepted.');
   },
 };
+
+/**
+ * RFC 7151 section 3.1: a domain name (RFC 1123 labels), an IPv4 address, or an IPv6 one in
+ * brackets.
+ */
+function isHostArgument(text: string): boolean {
+  if (text.startsWith('[') && text.endsWith(']')) return isIPv6(text.slice(1, -1));
+  if (isIPv4(text)) return true;
+  return text.length <= 253 && /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?$/i.test(text);
+}
 
 const STAT: CommandSpec = {
   verb: 'STAT',

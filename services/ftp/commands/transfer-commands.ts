@@ -297,11 +297,13 @@ const ABOR: CommandSpec = {
   async handler(session) {
     // RFC 959 4.1.3: the transfer answers 426 for itself (transfer.ts), then ABOR answers 226.
     if (await session.abortTransfer()) return session.reply(226, 'ABOR successful; data connection closed.');
+    // RFC 959 4.1.3: with the previous command completed, the server closes the data connection
+    // if it is open and answers 226.
     if (session.data.ready) {
       session.data.close();
       return session.reply(226, 'No transfer to abort; data connection closed.');
     }
-    await session.reply(225, 'No transfer to abort.');
+    await session.reply(226, 'No transfer to abort.');
   },
 };
 

@@ -34,6 +34,21 @@ export class ToNetworkAscii extends Transform {
   }
 }
 
+/**
+ * What ToNetworkAscii adds to `chunk`: one CR per LF that has none before it (`lastWasCr`: the
+ * previous chunk ended in CR). SIZE in TYPE A counts with it (RFC 3659 4: the octets sent).
+ */
+export function countAddedCrs(
+  chunk: Buffer,
+  lastWasCr: boolean,
+): { readonly added: number; readonly lastWasCr: boolean } {
+  let added = 0;
+  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+    if (!(i > 0 ? chunk[i - 1] === CR : lastWasCr)) added++;
+  }
+  return { added, lastWasCr: chunk.length > 0 ? chunk[chunk.length - 1] === CR : lastWasCr };
+}
+
 /** CRLF -> LF, for data coming from the client. */
 export class FromNetworkAscii extends Transform {
   /** The chunk before ended in CR: whether it goes out depends on the next byte. */

@@ -20,6 +20,8 @@ export async function statPath(session: FtpSession, argument: string): Promise<v
   if (session.transferInProgress) throw new FtpError(450, 'STAT with a path must wait for the transfer to end.');
   const plan = await planListing(session, argument);
   const shown = plan.kind === 'directory' ? plan.directory.virtual : plan.target.virtual;
+  // RFC 959 4.2.2: 212 is directory status, 213 file status.
+  const code = plan.kind === 'directory' ? 212 : 213;
   const batches = lsLines(session, plan);
   // The first batch before the first line: a directory that cannot be opened is a plain 550.
   let next: IteratorResult<string[]>;
@@ -28,7 +30,7 @@ export async function statPath(session: FtpSession, argument: string): Promise<v
   } catch (error) {
     throw asFtpError(error);
   }
-  await writeControl(session, `213-Status of ${shown.replace(/[\r\n]/g, ' ')}:\r\n`);
+  await writeControl(session, `${code}-Status of ${shown.replace(/[\r\n]/g, ' ')}:\r\n`);
   try {
     while (!next.done) {
       if (session.control.destroyed) return;
@@ -41,7 +43,7 @@ export async function statPath(session: FtpSession, argument: string): Promise<v
   } finally {
     await batches.return(undefined);
   }
-  await writeControl(session, '213 End of status.\r\n');
+  await writeControl(session, `${code} End of status.\r\n`);
 }
 
 function writeControl(session: FtpSession, text: string): Promise<void> {

@@ -64,6 +64,31 @@ describe('FTP control connection limits', () => {
     await ftp.quit();
   });
 
+  it('answers known commands with bad parameters 501, and one not implemented 502', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    // RFC 7151 section 3.1: a host name or an IP literal; then 220 for one that is.
+    for (const host of ['a b c', '!!!', '[zz]', '-bad.example'])
+      expect((await ftp.command(`HOST ${host}`)).code).toBe(501);
+    for (const host of ['ftp.example.org', '192.0.2.1', '[2001:db8::1]']) {
+      expect((await ftp.command(`HOST ${host}`)).code).toBe(220);
+    }
+    // RFC 2389 section 4: an OPTS the server cannot take is 501 (opts-bad is 451 or 501).
+    expect((await ftp.command('OPTS FOO')).code).toBe(501);
+    expect((await ftp.command('OPTS')).code).toBe(501);
+    await ftp.login();
+    // RFC 959 5.3.2: ALLO takes a decimal byte count, optionally R and a record size.
+    for (const [line, code] of [
+      ['ALLO', 501],
+      ['ALLO x', 501],
+      ['ALLO 1024', 202],
+      ['ALLO 1024 R 512', 202],
+      ['SMNT /', 502], // RFC 959 4.2.1: known, not implemented
+    ] as const) {
+      expect((await ftp.command(line)).code, line).toBe(code);
+    }
+    await ftp.quit();
+  });
+
   it('closes with 421 after login.maxFailures wrong passwords', async () => {
     const ftp = await FtpClient.connect(server.port('ftp'));
     for (let attempt = 1; attempt < 3; attempt++) {

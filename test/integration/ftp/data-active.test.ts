@@ -95,6 +95,13 @@ describe('ftp active data connections', () => {
     expectCode(await client.command('RETR file.txt'), 425);
   });
 
+  it('EPRT of an unknown protocol is 522, naming only the protocol it would take (RFC 2428 section 2)', async () => {
+    const client = await login();
+    const reply = await client.command('EPRT |3|1.2.3.4|40000|');
+    expectCode(reply, 522);
+    expect(reply.text).toMatch(/use \(1\)/);
+  });
+
   it('an IPv4-mapped EPRT |2| address of the client itself is its address', async () => {
     const client = await login();
     const listener = await dataListener();

@@ -228,9 +228,9 @@ describe.each([
     expectCode(await client.command('NOOP'), 200);
   });
 
-  it('ABOR with nothing to abort is 225', async () => {
+  it('ABOR with nothing to abort is 226 (RFC 959 4.1.3: the command before it completed)', async () => {
     const client = await login();
-    expectCode(await client.command('ABOR'), 225);
+    expectCode(await client.command('ABOR'), 226);
   });
 
   it('a client that closes the data connection mid-RETR gets 426, and the session goes on', async () => {

@@ -160,11 +160,19 @@ describe('RNFR and RNTO', () => {
 });
 
 describe('SIZE, MDTM and MFMT', () => {
-  it('gives the size in bytes in either TYPE, and 550 for a directory', async () => {
+  it('gives the octets a RETR would send in the current TYPE (RFC 3659 4), and 550 for a directory', async () => {
+    writeFileSync(join(home, 'lines.txt'), 'one\ntwo\r\nthree\n\n'); // 3 LFs without CR, 1 with
     const ftp = await login('alice', 'secret');
     try {
-      expect((await ftp.expect('SIZE docs/a.txt', 213)).text).toBe('6');
+      // TYPE A (the default): a CR added before each LF that has none, as RETR sends it.
+      expect((await ftp.expect('SIZE docs/a.txt', 213)).text).toBe('7');
+      expect((await ftp.expect('SIZE lines.txt', 213)).text).toBe('19');
+      const data = await ftp.pasv();
+      await ftp.expect('RETR lines.txt', 150);
+      expect((await readAll(data)).length).toBe(19);
+      expect((await ftp.reply()).code).toBe(226);
       await ftp.expect('TYPE I', 200);
+      expect((await ftp.expect('SIZE lines.txt', 213)).text).toBe('16');
       expect((await ftp.expect('SIZE /docs/a.txt', 213)).text).toBe('6');
       expect((await ftp.expect('SIZE link-to-file', 213)).text).toBe('8');
       expect((await ftp.command('SIZE docs')).code).toBe(550);
@@ -183,6 +191,12 @@ describe('SIZE, MDTM and MFMT', () => {
       expect((await ftp.expect('MFMT 20211231235959.250 docs/a.txt', 213)).text).toBe(
         'Modify=20211231235959.250; docs/a.txt',
       );
+      // Milliseconds that a double of seconds cannot hold exactly are stored as the reply says.
+      for (const fraction of ['123', '001']) {
+        await ftp.expect(`MFMT 20200102030405.${fraction} docs/a.txt`, 213);
+        const facts = (await ftp.expect('MLST docs/a.txt', 250)).lines[1];
+        expect(facts).toContain(`modify=20200102030405.${fraction};`);
+      }
       expect(
         await codes(ftp, ['MFMT 20201301000000 docs/a.txt', 'MFMT yesterday docs/a.txt', 'MFMT 20200101000000']),
       ).toEqual([501, 501, 501]);
@@ -249,7 +263,7 @@ describe('a user without write, delete, mkdir or rename', () => {
           'MFMT 20200101000000 target.txt',
         ]),
       ).toEqual([550, 550, 550, 550, 550]);
-      expect((await ftp.expect('SIZE target.txt', 213)).text).toBe('8');
+      expect((await ftp.expect('SIZE target.txt', 213)).text).toBe('9'); // TYPE A: "keep me\r\n"
       expect(existsSync(join(home, 'bobdir'))).toBe(false);
       expect(existsSync(join(home, 'target.txt'))).toBe(true);
       const mlst = await ftp.expect('MLST target.txt', 250);
@@ -326,7 +340,7 @@ describe('paths that try to leave the root', () => {
       expect(await codes(ftp, ['SIZE ../../../../etc/passwd', 'SIZE /etc/passwd', 'MDTM /../etc/hostname'])).toEqual([
         550, 550, 550,
       ]);
-      expect((await ftp.expect('SIZE ../pub/../pub/readme.txt', 213)).text).toBe('6');
+      expect((await ftp.expect('SIZE ../pub/../pub/readme.txt', 213)).text).toBe('7'); // TYPE A: CRLF
     } finally {
       ftp.close();
     }
@@ -379,7 +393,7 @@ describe('paths that try to leave the root', () => {
   it('carries on after all of that', async () => {
     const ftp = await login();
     try {
-      expect((await ftp.expect('SIZE /pub/readme.txt', 213)).text).toBe('6');
+      expect((await ftp.expect('SIZE /pub/readme.txt', 213)).text).toBe('7'); // TYPE A: CRLF
     } finally {
       ftp.close();
     }

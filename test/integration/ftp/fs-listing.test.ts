@@ -293,14 +293,14 @@ describe('MLSD and MLST (RFC 3659)', () => {
 });
 
 describe('STAT <path> (RFC 959 4.1.3)', () => {
-  it('lists a directory over the control connection', async () => {
+  it('lists a directory over the control connection, as directory status (212, RFC 959 4.2)', async () => {
     const ftp = await anonymous();
     try {
-      const reply = await ftp.expect('STAT /pub', 213);
-      expect(reply.lines[0]).toBe('213-Status of /pub:');
-      expect(reply.lines.at(-1)).toBe('213 End of status.');
+      const reply = await ftp.expect('STAT /pub', 212);
+      expect(reply.lines[0]).toBe('212-Status of /pub:');
+      expect(reply.lines.at(-1)).toBe('212 End of status.');
       expect(reply.lines.slice(1, -1).map(lsName).sort()).toEqual([...PUB_VISIBLE].sort());
-      const all = await ftp.expect('STAT -la /pub', 213);
+      const all = await ftp.expect('STAT -la /pub', 212);
       expect(all.lines.slice(1, -1).map(lsName)).toContain('.dotfile');
     } finally {
       ftp.close();

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
-import { FromNetworkAscii, ToNetworkAscii } from '../../../services/ftp/data/ascii-transforms.js';
+import { countAddedCrs, FromNetworkAscii, ToNetworkAscii } from '../../../services/ftp/data/ascii-transforms.js';
 
 /** Runs `chunks` through a fresh transform and returns what comes out, as a string. */
 async function through(make: () => NodeJS.ReadWriteStream, chunks: readonly string[]): Promise<string> {
@@ -60,6 +60,37 @@ describe('FromNetworkAscii (CRLF -> LF)', () => {
     for (let cut = 0; cut <= wire.length; cut++) {
       const back = await through(() => new FromNetworkAscii(), [wire.slice(0, cut), wire.slice(cut)]);
       expect(back).toBe('one\ntwo\nthree\n\nfour');
+    }
+  });
+});
+
+describe('countAddedCrs (SIZE in TYPE A)', () => {
+  it('counts exactly what ToNetworkAscii adds, however the file is cut into chunks', async () => {
+    // Random bytes over a small alphabet dense in CR and LF, cut at random places: the count must
+    // match the transform's output length, CRs at chunk ends included.
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const text = Array.from({ length: random(40) }, () => 'a\r\n'[random(3)]).join('');
+      const chunks: string[] = [];
+      for (let at = 0; at < text.length;) {
+        const size = 1 + random(5);
+        chunks.push(text.slice(at, at + size));
+        at += size;
+      }
+      let added = 0;
+      let lastWasCr = false;
+      for (const chunk of chunks) {
+        const counted = countAddedCrs(Buffer.from(chunk, 'latin1'), lastWasCr);
+        added += counted.added;
+        lastWasCr = counted.lastWasCr;
+      }
+      expect(text.length + added, JSON.stringify(chunks)).toBe(
+        (await through(() => new ToNetworkAscii(), chunks)).length,
+      );
     }
   });
 });
