@@ -11,20 +11,21 @@
  * asks without sending anything. It must happen before our own FIN, so the socket of an upload is
  * made half-open (`allowHalfOpen`) and ended here.
  *
- * A TLS data connection is not probed: its clean end is the client's close_notify, which is the
- * TLS layer's to check.
+ * Under TLS the probe goes to the TCP socket underneath: a reset with data still queued reaches
+ * Node's TLS layer as a plain end too, and zero bytes leave the TLS stream as it was. A client
+ * that ends with a TCP FIN and no close_notify is taken as a clean end, as vsftpd does by default
+ * (strict_ssl_read_eof=NO): many FTPS clients close so. Our side then ends with close_notify.
  */
 import type { Socket } from 'node:net';
 
-/** Resolves true after a clean end (FIN), false after a reset; ends our side either way. */
-export function endedCleanly(socket: Socket): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(false);
-  if ((socket as { encrypted?: boolean }).encrypted) {
-    socket.end();
-    return Promise.resolve(true);
-  }
+/**
+ * Resolves true after a clean end (FIN), false after a reset; ends our side either way. `tcp` is
+ * the TCP socket under `socket` (the same socket without TLS).
+ */
+export function endedCleanly(socket: Socket, tcp: Socket): Promise<boolean> {
+  if (socket.destroyed || tcp.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {
-    socket.write(Buffer.alloc(0), (error) => {
+    tcp.write(Buffer.alloc(0), (error) => {
       socket.end();
       resolve(!error);
     });

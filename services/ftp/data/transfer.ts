@@ -155,7 +155,7 @@ async function runUpload(session: FtpSession, options: UploadOptions, signal: Ab
       await pipeline([socket, ...stages, sink.stream()], { signal });
       // The client's FIN is the end of the file in stream mode (RFC 959 3.4.1); a reset is not, and
       // neither is a client that dropped the control connection as it went.
-      if (!(await endedCleanly(socket))) throw new FtpError(426, 'Data connection reset; transfer aborted.');
+      if (!(await run.endedCleanly())) throw new FtpError(426, 'Data connection reset; transfer aborted.');
     }
     signal.throwIfAborted();
     // RFC 959 4.2: 226 means the action succeeded, so only once the file is whole and in place.
@@ -182,6 +182,8 @@ class TransferRun {
   readonly throttled: boolean;
   private readonly startedAt = performance.now();
   private socket: Socket | undefined;
+  /** The TCP socket under `socket` (the same one without TLS). */
+  private tcp: Socket | undefined;
   /** The native job moving the bytes, outside `meter`, if there is one (kept once done: its count). */
   private nativeJob: SocketFileJob | undefined;
   /** Watched for dataTimeoutMs without progress while the data connection is open. */
@@ -233,9 +235,15 @@ class TransferRun {
     }
   }
 
+  /** After an upload's last byte: whether the client ended it or the connection was reset (clean-end.ts). */
+  endedCleanly(): Promise<boolean> {
+    return this.socket && this.tcp ? endedCleanly(this.socket, this.tcp) : Promise.resolve(false);
+  }
+
   async openData(): Promise<Socket> {
     const { socket, tcp } = await this.session.data.open(this.signal);
     this.socket = socket;
+    this.tcp = tcp;
     socket.on('error', (error) => {
       this.socketError ??= error;
     });

@@ -27,7 +27,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { constants } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import { copyFile, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
@@ -68,6 +68,8 @@ export async function openReplacing(
 ): Promise<UploadSink> {
   return closingOnFailure(dir, options.placeholder ? name : undefined, async () => {
     const mode = options.placeholder ? options.mode : await existingMode(dir, name, options.mode);
+    // The placeholder as it is now: a failed upload removes it only if it is still this file.
+    const placeholder = options.placeholder ? await lstat(dir.path(name), { bigint: true }) : undefined;
     const temp = tempName();
     const handle = await open(dir.path(temp), 'wx', mode);
     try {
@@ -77,7 +79,7 @@ export async function openReplacing(
       await unlink(dir.path(temp)).catch(() => undefined);
       throw error;
     }
-    return renamingSink(handle, dir, temp, name, 0, options.placeholder ?? false);
+    return renamingSink(handle, dir, temp, name, 0, placeholder);
   });
 }
 
@@ -164,7 +166,7 @@ async function copyingSink(
     await unlink(dir.path(temp)).catch(() => undefined);
     throw error;
   }
-  return renamingSink(handle, dir, temp, name, offset, false);
+  return renamingSink(handle, dir, temp, name, offset, undefined);
 }
 
 function renamingSink(
@@ -173,7 +175,8 @@ function renamingSink(
   temp: string,
   name: string,
   start: number,
-  placeholder: boolean,
+  /** STOU's (or a claimed name's) empty file, removed on discard unless another has replaced it. */
+  placeholder: BigIntStats | undefined,
 ): UploadSink {
   const file = new OpenUpload(handle, start);
   return {
@@ -193,7 +196,7 @@ function renamingSink(
       try {
         await file.abandon();
         await unlink(dir.path(temp)).catch(ignoreMissing);
-        if (placeholder) await unlink(dir.path(name)).catch(ignoreMissing);
+        if (placeholder) await removeIfSame(dir, name, placeholder);
       } finally {
         await dir.close();
       }
@@ -256,6 +259,24 @@ class OpenUpload {
   async abandon(): Promise<void> {
     if (this.writeStream) return settleStream(this.writeStream);
     await this.handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Unlinks `name` if it is still the file `was` describes: another session may have deleted a
+ * placeholder and stored its own file under the name meanwhile (a local user with two sessions).
+ * The inode number alone could match, as a file system reuses a freed one at once; its change time
+ * is that of the new file.
+ */
+async function removeIfSame(dir: PinnedDirectory, name: string, was: BigIntStats): Promise<void> {
+  let now: BigIntStats;
+  try {
+    now = await lstat(dir.path(name), { bigint: true });
+  } catch (error) {
+    return ignoreMissing(error);
+  }
+  if (now.ino === was.ino && now.dev === was.dev && now.ctimeNs === was.ctimeNs) {
+    await unlink(dir.path(name)).catch(ignoreMissing);
   }
 }
 

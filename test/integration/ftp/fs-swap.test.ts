@@ -165,6 +165,21 @@ describe('the drop box', () => {
     expect(readFileSync(join(drop, 'incoming', 'race.txt'), 'utf8')).toBe('first\n');
   });
 
+  it('a failed STOU removes its placeholder, not the file another session stored in its place', async () => {
+    const first = await login();
+    held(await first.pasv()); // never used: the STOU waits for it, until ABOR
+    expect((await first.expect('STOU claimed', 150)).text).toBe('FILE: claimed');
+    const second = await login();
+    await second.expect('DELE claimed', 250);
+    const data = held(await second.pasv());
+    await second.expect('STOR claimed', 150);
+    data.end('stored by the second session\n');
+    expect((await second.reply()).code).toBe(226);
+    await first.command('ABOR');
+    await first.reply();
+    expect(readFileSync(join(home, 'claimed'), 'utf8')).toBe('stored by the second session\n');
+  });
+
   it('gives the name back when the upload that claimed it fails', async () => {
     const first = await login('anonymous', 'a@example.org');
     const firstData = held(await first.pasv());

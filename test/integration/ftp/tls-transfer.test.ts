@@ -4,8 +4,12 @@
  * xferlog records the download, and curl and Python's ftplib get their files.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
 import { connectSocket, readAll } from '../../helpers/ftp.js';
 import { FtpsClient } from '../../helpers/ftps.js';
 import { freePort } from '../../helpers/net.js';
@@ -39,6 +43,46 @@ async function expectProtectedReadme(ftp: FtpsClient): Promise<void> {
   expect((await readAll(ftp.secureData(raw))).toString()).toBe(README);
   expect((await ftp.reply()).code).toBe(226);
 }
+
+describe('PROT P uploads', () => {
+  let writable: FtpsServer;
+  let home: string;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'classicd-ftps-home-'));
+    writable = await startFtpsServer({
+      passivePorts: '31240-31259',
+      users: [{ name: 'writer', password: await hashPassword('secret'), root: home, permissions: ['read', 'write'] }],
+    });
+  });
+
+  afterAll(async () => {
+    await writable?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('a reset of the TLS data connection mid-STOR is 426, and the old file stays', async () => {
+    // A reset that arrives while sent bytes wait unread reaches Node's TLS layer as a plain end;
+    // only the TCP socket underneath can tell (data/clean-end.ts).
+    const ftp = await FtpsClient.connect(writable.port);
+    await ftp.authTls();
+    await ftp.login('writer', 'secret');
+    for (const line of ['PBSZ 0', 'PROT P', 'TYPE I']) await ftp.expect(line, 200);
+    for (let round = 0; round < 3; round++) {
+      writeFileSync(join(home, 'precious.bin'), 'GOOD'.repeat(100));
+      const raw = await ftp.epsv();
+      raw.on('error', () => undefined);
+      expect((await ftp.command('STOR precious.bin')).code).toBe(150);
+      const data = ftp.secureData(raw);
+      data.on('error', () => undefined);
+      await new Promise<void>((resolve) => data.write(randomBytes(8 * 1024 * 1024), () => resolve()));
+      raw.resetAndDestroy();
+      expect((await ftp.reply()).code).toBe(426);
+      expect(readFileSync(join(home, 'precious.bin'), 'utf8')).toBe('GOOD'.repeat(100));
+    }
+    await ftp.expect('QUIT', 221);
+  });
+});
 
 describe('PROT P transfers', () => {
   it('sends a file over TLS that resumes the control session, and logs it in the xferlog', async () => {
