@@ -12,11 +12,11 @@
  * parses, MFMT accepts and echoes milliseconds.
  */
 import type { Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, utimes } from 'node:fs/promises';
 import { countAddedCrs } from '../data/ascii-transforms.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
-import { assertOpenedInside, withEntryHandle } from '../fs/pinned.js';
+import { assertOpenedInside } from '../fs/pinned.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { fsCall, type ResolvedPath } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
@@ -112,12 +112,7 @@ const MFMT: CommandSpec = {
     // .122999999 and read back (MLST, MDTM) as .122. Half a microsecond more keeps the milliseconds
     // the reply below says were set.
     const seconds = ms / 1000 + 5e-7;
-    const { dir, name } = await session.fs.pinParent(target.real);
-    try {
-      await fsCall(withEntryHandle(dir, name, async (handle) => handle.utimes((await handle.stat()).atime, seconds)));
-    } finally {
-      await dir.close();
-    }
+    await session.fs.withEntryPath(target.real, async (path) => utimes(path, (await stat(path)).atime, seconds));
     // draft-somers-ftp-mfxx 3.1: `213 Modify=<time>; <path>`, the path as the client gave it.
     await session.reply(213, `Modify=${formatFtpTime(ms, true)}; ${path}`);
   },

@@ -7,10 +7,9 @@
  * the file, so it needs the same right as STOR over it (`overwrite`); anonymous has none, not
  * even in the drop box, as with vsftpd.
  */
-import { withEntryHandle } from '../fs/pinned.js';
+import { chmod } from 'node:fs/promises';
 import { FtpError, syntaxError } from '../errors.js';
 import { authorizeFor } from '../fs/session-access.js';
-import { fsCall } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
 
@@ -26,12 +25,7 @@ async function siteChmod(session: FtpSession, rest: string): Promise<void> {
   const target = await session.fs.resolve(path);
   authorizeFor(session, target, 'overwrite');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  const { dir, name } = await session.fs.pinParent(target.real);
-  try {
-    await fsCall(withEntryHandle(dir, name, (handle) => handle.chmod(mode)));
-  } finally {
-    await dir.close();
-  }
+  await session.fs.withEntryPath(target.real, (path) => chmod(path, mode));
   session.log.info({ path: target.virtual, mode: modeText }, 'site chmod');
   await session.reply(200, 'SITE CHMOD command ok.');
 }

@@ -7,7 +7,7 @@
  * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
  * data/upload-file.ts.
  */
-import { open, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
 import {
   requireDataConnection,
@@ -16,7 +16,7 @@ import {
   type TransferOutcome,
   type UploadOptions,
 } from '../data/transfer.js';
-import { openReplacing, openResuming } from '../data/upload-file.js';
+import { claimName, openClaimed, openReplacing, openResuming, releaseClaim, type Claim } from '../data/upload-file.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { assertOpenedInside } from '../fs/pinned.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
@@ -153,18 +153,18 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   const offset = restart > 0 ? restart : verb === 'APPE' ? size : 0;
   if (offset > size) throw invalidRestart();
   const mode = uploadMode(session);
-  const placeholder = !target.exists && !mayDo(session, target, 'overwrite');
-  if (placeholder && !(await claimName(session, target, mode))) throw new FtpError(550, 'File exists.');
-  startClaimedUpload(session, placeholder ? target : undefined, {
+  const claim =
+    !target.exists && !mayDo(session, target, 'overwrite') ? await claimTarget(session, target, mode) : undefined;
+  if (claim === null) throw new FtpError(550, 'File exists.');
+  startClaimedUpload(session, claim, {
     description: `${verb} ${target.virtual}`,
     openingText: `Ok to send data for ${virtualBaseName(target.virtual)}.`,
     type: session.transferType,
     sink: async () => {
-      const { dir, name } = await session.fs.pinParent(target.real);
       try {
-        return offset > 0
-          ? await openResuming(dir, name, offset)
-          : await openReplacing(dir, name, { mode, placeholder });
+        if (claim) return await openClaimed(claim, mode);
+        const { dir, name } = await session.fs.pinParent(target.real);
+        return offset > 0 ? await openResuming(dir, name, offset) : await openReplacing(dir, name, { mode });
       } catch (error) {
         throw asFtpError(error);
       }
@@ -173,44 +173,27 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   });
 }
 
+/** Claims `target`'s name in its pinned directory (upload-file.ts); null if the name is taken. */
+async function claimTarget(session: FtpSession, target: ResolvedPath, mode: number): Promise<Claim | null> {
+  const { dir, name } = await session.fs.pinParent(target.real);
+  try {
+    return (await claimName(dir, name, mode)) ?? null;
+  } catch (error) {
+    throw asFtpError(error);
+  }
+}
+
 /**
- * startUpload for an upload that may have claimed its name (`claimed`): if the upload cannot
- * start (its data connection went while the name was claimed: 425), the claim is given back.
+ * startUpload for an upload that may have claimed its name: if the upload cannot start (its data
+ * connection went while the name was being claimed: 425), the claim is given back. Once started,
+ * the upload's sink owns the claim.
  */
-function startClaimedUpload(session: FtpSession, claimed: ResolvedPath | undefined, options: UploadOptions): void {
+function startClaimedUpload(session: FtpSession, claim: Claim | undefined, options: UploadOptions): void {
   try {
     startUpload(session, options);
   } catch (error) {
-    if (claimed) void releaseName(session, claimed);
+    if (claim) void releaseClaim(claim);
     throw error;
-  }
-}
-
-/**
- * Creates `target` empty (O_EXCL) to claim its name for an upload renamed over it later; false if
- * the name is taken. The upload's discard removes it again.
- */
-async function claimName(session: FtpSession, target: ResolvedPath, mode: number): Promise<boolean> {
-  const { dir, name } = await session.fs.pinParent(target.real);
-  try {
-    await (await open(dir.path(name), 'wx', mode)).close();
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw asFtpError(error);
-  } finally {
-    await dir.close();
-  }
-}
-
-/** Removes a claimed name's placeholder when no upload will. */
-async function releaseName(session: FtpSession, target: ResolvedPath): Promise<void> {
-  try {
-    const { dir, name } = await session.fs.pinParent(target.real);
-    await unlink(dir.path(name)).catch(() => undefined);
-    await dir.close();
-  } catch {
-    // The directory is gone or has moved out of the root: there is nothing of ours left to remove.
   }
 }
 
@@ -249,17 +232,17 @@ const STOU: CommandSpec = {
       if (target.exists) continue;
       authorizeFor(session, target, 'create');
       // Claim the name now, so no other upload can take it before this one is renamed over it.
-      if (!(await claimName(session, target, mode))) continue;
-      startClaimedUpload(session, target, {
+      const claim = await claimTarget(session, target, mode);
+      if (claim === null) continue;
+      startClaimedUpload(session, claim, {
         description: `STOU ${target.virtual}`,
         // RFC 1123 4.1.2.9: the name is given in exactly this form.
         openingText: `FILE: ${name}`,
         type: session.transferType,
         completeText: `Transfer complete (unique file name: ${name}).`,
         sink: async () => {
-          const { dir, name: entry } = await session.fs.pinParent(target.real);
           try {
-            return await openReplacing(dir, entry, { mode, placeholder: true });
+            return await openClaimed(claim, mode);
           } catch (error) {
             throw asFtpError(error);
           }

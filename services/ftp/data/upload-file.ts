@@ -28,10 +28,10 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { constants, type BigIntStats } from 'node:fs';
-import { copyFile, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
-import { openNoFollow, pathOfOpened, type PinnedDirectory } from '../fs/pinned.js';
+import { copyOpened, openNoFollow, reopen, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
@@ -53,39 +53,85 @@ export interface UploadSink {
 export interface ReplacingOptions {
   /** Mode for a new file (0666 & ~umask); an existing target's mode is kept. */
   readonly mode: number;
-  /**
-   * STOU: the target is an empty placeholder this upload created to claim the name; discard
-   * removes it too.
-   */
-  readonly placeholder?: boolean;
 }
 
-/** A new file beside `name` in `dir`, renamed over it on commit. */
+/** A new file beside `name` in `dir`, renamed over it on commit. The sink owns `dir`. */
 export async function openReplacing(
   dir: PinnedDirectory,
   name: string,
   options: ReplacingOptions,
 ): Promise<UploadSink> {
-  return closingOnFailure(dir, options.placeholder ? name : undefined, async () => {
-    const mode = options.placeholder ? options.mode : await existingMode(dir, name, options.mode);
-    // The placeholder as it is now: a failed upload removes it only if it is still this file.
-    const placeholder = options.placeholder ? await lstat(dir.path(name), { bigint: true }) : undefined;
-    const temp = tempName();
-    const handle = await open(dir.path(temp), 'wx', mode);
-    try {
-      await handle.chmod(mode); // exactly this mode, whatever the process umask
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      await unlink(dir.path(temp)).catch(() => undefined);
-      throw error;
-    }
-    return renamingSink(handle, dir, temp, name, 0, placeholder);
-  });
+  return closingOnFailure(dir, undefined, async () =>
+    replacingSink(dir, name, await existingMode(dir, name, options.mode), undefined),
+  );
+}
+
+/**
+ * An upload's name, claimed before its 150 by creating it empty (O_EXCL) in its pinned directory:
+ * STOU, and STOR for an account that may not overwrite (the drop box), so that no other upload can
+ * take the name first and be replaced by this one.
+ */
+export interface Claim {
+  readonly dir: PinnedDirectory;
+  readonly name: string;
+  /** The placeholder as created: removed later only if the name still holds this very file. */
+  readonly placeholder: BigIntStats;
+}
+
+/** Claims `name` in `dir`; undefined if it is taken. Owns `dir` (the claim keeps it, else closes it). */
+export async function claimName(dir: PinnedDirectory, name: string, mode: number): Promise<Claim | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir.path(name), 'wx', mode);
+  } catch (error) {
+    await dir.close();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  try {
+    return { dir, name, placeholder: await handle.stat({ bigint: true }) };
+  } catch (error) {
+    await unlink(dir.path(name)).catch(() => undefined);
+    await dir.close();
+    throw error;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/** Gives a claim back when no upload will use it: its placeholder goes, if still there. */
+export async function releaseClaim(claim: Claim): Promise<void> {
+  await removeIfSame(claim.dir, claim.name, claim.placeholder).catch(() => undefined);
+  await claim.dir.close();
+}
+
+/** The claimed name's upload: renamed over the placeholder on commit. The sink owns the claim. */
+export async function openClaimed(claim: Claim, mode: number): Promise<UploadSink> {
+  return closingOnFailure(claim.dir, claim, () => replacingSink(claim.dir, claim.name, mode, claim.placeholder));
+}
+
+async function replacingSink(
+  dir: PinnedDirectory,
+  name: string,
+  mode: number,
+  placeholder: BigIntStats | undefined,
+): Promise<UploadSink> {
+  const temp = tempName();
+  const handle = await open(dir.path(temp), 'wx', mode);
+  try {
+    await handle.chmod(mode); // exactly this mode, whatever the process umask
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(dir.path(temp)).catch(() => undefined);
+    throw error;
+  }
+  return renamingSink(handle, dir, temp, name, 0, placeholder);
 }
 
 /**
  * REST n + STOR, or APPE: the first `offset` bytes of the existing file `name` in `dir` stay, the
  * upload is written after them. The caller has checked that `offset` is at most the file's size.
+ * The sink owns `dir`.
  */
 export async function openResuming(dir: PinnedDirectory, name: string, offset: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
@@ -118,25 +164,25 @@ async function appendingSink(
 ): Promise<UploadSink> {
   let undo: FileHandle;
   try {
-    undo = await open(await pathOfOpened(handle, dir, name), 'r+');
+    undo = await reopen(handle, dir, name, constants.O_RDWR);
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;
   }
   await dir.close(); // nothing more is named in it
   const file = new OpenUpload(handle, offset);
+  let committed = false;
   return {
     handle,
     start: offset,
     stream: () => file.stream(),
     commit: async () => {
-      try {
-        await file.syncAndClose();
-      } finally {
-        await undo.close().catch(() => undefined);
-      }
+      await file.syncAndClose();
+      committed = true;
+      await undo.close().catch(() => undefined);
     },
     discard: async () => {
+      if (committed) return;
       try {
         await file.abandon();
         await undo.truncate(offset); // back to exactly what it was
@@ -155,10 +201,9 @@ async function copyingSink(
   offset: number,
 ): Promise<UploadSink> {
   const temp = tempName();
-  const source = await pathOfOpened(existing, dir, name);
-  await copyFile(source, dir.path(temp), constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
   let handle: FileHandle | undefined;
   try {
+    await copyOpened(existing, dir.path(temp));
     handle = await open(dir.path(temp), 'r+');
     await handle.truncate(offset);
   } catch (error) {
@@ -169,30 +214,34 @@ async function copyingSink(
   return renamingSink(handle, dir, temp, name, offset, undefined);
 }
 
+/**
+ * The upload in `temp`, renamed over `name` on commit. `dir` is released once the upload is in
+ * place or undone: a commit that fails (the rename, say) leaves everything for discard to clear.
+ */
 function renamingSink(
   handle: FileHandle,
   dir: PinnedDirectory,
   temp: string,
   name: string,
   start: number,
-  /** STOU's (or a claimed name's) empty file, removed on discard unless another has replaced it. */
+  /** A claimed name's empty file, removed on discard unless another has replaced it. */
   placeholder: BigIntStats | undefined,
 ): UploadSink {
   const file = new OpenUpload(handle, start);
+  let committed = false;
   return {
     handle,
     start,
     stream: () => file.stream(),
     commit: async () => {
-      try {
-        await file.syncAndClose();
-        await rename(dir.path(temp), dir.path(name));
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await file.syncAndClose();
+      await rename(dir.path(temp), dir.path(name));
+      committed = true;
+      await dir.sync();
+      await dir.close();
     },
     discard: async () => {
+      if (committed) return;
       try {
         await file.abandon();
         await unlink(dir.path(temp)).catch(ignoreMissing);
@@ -205,19 +254,19 @@ function renamingSink(
 }
 
 /**
- * Runs `make`; if it throws, the placeholder (if any) is removed and the directory the sink would
+ * Runs `make`; if it throws, the claim (if any) is given back and the directory the sink would
  * have owned is closed.
  */
 async function closingOnFailure(
   dir: PinnedDirectory,
-  placeholder: string | undefined,
+  claim: Claim | undefined,
   make: () => Promise<UploadSink>,
 ): Promise<UploadSink> {
   try {
     return await make();
   } catch (error) {
-    if (placeholder !== undefined) await unlink(dir.path(placeholder)).catch(() => undefined);
-    await dir.close();
+    if (claim) await releaseClaim(claim);
+    else await dir.close();
     throw error;
   }
 }

@@ -36,7 +36,15 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
   const { account, rules } = accessOf(session);
   const facts = session.mlstFacts;
   const head: string[] = [];
-  const self = await entryAt(directory.real, '.');
+  // Read once the data connection is open: through the directory pinned as checked (pinned.ts),
+  // not its path, which may lead elsewhere by now.
+  const pinned = await session.fs.pinDirectory(directory.real);
+  let self: EntryInfo | undefined;
+  try {
+    self = entryFromStats('.', await stat(pinned.self, { bigint: true }));
+  } finally {
+    await pinned.close();
+  }
   if (self) {
     const perm = permFact(account, rules, directory, 'dir');
     head.push(formatMlsxLine(formatFacts(self, { facts, perm, role: 'cdir' }), '.'));

@@ -14,10 +14,16 @@
  *   The last component is still looked up by name, so callers that open an existing file through
  *   `path()` pass O_NOFOLLOW, and unlink and rename act on the entry itself anyway.
  *
- * Without /proc (not Linux) the checks fall back to realpath after the open, compared by inode.
+ * Pins and entry handles are opened for reading where the server may read, else (Linux) with
+ * O_PATH, which needs no permission on the object itself: a drop box the server may write and
+ * search but not read, a file whose mode is 000, a FIFO (which an O_RDONLY open would wait on).
+ *
+ * Without /proc (not Linux) what is opened is still checked (realpath after the open, compared by
+ * inode), but a directory's entries are named by its path again afterwards: the guarantee above
+ * against a swap after the check is Linux's.
  */
-import { constants, existsSync } from 'node:fs';
-import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { constants, existsSync, type BigIntStats } from 'node:fs';
+import { copyFile, lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FtpError } from '../errors.js';
 
@@ -25,16 +31,36 @@ import { FtpError } from '../errors.js';
 export type InsideRoot = (real: string) => boolean;
 
 const PROC_FD = '/proc/self/fd';
+/** Linux's O_PATH (open(2)); Node's fs.constants has no name for it. */
+const O_PATH = 0o10000000;
 let procFd: boolean | undefined;
 
 function hasProcFd(): boolean {
-  procFd ??= existsSync(PROC_FD);
+  procFd ??= process.platform === 'linux' && existsSync(PROC_FD);
   return procFd;
 }
 
 /** Said as "no such file", as SessionFileSystem says it, so nothing outside can be probed. */
 function outsideRoot(): FtpError {
   return new FtpError(550, 'No such file or directory.');
+}
+
+/** The path that names exactly what `handle` holds (Linux). */
+function procPath(handle: FileHandle): string {
+  return `${PROC_FD}/${handle.fd}`;
+}
+
+/**
+ * Opens `path` with `flags`; where reading is not allowed (EACCES) and O_PATH exists, opens it
+ * with O_PATH instead, which is enough to name it and to act on it through /proc.
+ */
+async function openForNaming(path: string, flags: number): Promise<FileHandle> {
+  try {
+    return await open(path, constants.O_RDONLY | flags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !hasProcFd()) throw error;
+    return open(path, O_PATH | flags);
+  }
 }
 
 /**
@@ -44,12 +70,16 @@ function outsideRoot(): FtpError {
 export async function assertOpenedInside(handle: FileHandle, path: string, inside: InsideRoot): Promise<void> {
   if (hasProcFd()) {
     // A file deleted since reads as "<path> (deleted)": still where it was, so still judged by it.
-    if (!inside(await readlink(`${PROC_FD}/${handle.fd}`))) throw outsideRoot();
+    if (!inside(await readlink(procPath(handle)))) throw outsideRoot();
     return;
   }
   const real = await realpath(path);
   const [opened, named] = await Promise.all([handle.stat({ bigint: true }), stat(real, { bigint: true })]);
-  if (!inside(real) || opened.ino !== named.ino || opened.dev !== named.dev) throw outsideRoot();
+  if (!inside(real) || !sameFile(opened, named)) throw outsideRoot();
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.dev === b.dev;
 }
 
 /** A directory inside the root, held open so that names in it stay in it (see the file comment). */
@@ -62,7 +92,7 @@ export class PinnedDirectory {
 
   /** Opens the directory at `real` and checks where it really is; 550 if outside the root. */
   static async open(real: string, inside: InsideRoot): Promise<PinnedDirectory> {
-    const handle = await open(real, constants.O_RDONLY | constants.O_DIRECTORY);
+    const handle = await openForNaming(real, constants.O_DIRECTORY);
     try {
       await assertOpenedInside(handle, real, inside);
     } catch (error) {
@@ -72,9 +102,9 @@ export class PinnedDirectory {
     return new PinnedDirectory(handle, real);
   }
 
-  /** A path naming the directory itself, for calls that take one (opendir). */
+  /** A path naming the directory itself, for calls that take one (opendir, stat). */
   get self(): string {
-    return hasProcFd() ? `${PROC_FD}/${this.handle.fd}` : this.real;
+    return hasProcFd() ? procPath(this.handle) : this.real;
   }
 
   /** A path naming `name` (one component) in this directory. */
@@ -83,7 +113,10 @@ export class PinnedDirectory {
     return join(this.self, name);
   }
 
-  /** fsync of the directory, so that a rename in it is durable; quietly skipped where unsupported. */
+  /**
+   * fsync of the directory, so that a rename in it is durable. Best effort: some file systems
+   * cannot, and a directory pinned with O_PATH (the server may not read it) cannot be synced.
+   */
   async sync(): Promise<void> {
     await this.handle.sync().catch(() => undefined);
   }
@@ -93,35 +126,69 @@ export class PinnedDirectory {
   }
 }
 
-/**
- * A path that names the very file `handle` holds (opened as `name` in `dir`), to open it again or
- * copy it: its /proc entry; without /proc the name, once checked to hold the same file still.
- */
-export async function pathOfOpened(handle: FileHandle, dir: PinnedDirectory, name: string): Promise<string> {
-  if (hasProcFd()) return `${PROC_FD}/${handle.fd}`;
-  const path = dir.path(name);
-  const [opened, named] = await Promise.all([handle.stat({ bigint: true }), stat(path, { bigint: true })]);
-  if (opened.ino !== named.ino || opened.dev !== named.dev) throw outsideRoot();
-  return path;
-}
-
 /** Opens an existing entry of `dir` without following a symlink put in its place (ELOOP then). */
 export function openNoFollow(dir: PinnedDirectory, name: string, flags: number): Promise<FileHandle> {
   return open(dir.path(name), flags | constants.O_NOFOLLOW);
 }
 
 /**
- * Runs `change` on the entry `name` of `dir` through a descriptor opened without following a
- * symlink (fchmod, futimes): a link moved into its place is refused (ELOOP), never followed.
+ * A second descriptor on the very file `handle` holds (opened as `name` in `dir`): through /proc;
+ * without it the name opened again, refused unless it is still the same file.
  */
-export async function withEntryHandle<T>(
+export async function reopen(
+  handle: FileHandle,
   dir: PinnedDirectory,
   name: string,
-  change: (handle: FileHandle) => Promise<T>,
-): Promise<T> {
-  const handle = await openNoFollow(dir, name, constants.O_RDONLY);
+  flags: number,
+): Promise<FileHandle> {
+  if (hasProcFd()) return open(procPath(handle), flags);
+  const again = await openNoFollow(dir, name, flags);
+  const [a, b] = await Promise.all([handle.stat({ bigint: true }), again.stat({ bigint: true })]);
+  if (sameFile(a, b)) return again;
+  await again.close().catch(() => undefined);
+  throw outsideRoot();
+}
+
+/** Copies the whole file `source` holds to a new file at `target` (a reflink where possible). */
+export async function copyOpened(source: FileHandle, target: string): Promise<void> {
+  if (hasProcFd()) {
+    await copyFile(procPath(source), target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    return;
+  }
+  const out = await open(target, 'wx');
   try {
-    return await change(handle);
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    for (let position = 0; ;) {
+      const { bytesRead } = await source.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      await out.write(buffer, 0, bytesRead, position);
+      position += bytesRead;
+    }
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * Runs `change` with a path that names exactly the entry `name` of `dir` (chmod, utimes take a
+ * path): its /proc entry, from a descriptor opened without following a symlink. A symlink moved into
+ * its place since the check is refused, never followed. Without /proc: the name, once lstat says it
+ * is no symlink.
+ */
+export async function withEntryPath<T>(
+  dir: PinnedDirectory,
+  name: string,
+  change: (path: string) => Promise<T>,
+): Promise<T> {
+  if (!hasProcFd()) {
+    if ((await lstat(dir.path(name))).isSymbolicLink()) throw outsideRoot();
+    return change(dir.path(name));
+  }
+  const handle = await open(dir.path(name), O_PATH | constants.O_NOFOLLOW);
+  try {
+    // With O_PATH and O_NOFOLLOW a symlink opens as itself; fstat tells.
+    if ((await handle.stat()).isSymbolicLink()) throw outsideRoot();
+    return await change(procPath(handle));
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -14,7 +14,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
-import { PinnedDirectory, type InsideRoot } from './pinned.js';
+import { PinnedDirectory, withEntryPath, type InsideRoot } from './pinned.js';
 import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
 
 export interface ResolvedPath {
@@ -163,6 +163,27 @@ export class SessionFileSystem {
   async pinParent(real: string): Promise<{ readonly dir: PinnedDirectory; readonly name: string }> {
     if (real === this.rootReal) throw new FtpError(550, 'Permission denied.');
     return { dir: await this.pinDirectory(dirname(real)), name: basename(real) };
+  }
+
+  /**
+   * Runs `change` with a path naming exactly the file or directory at `real` (a resolved path's),
+   * never a symlink moved into its place since (pinned.ts); the root through its own pin.
+   */
+  async withEntryPath<T>(real: string, change: (path: string) => Promise<T>): Promise<T> {
+    if (real === this.rootReal) {
+      const root = await this.pinDirectory(real);
+      try {
+        return await fsCall(change(root.self));
+      } finally {
+        await root.close();
+      }
+    }
+    const { dir, name } = await this.pinParent(real);
+    try {
+      return await fsCall(withEntryPath(dir, name, change));
+    } finally {
+      await dir.close();
+    }
   }
 }
 

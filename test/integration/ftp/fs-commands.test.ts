@@ -3,12 +3,14 @@
  * CWD, for local users with and without permissions and for anonymous; paths that try to leave the
  * root (`..`, absolute paths, a symlink to /etc, NUL bytes).
  */
+import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -232,6 +234,24 @@ describe('SITE', () => {
       expect(help.lines).toEqual(['214-SITE commands recognized:', ' CHMOD', ' HELP', '214 End.']);
     } finally {
       ftp.close();
+    }
+  });
+
+  it('CHMOD and MFMT reach a FIFO without opening it for reading, and the root itself', async () => {
+    // Opening a FIFO to read waits for a writer: a worker's file-system thread would hang.
+    execFileSync('mkfifo', [join(home, 'pipe')]);
+    const ftp = await login('alice', 'secret');
+    try {
+      await ftp.expect('SITE CHMOD 600 pipe', 200);
+      expect(statSync(join(home, 'pipe')).mode & 0o7777).toBe(0o600);
+      await ftp.expect('MFMT 20200102030405 pipe', 213);
+      expect(statSync(join(home, 'pipe')).mtime.toISOString()).toBe(OLD_MTIME.toISOString());
+      const rootMode = statSync(home).mode & 0o7777;
+      await ftp.expect(`SITE CHMOD ${rootMode.toString(8)} /`, 200);
+      await ftp.expect('MFMT 20200102030405 /', 213);
+    } finally {
+      ftp.close();
+      rmSync(join(home, 'pipe'), { force: true });
     }
   });
 

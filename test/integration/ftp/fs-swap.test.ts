@@ -107,8 +107,8 @@ describe('a directory swapped for a link out of the root', () => {
       await ftp.expect(`${verb} d`, 150);
       await swapDirectoryForLinkOut();
       const data = held(await connectSocket(port, host));
-      const listing = (await readAll(data)).toString();
-      expect(listing).not.toContain('secret.txt');
+      // Nothing at all: not even MLSD's cdir line, which would give the outside directory's facts.
+      expect((await readAll(data)).toString()).toBe('');
       expect((await ftp.reply()).code).not.toBe(226);
       await ftp.expect('NOOP', 200);
     });
@@ -149,6 +149,22 @@ describe('a directory swapped for a link out of the root', () => {
     expect((await ftp.reply()).code).toBe(226);
     expect(existsSync(join(outside, 'new.txt'))).toBe(false);
     expect(readFileSync(join(home, 'd_old', 'new.txt'), 'utf8')).toBe('uploaded\n');
+  });
+});
+
+describe('an upload whose rename fails', () => {
+  it('leaves no hidden file behind when another session made a directory of its name', async () => {
+    const ftp = await login();
+    const data = held(await ftp.pasv());
+    await ftp.expect('STOR taken', 150);
+    data.write('bytes that will have nowhere to go');
+    const other = await login();
+    await other.expect('MKD taken', 257);
+    data.end();
+    const reply = await ftp.reply();
+    expect(reply.code).toBeGreaterThanOrEqual(450);
+    expect(readdirSync(home).filter((name) => name.startsWith('.classicd-upload-'))).toEqual([]);
+    await ftp.expect('NOOP', 200);
   });
 });
 
