@@ -16,13 +16,16 @@
  *     file (a reflink where the file system can, COPYFILE_FICLONE), cut at n, written from there,
  *     and renamed over the target on commit, so this rarer case is atomic too.
  *   Two sessions appending to one file at once are not serialized (neither are they by vsftpd).
+ * - `claimed` (STOU; STOR by an account that may not overwrite, the drop box): the name is first
+ *   created empty with O_EXCL, before the 150, and the upload is `replacing` over it; discard
+ *   removes the placeholder too, if the name still holds it.
  *
  * New files get mode 0666 & ~umask; a replaced file keeps its mode, as it would if it had been
  * rewritten in place.
  *
  * Every name is taken in the target's directory as it was checked, pinned by a descriptor
- * (fs/pinned.ts), never by a path string: the sink is opened once the data connection is, and
- * committed or discarded at the end of the upload, and meanwhile another session may have moved a
+ * (fs/pinned.ts), never by a path string: the sink is opened before the 150 and committed or
+ * discarded once the data connection is done, and meanwhile another session may have moved a
  * symlink that leads out of the root to where the directory was. The sink closes the directory.
  */
 import { randomBytes } from 'node:crypto';
