@@ -7,7 +7,7 @@
  * the access policy before it looks at the disk, so a refused client learns nothing about the path.
  * Each changes the entry through its pinned parent directory (fs/pinned.ts), the one that was checked.
  */
-import { lstat, mkdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { badSequence, FtpError, syntaxError } from '../errors.js';
 import { accessOf, authorizeFor } from '../fs/session-access.js';
 import type { PinnedDirectory } from '../fs/pinned.js';
@@ -43,7 +43,7 @@ const RMD: CommandSpec = {
     if (!argument) throw syntaxError('RMD needs a directory name.');
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'rmdir');
-    if ((await entryType(target)) !== 'dir') throw new FtpError(550, 'Not a directory.');
+    if ((await entryType(session, target)) !== 'dir') throw new FtpError(550, 'Not a directory.');
     await inParent(session, target, (dir, name) => rmdir(dir.path(name)));
     await session.reply(250, 'Remove directory operation successful.');
   },
@@ -58,7 +58,7 @@ const DELE: CommandSpec = {
     if (!argument) throw syntaxError('DELE needs a file name.');
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'delete');
-    if ((await entryType(target)) === 'dir') throw new FtpError(550, 'Is a directory: use RMD.');
+    if ((await entryType(session, target)) === 'dir') throw new FtpError(550, 'Is a directory: use RMD.');
     await inParent(session, target, (dir, name) => unlink(dir.path(name)));
     await session.reply(250, 'Delete operation successful.');
   },
@@ -74,7 +74,7 @@ const RNFR: CommandSpec = {
     if (!argument) throw syntaxError('RNFR needs a file name.');
     const source = await session.fs.resolveEntry(argument);
     authorizeFor(session, source, 'rename');
-    await entryType(source); // 550 when there is nothing to rename
+    await entryType(session, source); // 550 when there is nothing to rename
     // Kept as the virtual path: RNTO resolves it again, so nothing stale is trusted.
     session.renameFrom = source.virtual;
     await session.reply(350, 'Ready for RNTO.');
@@ -93,7 +93,7 @@ const RNTO: CommandSpec = {
     if (!argument) throw syntaxError('RNTO needs a file name.');
     const source = await session.fs.resolveEntry(from);
     authorizeFor(session, source, 'rename');
-    await entryType(source);
+    await entryType(session, source);
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'rename');
     // Renaming onto an existing file replaces it: that takes the right to overwrite it too.
@@ -121,9 +121,9 @@ async function inParent(
 }
 
 /** The entry's own type (lstat: a symlink is a symlink); 550 when there is none. */
-async function entryType(target: ResolvedPath): Promise<'dir' | 'other'> {
+async function entryType(session: FtpSession, target: ResolvedPath): Promise<'dir' | 'other'> {
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  const info = await fsCall(lstat(target.real));
+  const info = await session.fs.statEntry(target.real, { symlink: 'itself' });
   return info.isDirectory() ? 'dir' : 'other';
 }
 

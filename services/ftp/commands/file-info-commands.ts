@@ -11,12 +11,11 @@
  * Times are UTC, `YYYYMMDDHHMMSS` (RFC 3659 2.3); MDTM gives whole seconds, which every client
  * parses, MFMT accepts and echoes milliseconds.
  */
-import type { Stats } from 'node:fs';
-import { open, stat, utimes } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { stat, utimes } from 'node:fs/promises';
 import { countAddedCrs } from '../data/ascii-transforms.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
-import { assertOpenedInside } from '../fs/pinned.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { fsCall, type ResolvedPath } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
@@ -27,13 +26,12 @@ const ASCII_SIZE_LIMIT = 64 * 1024 * 1024;
 const ASCII_SIZE_CHUNK = 1024 * 1024;
 
 /** The octets a TYPE A RETR of the file at `target` sends; 550 for a file too large to count. */
-async function asciiSize(session: FtpSession, target: ResolvedPath, size: number): Promise<number> {
-  if (size > ASCII_SIZE_LIMIT) {
-    throw new FtpError(550, `SIZE in ASCII mode is given for files up to 64 MiB; use TYPE I.`);
-  }
-  const handle = await fsCall(open(target.real, 'r'));
+async function asciiSize(session: FtpSession, target: ResolvedPath): Promise<number> {
+  const { handle, size } = await session.fs.openFileForReading(target.real);
   try {
-    await assertOpenedInside(handle, target.real, session.fs.isInside);
+    if (size > ASCII_SIZE_LIMIT) {
+      throw new FtpError(550, `SIZE in ASCII mode is given for files up to 64 MiB; use TYPE I.`);
+    }
     const buffer = Buffer.allocUnsafe(ASCII_SIZE_CHUNK);
     let total = 0;
     let lastWasCr = false;
@@ -49,10 +47,11 @@ async function asciiSize(session: FtpSession, target: ResolvedPath, size: number
   }
 }
 
-/** Resolves, checks `read`, and stats (following symlinks, inside the root). */
-async function statForRead(session: FtpSession, argument: string): Promise<Stats> {
+/** Resolves, checks `read`, and takes the facts of what the path leads to (inside the root). */
+async function statForRead(session: FtpSession, argument: string): Promise<BigIntStats> {
   if (!argument) throw syntaxError('A path is needed.');
-  return fsCall(stat((await readableTarget(session, argument)).real));
+  const target = await readableTarget(session, argument);
+  return session.fs.statEntry(target.real, { symlink: 'refuse' });
 }
 
 /** Resolves and checks `read`; 550 when nothing is there. */
@@ -72,10 +71,10 @@ const SIZE: CommandSpec = {
   async handler(session, argument) {
     if (!argument) throw syntaxError('A path is needed.');
     const target = await readableTarget(session, argument);
-    const info = await fsCall(stat(target.real));
+    const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
     // RFC 3659 4.2: the size of a file; a directory has none to give.
     if (!info.isFile()) throw new FtpError(550, 'Not a regular file.');
-    const size = session.transferType === 'A' ? await asciiSize(session, target, info.size) : info.size;
+    const size = session.transferType === 'A' ? await asciiSize(session, target) : Number(info.size);
     await session.reply(213, String(size));
   },
 };
@@ -88,7 +87,7 @@ const MDTM: CommandSpec = {
   feature: () => 'MDTM',
   async handler(session, argument) {
     const info = await statForRead(session, argument);
-    await session.reply(213, formatFtpTime(info.mtimeMs));
+    await session.reply(213, formatFtpTime(Number(info.mtimeMs)));
   },
 };
 

@@ -7,7 +7,6 @@
  * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
  * data/upload-file.ts.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
 import {
   requireDataConnection,
@@ -18,7 +17,6 @@ import {
 } from '../data/transfer.js';
 import { claimName, openClaimed, openReplacing, openResuming, releaseClaim, type Claim } from '../data/upload-file.js';
 import { FtpError, syntaxError } from '../errors.js';
-import { assertOpenedInside } from '../fs/pinned.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
 import { virtualBaseName } from '../fs/virtual-path.js';
@@ -45,16 +43,11 @@ function uploadMode(session: FtpSession): number {
 }
 
 /** Size of the regular file at `target`, or 550 for anything else. */
-async function regularFileSize(target: ResolvedPath): Promise<number> {
-  let info;
-  try {
-    info = await stat(target.real);
-  } catch (error) {
-    throw asFtpError(error);
-  }
+async function regularFileSize(session: FtpSession, target: ResolvedPath): Promise<number> {
+  const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
   if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
   if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
-  return info.size;
+  return Number(info.size);
 }
 
 /** One xferlog line per RETR/STOR/STOU/APPE (RFC-less, vsftpd's xferlog_enable). */
@@ -92,8 +85,9 @@ const RETR: CommandSpec = {
     authorizeFor(session, target, 'read');
     if (!target.exists) throw new FtpError(550, 'No such file or directory.');
     // Opened before the 150, so every refusal comes first; the size is the open file's (fstat),
-    // so it matches what is sent even if the path is replaced meanwhile.
-    const file = await openRegularFile(session, target);
+    // so it matches what is sent even if the path is replaced meanwhile. Opened through its pinned
+    // directory, never through a symlink moved in since the check, never waiting on a FIFO.
+    const file = await session.fs.openFileForReading(target.real);
     if (offset > file.size) {
       await file.handle.close();
       throw invalidRestart();
@@ -115,28 +109,6 @@ const RETR: CommandSpec = {
 };
 
 /**
- * The regular file at `target`, open for reading, with its size; 550 for anything else, and for a
- * file that the path led out of the root by the time it was opened (fs/pinned.ts).
- */
-async function openRegularFile(
-  session: FtpSession,
-  target: ResolvedPath,
-): Promise<{ handle: FileHandle; size: number }> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(target.real, 'r');
-    await assertOpenedInside(handle, target.real, session.fs.isInside);
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
-    if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
-    return { handle, size: info.size };
-  } catch (error) {
-    await handle?.close();
-    throw asFtpError(error);
-  }
-}
-
-/**
  * STOR and APPE: where the bytes go. A REST offset or APPE on an existing file keeps its first bytes
  * (`openResuming`); everything else is a new file renamed into place (`openReplacing`). An account
  * that may not overwrite (the anonymous drop box) claims a new name before the 150, as STOU does, so
@@ -148,7 +120,7 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   requireDataConnection(session);
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
-  const size = target.exists ? await regularFileSize(target) : 0;
+  const size = target.exists ? await regularFileSize(session, target) : 0;
   // APPE without REST writes after the end; REST n applies to STOR and APPE alike.
   const offset = restart > 0 ? restart : verb === 'APPE' ? size : 0;
   if (offset > size) throw invalidRestart();

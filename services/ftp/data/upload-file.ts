@@ -207,7 +207,7 @@ async function copyingSink(
   let handle: FileHandle | undefined;
   try {
     await copyOpened(existing, dir.path(temp));
-    handle = await open(dir.path(temp), 'r+');
+    handle = await openNoFollow(dir, temp, constants.O_RDWR);
     await handle.truncate(offset);
   } catch (error) {
     await handle?.close().catch(() => undefined);
@@ -239,9 +239,12 @@ function renamingSink(
     commit: async () => {
       await file.syncAndClose();
       await rename(dir.path(temp), dir.path(name));
-      committed = true;
-      await dir.sync();
-      await dir.close();
+      committed = true; // in place: from here on, a failure is not undone, only reported
+      try {
+        if (!(await dir.sync())) await syncRenamedFile(dir, name);
+      } finally {
+        await dir.close();
+      }
     },
     discard: async () => {
       if (committed) return;
@@ -329,6 +332,21 @@ async function removeIfSame(dir: PinnedDirectory, name: string, was: BigIntStats
   }
   if (now.ino === was.ino && now.dev === was.dev && now.ctimeNs === was.ctimeNs) {
     await unlink(dir.path(name)).catch(ignoreMissing);
+  }
+}
+
+/**
+ * A rename in a directory the server may write but not read (a drop box of mode 0733) cannot be
+ * made durable by fsync of the directory. fsync of the renamed file commits it too on ext4, XFS
+ * and btrfs, whose journals carry the rename with the file's metadata (not promised by POSIX).
+ * The server made the file, so it may open it.
+ */
+async function syncRenamedFile(dir: PinnedDirectory, name: string): Promise<void> {
+  const handle = await openNoFollow(dir, name, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 

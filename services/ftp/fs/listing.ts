@@ -13,8 +13,8 @@
  *   hidden: hide is for listings, as vsftpd's hide_file.
  * - Dot files only with `-a`, as ls and vsftpd do (MLSD lists them always).
  */
-import { constants, type Stats } from 'node:fs';
-import { access, lstat, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { FtpSession } from '../session.js';
 import { FtpError } from '../errors.js';
 import { readDirectory } from './directory-stream.js';
@@ -60,16 +60,13 @@ export async function planListing(session: FtpSession, argument: string): Promis
   // Asked before existence, so a refused client cannot tell what is there (the drop box).
   authorizeFor(session, target, 'list');
   if (!target.exists) return planGlob(session, path, flags);
-  const info = await statOrReply(target.real);
+  const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
   if (info.isDirectory() && !flags.directoryItself) {
     await assertReadableDirectory(target.real);
     return { kind: 'directory', directory: target, flags, nameFilter: undefined, namePrefix: '' };
   }
   const name = path === '' ? '.' : target.virtual === '/' ? '/' : virtualBaseName(target.virtual);
-  const stats = await lstat(target.real, { bigint: true }).catch((error: unknown) => {
-    throw asFtpError(error);
-  });
-  return { kind: 'entry', target, flags, entry: entryFromStats(name, stats), givenPath: path || '.' };
+  return { kind: 'entry', target, flags, entry: entryFromStats(name, info), givenPath: path || '.' };
 }
 
 /** `dir/*.txt`: the entries of `dir` whose names match; 550 when nothing could match. */
@@ -81,7 +78,9 @@ async function planGlob(session: FtpSession, path: string, flags: ListFlags): Pr
   const directory = await session.fs.resolve(dirPart === '' ? '' : dirPart);
   if (!directory.exists) throw new FtpError(550, 'No such file or directory.');
   authorizeFor(session, directory, 'list');
-  if (!(await statOrReply(directory.real)).isDirectory()) throw new FtpError(550, 'No such file or directory.');
+  if (!(await session.fs.statEntry(directory.real, { symlink: 'refuse' })).isDirectory()) {
+    throw new FtpError(550, 'No such file or directory.');
+  }
   await assertReadableDirectory(directory.real);
   // As in a shell, `*` does not pick dot files unless the pattern itself starts with a dot.
   const globFlags = { ...flags, all: flags.all || pattern.startsWith('.') };
@@ -103,14 +102,6 @@ async function existsQuietly(session: FtpSession, path: string): Promise<boolean
 export async function assertReadableDirectory(real: string): Promise<void> {
   try {
     await access(real, constants.R_OK | constants.X_OK);
-  } catch (error) {
-    throw asFtpError(error);
-  }
-}
-
-async function statOrReply(real: string): Promise<Stats> {
-  try {
-    return await stat(real);
   } catch (error) {
     throw asFtpError(error);
   }

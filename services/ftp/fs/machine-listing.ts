@@ -7,7 +7,7 @@
  * MLSD's first entries are the directory itself (`type=cdir`, named `.`) and, below the root, its
  * parent (`type=pdir`, `..`), as pure-ftpd and ProFTPD send them and as clients expect to skip.
  */
-import { lstat, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
@@ -15,7 +15,7 @@ import { assertReadableDirectory, childPath, directoryEntries } from './listing.
 import { formatFacts, formatMlsxLine } from './mlsx-format.js';
 import { permFact } from './perm-facts.js';
 import { accessOf, authorizeFor } from './session-access.js';
-import { asFtpError, type ResolvedPath } from './session-file-system.js';
+import type { ResolvedPath } from './session-file-system.js';
 import { virtualParent } from './virtual-path.js';
 
 /** MLSD's directory: it must exist, be listable, and be a directory (7.2.1: else 501). */
@@ -23,9 +23,7 @@ export async function planMachineListing(session: FtpSession, argument: string):
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, 'list');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  const info = await stat(target.real).catch((error: unknown) => {
-    throw asFtpError(error);
-  });
+  const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
   if (!info.isDirectory()) throw new FtpError(501, 'Not a directory: use MLST for a file.');
   await assertReadableDirectory(target.real);
   return target;
@@ -51,7 +49,7 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
   }
   if (directory.virtual !== '/') {
     const parent = await session.fs.resolve(virtualParent(directory.virtual)).catch(() => undefined);
-    const parentEntry = parent?.exists ? await entryAt(parent.real, '..') : undefined;
+    const parentEntry = parent?.exists ? await entryAt(session, parent.real, '..') : undefined;
     if (parent && parentEntry) {
       const perm = permFact(account, rules, parent, 'dir');
       head.push(formatMlsxLine(formatFacts(parentEntry, { facts, perm, role: 'pdir' }), '..'));
@@ -78,16 +76,17 @@ export async function mlstReply(session: FtpSession, argument: string): Promise<
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, 'list');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  const entry = await entryAt(target.real, target.virtual);
+  const entry = await entryAt(session, target.real, target.virtual);
   if (!entry) throw new FtpError(550, 'No such file or directory.');
   const facts = formatFacts(entry, { facts: session.mlstFacts, perm: permFact(account, rules, target, entry.type) });
   // The entry line starts with one space (7.2), which also keeps it from looking like a reply code.
   return [`Listing ${target.virtual}`, ` ${formatMlsxLine(facts, target.virtual)}`, 'End'];
 }
 
-async function entryAt(real: string, name: string): Promise<EntryInfo | undefined> {
+/** The entry at a resolved `real` (statEntry: as it is inside the root), shown as `name`. */
+async function entryAt(session: FtpSession, real: string, name: string): Promise<EntryInfo | undefined> {
   try {
-    return entryFromStats(name, await lstat(real, { bigint: true }));
+    return entryFromStats(name, await session.fs.statEntry(real, { symlink: 'refuse' }));
   } catch {
     return undefined;
   }

@@ -54,12 +54,12 @@ function procPath(handle: FileHandle): string {
  * Opens `path` with `flags`; where reading is not allowed (EACCES) and O_PATH exists, opens it
  * with O_PATH instead, which is enough to name it and to act on it through /proc.
  */
-async function openForNaming(path: string, flags: number): Promise<FileHandle> {
+async function openForNaming(path: string, flags: number): Promise<{ handle: FileHandle; readable: boolean }> {
   try {
-    return await open(path, constants.O_RDONLY | flags);
+    return { handle: await open(path, constants.O_RDONLY | flags), readable: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !hasProcFd()) throw error;
-    return open(path, O_PATH | flags);
+    return { handle: await open(path, O_PATH | flags), readable: false };
   }
 }
 
@@ -88,18 +88,20 @@ export class PinnedDirectory {
     private readonly handle: FileHandle,
     /** Where it was when opened; used only without /proc. */
     private readonly real: string,
+    /** Opened for reading, not with O_PATH: only then can it be fsynced. */
+    private readonly readable: boolean,
   ) {}
 
   /** Opens the directory at `real` and checks where it really is; 550 if outside the root. */
   static async open(real: string, inside: InsideRoot): Promise<PinnedDirectory> {
-    const handle = await openForNaming(real, constants.O_DIRECTORY);
+    const { handle, readable } = await openForNaming(real, constants.O_DIRECTORY);
     try {
       await assertOpenedInside(handle, real, inside);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
     }
-    return new PinnedDirectory(handle, real);
+    return new PinnedDirectory(handle, real, readable);
   }
 
   /** A path naming the directory itself, for calls that take one (opendir, stat). */
@@ -114,11 +116,14 @@ export class PinnedDirectory {
   }
 
   /**
-   * fsync of the directory, so that a rename in it is durable. Best effort: some file systems
-   * cannot, and a directory pinned with O_PATH (the server may not read it) cannot be synced.
+   * fsync of the directory, so that a rename in it is durable; false if it could not be tried: a
+   * directory pinned with O_PATH (the server may not read it) has no descriptor fsync takes. A file
+   * system that cannot sync a directory at all is taken as synced.
    */
-  async sync(): Promise<void> {
+  async sync(): Promise<boolean> {
+    if (!this.readable) return false;
     await this.handle.sync().catch(() => undefined);
+    return true;
   }
 
   async close(): Promise<void> {
@@ -166,6 +171,41 @@ export async function copyOpened(source: FileHandle, target: string): Promise<vo
     }
   } finally {
     await out.close();
+  }
+}
+
+/**
+ * The entry `name` of `dir` as it is now, itself (a symlink is a symlink, as lstat has it): fstat of
+ * a descriptor opened without following it, or lstat of the name without /proc.
+ */
+export async function entryStats(dir: PinnedDirectory, name: string): Promise<BigIntStats> {
+  if (!hasProcFd()) return lstat(dir.path(name), { bigint: true });
+  const handle = await open(dir.path(name), O_PATH | constants.O_NOFOLLOW);
+  try {
+    return await handle.stat({ bigint: true });
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Opens the regular file `name` of `dir` for reading: not through a symlink moved into its place
+ * (ELOOP), and never waiting on a FIFO (O_NONBLOCK, which changes nothing for a regular file).
+ * 550 for anything but a regular file, and the file is closed again.
+ */
+export async function openRegularFile(
+  dir: PinnedDirectory,
+  name: string,
+): Promise<{ handle: FileHandle; size: number }> {
+  const handle = await openNoFollow(dir, name, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
+    if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
   }
 }
 

@@ -11,10 +11,11 @@
  * have changed (another session of the same user can rename a directory away and move a symlink
  * into its place), goes through descriptors checked after they are opened: see pinned.ts.
  */
-import { lstat, realpath, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { lstat, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
-import { PinnedDirectory, withEntryPath, type InsideRoot } from './pinned.js';
+import { entryStats, openRegularFile, PinnedDirectory, withEntryPath, type InsideRoot } from './pinned.js';
 import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
 
 export interface ResolvedPath {
@@ -68,13 +69,9 @@ export class SessionFileSystem {
     const target = await this.resolve(argument);
     authorize?.(target);
     if (!target.exists) throw new FtpError(550, 'No such directory.');
-    let isDirectory: boolean;
-    try {
-      isDirectory = (await stat(target.real)).isDirectory();
-    } catch (error) {
-      throw asFtpError(error);
+    if (!(await this.statEntry(target.real, { symlink: 'refuse' })).isDirectory()) {
+      throw new FtpError(550, 'Not a directory.');
     }
-    if (!isDirectory) throw new FtpError(550, 'Not a directory.');
     this.cwdVirtual = target.virtual;
     return this.cwdVirtual;
   }
@@ -163,6 +160,42 @@ export class SessionFileSystem {
   async pinParent(real: string): Promise<{ readonly dir: PinnedDirectory; readonly name: string }> {
     if (real === this.rootReal) throw new FtpError(550, 'Permission denied.');
     return { dir: await this.pinDirectory(dirname(real)), name: basename(real) };
+  }
+
+  /**
+   * The facts of the entry at `real` (from resolve or resolveEntry) as it is now, taken through its
+   * pinned parent (pinned.ts), so that they are never those of something outside the root that a
+   * rename moved in since the check. A symlink is described as itself (lstat); resolve's paths have
+   * none as their last component, so there one means the tree changed: 550.
+   */
+  async statEntry(real: string, options: { readonly symlink: 'itself' | 'refuse' }): Promise<BigIntStats> {
+    if (real === this.rootReal) {
+      const root = await this.pinDirectory(real);
+      try {
+        return await fsCall(stat(root.self, { bigint: true }));
+      } finally {
+        await root.close();
+      }
+    }
+    const { dir, name } = await this.pinParent(real);
+    try {
+      const info = await fsCall(entryStats(dir, name));
+      if (options.symlink === 'refuse' && info.isSymbolicLink()) throw outsideRoot();
+      return info;
+    } finally {
+      await dir.close();
+    }
+  }
+
+  /** The regular file at `real` (a resolved path's), open for reading (pinned.ts); 550 otherwise. */
+  async openFileForReading(real: string): Promise<{ handle: FileHandle; size: number }> {
+    if (real === this.rootReal) throw new FtpError(550, 'Is a directory.');
+    const { dir, name } = await this.pinParent(real);
+    try {
+      return await fsCall(openRegularFile(dir, name));
+    } finally {
+      await dir.close();
+    }
   }
 
   /**

@@ -237,7 +237,7 @@ describe('SITE', () => {
     }
   });
 
-  it('CHMOD and MFMT reach a FIFO without opening it for reading, and the root itself', async () => {
+  it('CHMOD, MFMT and RETR reach a FIFO without waiting on it, and CHMOD and MFMT the root itself', async () => {
     // Opening a FIFO to read waits for a writer: a worker's file-system thread would hang.
     execFileSync('mkfifo', [join(home, 'pipe')]);
     const ftp = await login('alice', 'secret');
@@ -246,6 +246,10 @@ describe('SITE', () => {
       expect(statSync(join(home, 'pipe')).mode & 0o7777).toBe(0o600);
       await ftp.expect('MFMT 20200102030405 pipe', 213);
       expect(statSync(join(home, 'pipe')).mtime.toISOString()).toBe(OLD_MTIME.toISOString());
+      // RETR refuses it before its 150, without opening it to wait for a writer (O_NONBLOCK).
+      const data = await ftp.pasv();
+      expect((await ftp.command('RETR pipe')).code).toBe(550);
+      data.destroy();
       const rootMode = statSync(home).mode & 0o7777;
       await ftp.expect(`SITE CHMOD ${rootMode.toString(8)} /`, 200);
       await ftp.expect('MFMT 20200102030405 /', 213);
