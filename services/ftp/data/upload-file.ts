@@ -339,14 +339,20 @@ async function removeIfSame(dir: PinnedDirectory, name: string, was: BigIntStats
  * A rename in a directory the server may write but not read (a drop box of mode 0733) cannot be
  * made durable by fsync of the directory. fsync of the renamed file commits it too on ext4, XFS
  * and btrfs, whose journals carry the rename with the file's metadata (not promised by POSIX).
- * The server made the file, so it may open it.
+ * Best effort, never a failure: the file is in place and its bytes are synced already; and an
+ * account whose umask leaves the server no access to its own file (umask 777) cannot be opened.
  */
 async function syncRenamedFile(dir: PinnedDirectory, name: string): Promise<void> {
-  const handle = await openNoFollow(dir, name, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
+  for (const flags of [constants.O_RDONLY, constants.O_WRONLY]) {
+    let handle: FileHandle;
+    try {
+      handle = await openNoFollow(dir, name, flags);
+    } catch {
+      continue;
+    }
+    await handle.sync().catch(() => undefined);
     await handle.close().catch(() => undefined);
+    return;
   }
 }
 
