@@ -10,8 +10,7 @@
 import { mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { badSequence, FtpError, syntaxError } from '../errors.js';
 import { accessOf, authorizeFor } from '../fs/session-access.js';
-import type { PinnedDirectory } from '../fs/pinned.js';
-import { fsCall, type ResolvedPath } from '../fs/session-file-system.js';
+import type { ResolvedPath } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
 import { quotePath } from '../reply.js';
 import { alias, type CommandSpec } from './command-spec.js';
@@ -28,7 +27,7 @@ const MKD: CommandSpec = {
     authorizeFor(session, target, 'mkdir');
     if (target.exists) throw new FtpError(550, 'File exists.');
     const mode = 0o777 & ~accessOf(session).account.umask;
-    await inParent(session, target, (dir, name) => mkdir(dir.path(name), { mode }));
+    await session.fs.inParent(target.real, (dir, name) => mkdir(dir.path(name), { mode }));
     // RFC 959 appendix II: 257 with the new directory's path quoted, so the client can CWD to it.
     await session.reply(257, `${quotePath(target.virtual)} created.`);
   },
@@ -44,7 +43,7 @@ const RMD: CommandSpec = {
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'rmdir');
     if ((await entryType(session, target)) !== 'dir') throw new FtpError(550, 'Not a directory.');
-    await inParent(session, target, (dir, name) => rmdir(dir.path(name)));
+    await session.fs.inParent(target.real, (dir, name) => rmdir(dir.path(name)));
     await session.reply(250, 'Remove directory operation successful.');
   },
 };
@@ -59,7 +58,7 @@ const DELE: CommandSpec = {
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'delete');
     if ((await entryType(session, target)) === 'dir') throw new FtpError(550, 'Is a directory: use RMD.');
-    await inParent(session, target, (dir, name) => unlink(dir.path(name)));
+    await session.fs.inParent(target.real, (dir, name) => unlink(dir.path(name)));
     await session.reply(250, 'Delete operation successful.');
   },
 };
@@ -98,27 +97,13 @@ const RNTO: CommandSpec = {
     authorizeFor(session, target, 'rename');
     // Renaming onto an existing file replaces it: that takes the right to overwrite it too.
     if (target.exists && target.real !== source.real) authorizeFor(session, target, 'overwrite');
-    await inParent(session, source, (from, fromName) =>
-      inParent(session, target, (to, toName) => rename(from.path(fromName), to.path(toName))),
+    await session.fs.inParent(source.real, (from, fromName) =>
+      session.fs.inParent(target.real, (to, toName) => rename(from.path(fromName), to.path(toName))),
     );
     session.log.info({ from: source.virtual, to: target.virtual }, 'renamed');
     await session.reply(250, 'Rename successful.');
   },
 };
-
-/** Runs `change` on the entry `target` names, in its pinned parent; file-system errors become replies. */
-async function inParent(
-  session: FtpSession,
-  target: ResolvedPath,
-  change: (dir: PinnedDirectory, name: string) => Promise<unknown>,
-): Promise<void> {
-  const { dir, name } = await session.fs.pinParent(target.real);
-  try {
-    await fsCall(change(dir, name));
-  } finally {
-    await dir.close();
-  }
-}
 
 /** The entry's own type (lstat: a symlink is a symlink); 550 when there is none. */
 async function entryType(session: FtpSession, target: ResolvedPath): Promise<'dir' | 'other'> {

@@ -30,7 +30,7 @@ async function asciiSize(session: FtpSession, target: ResolvedPath): Promise<num
   const { handle, size } = await session.fs.openFileForReading(target.real);
   try {
     if (size > ASCII_SIZE_LIMIT) {
-      throw new FtpError(550, `SIZE in ASCII mode is given for files up to 64 MiB; use TYPE I.`);
+      throw new FtpError(550, `SIZE in ASCII mode is given for files up to ${ASCII_SIZE_LIMIT >> 20} MiB; use TYPE I.`);
     }
     const buffer = Buffer.allocUnsafe(ASCII_SIZE_CHUNK);
     let total = 0;
@@ -48,18 +48,15 @@ async function asciiSize(session: FtpSession, target: ResolvedPath): Promise<num
 }
 
 /** Resolves, checks `read`, and takes the facts of what the path leads to (inside the root). */
-async function statForRead(session: FtpSession, argument: string): Promise<BigIntStats> {
+async function statForRead(
+  session: FtpSession,
+  argument: string,
+): Promise<{ readonly target: ResolvedPath; readonly info: BigIntStats }> {
   if (!argument) throw syntaxError('A path is needed.');
-  const target = await readableTarget(session, argument);
-  return session.fs.statEntry(target.real, { symlink: 'refuse' });
-}
-
-/** Resolves and checks `read`; 550 when nothing is there. */
-async function readableTarget(session: FtpSession, argument: string): Promise<ResolvedPath> {
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, 'read');
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-  return target;
+  return { target, info: await session.fs.statEntry(target.real, { symlink: 'refuse' }) };
 }
 
 const SIZE: CommandSpec = {
@@ -69,9 +66,7 @@ const SIZE: CommandSpec = {
   access: 'login',
   feature: () => 'SIZE',
   async handler(session, argument) {
-    if (!argument) throw syntaxError('A path is needed.');
-    const target = await readableTarget(session, argument);
-    const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
+    const { target, info } = await statForRead(session, argument);
     // RFC 3659 4.2: the size of a file; a directory has none to give.
     if (!info.isFile()) throw new FtpError(550, 'Not a regular file.');
     const size = session.transferType === 'A' ? await asciiSize(session, target) : Number(info.size);
@@ -86,7 +81,7 @@ const MDTM: CommandSpec = {
   access: 'login',
   feature: () => 'MDTM',
   async handler(session, argument) {
-    const info = await statForRead(session, argument);
+    const { info } = await statForRead(session, argument);
     await session.reply(213, formatFtpTime(Number(info.mtimeMs)));
   },
 };

@@ -13,6 +13,15 @@ const LF = 0x0a;
 const CRLF = Buffer.from([CR, LF]);
 const CR_ONLY = Buffer.from([CR]);
 
+/**
+ * Whether the LF at `i` in `chunk` goes out with a CR added: it has none before it (`lastWasCr`:
+ * the chunk before ended in CR). The one rule ToNetworkAscii and countAddedCrs share, so that SIZE
+ * in TYPE A is exactly what RETR sends.
+ */
+function lfNeedsCr(chunk: Buffer, i: number, lastWasCr: boolean): boolean {
+  return !(i > 0 ? chunk[i - 1] === CR : lastWasCr);
+}
+
 /** LF -> CRLF, for data going to the client. */
 export class ToNetworkAscii extends Transform {
   private lastWasCr = false;
@@ -22,8 +31,7 @@ export class ToNetworkAscii extends Transform {
     const parts: Buffer[] = [];
     let start = 0;
     for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-      const hasCr = i > 0 ? chunk[i - 1] === CR : this.lastWasCr;
-      if (hasCr) continue;
+      if (!lfNeedsCr(chunk, i, this.lastWasCr)) continue;
       parts.push(chunk.subarray(start, i), CRLF);
       start = i + 1;
     }
@@ -44,7 +52,7 @@ export function countAddedCrs(
 ): { readonly added: number; readonly lastWasCr: boolean } {
   let added = 0;
   for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-    if (!(i > 0 ? chunk[i - 1] === CR : lastWasCr)) added++;
+    if (lfNeedsCr(chunk, i, lastWasCr)) added++;
   }
   return { added, lastWasCr: chunk.length > 0 ? chunk[chunk.length - 1] === CR : lastWasCr };
 }

@@ -7,7 +7,6 @@
  * MLSD's first entries are the directory itself (`type=cdir`, named `.`) and, below the root, its
  * parent (`type=pdir`, `..`), as pure-ftpd and ProFTPD send them and as clients expect to skip.
  */
-import { stat } from 'node:fs/promises';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
@@ -34,19 +33,12 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
   const { account, rules } = accessOf(session);
   const facts = session.mlstFacts;
   const head: string[] = [];
-  // Read once the data connection is open: through the directory pinned as checked (pinned.ts),
-  // not its path, which may lead elsewhere by now.
-  const pinned = await session.fs.pinDirectory(directory.real);
-  let self: EntryInfo | undefined;
-  try {
-    self = entryFromStats('.', await stat(pinned.self, { bigint: true }));
-  } finally {
-    await pinned.close();
-  }
-  if (self) {
-    const perm = permFact(account, rules, directory, 'dir');
-    head.push(formatMlsxLine(formatFacts(self, { facts, perm, role: 'cdir' }), '.'));
-  }
+  // Read once the data connection is open, when the path may lead elsewhere: statEntry takes the
+  // facts through the checked parent, and refuses (550, nothing sent) a directory swapped away.
+  const self = entryFromStats('.', await session.fs.statEntry(directory.real, { symlink: 'refuse' }));
+  head.push(
+    formatMlsxLine(formatFacts(self, { facts, perm: permFact(account, rules, directory, 'dir'), role: 'cdir' }), '.'),
+  );
   if (directory.virtual !== '/') {
     const parent = await session.fs.resolve(virtualParent(directory.virtual)).catch(() => undefined);
     const parentEntry = parent?.exists ? await entryAt(session, parent.real, '..') : undefined;

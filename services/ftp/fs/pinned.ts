@@ -6,7 +6,7 @@
  * place at its end) follows whatever is at the path *then*: another session of the same user can
  * RNFR/RNTO a directory away and put a symlink that leads out of the root in its place. So:
  *
- * - every open is checked after it is made, on the descriptor (`assertOpenedInside`): what was
+ * - every pin is checked after it is made, on the descriptor (`assertOpenedInside`): what was
  *   opened is inside the root, whatever the path led to a moment before;
  * - a directory whose entries are named later is pinned by a descriptor (`PinnedDirectory`). On
  *   Linux `/proc/self/fd/<n>/<name>` resolves in the directory that descriptor holds, whatever has
@@ -67,7 +67,7 @@ async function openForNaming(path: string, flags: number): Promise<{ handle: Fil
  * Throws 550 unless the file or directory `handle` holds (opened from `path`) lies inside the root.
  * With /proc this asks the kernel where the descriptor's file is now.
  */
-export async function assertOpenedInside(handle: FileHandle, path: string, inside: InsideRoot): Promise<void> {
+async function assertOpenedInside(handle: FileHandle, path: string, inside: InsideRoot): Promise<void> {
   if (hasProcFd()) {
     // A file deleted since reads as "<path> (deleted)": still where it was, so still judged by it.
     if (!inside(await readlink(procPath(handle)))) throw outsideRoot();

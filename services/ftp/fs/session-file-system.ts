@@ -163,39 +163,48 @@ export class SessionFileSystem {
   }
 
   /**
-   * The facts of the entry at `real` (from resolve or resolveEntry) as it is now, taken through its
-   * pinned parent (pinned.ts), so that they are never those of something outside the root that a
-   * rename moved in since the check. A symlink is described as itself (lstat); resolve's paths have
-   * none as their last component, so there one means the tree changed: 550.
+   * Runs `change` on the entry at `real` (from resolve or resolveEntry) through its pinned parent
+   * directory (pinned.ts), closed after; file-system errors become replies. The root, which has no
+   * parent inside the root, is 550.
    */
-  async statEntry(real: string, options: { readonly symlink: 'itself' | 'refuse' }): Promise<BigIntStats> {
-    if (real === this.rootReal) {
-      const root = await this.pinDirectory(real);
-      try {
-        return await fsCall(stat(root.self, { bigint: true }));
-      } finally {
-        await root.close();
-      }
-    }
+  async inParent<T>(real: string, change: (dir: PinnedDirectory, name: string) => Promise<T>): Promise<T> {
     const { dir, name } = await this.pinParent(real);
     try {
-      const info = await fsCall(entryStats(dir, name));
-      if (options.symlink === 'refuse' && info.isSymbolicLink()) throw outsideRoot();
-      return info;
+      return await fsCall(change(dir, name));
     } finally {
       await dir.close();
     }
   }
 
+  /** Runs `change` with a path naming the root itself, through its own pin. */
+  private async atRoot<T>(change: (self: string) => Promise<T>): Promise<T> {
+    const root = await this.pinDirectory(this.rootReal);
+    try {
+      return await fsCall(change(root.self));
+    } finally {
+      await root.close();
+    }
+  }
+
+  /**
+   * The facts of the entry at `real` (from resolve or resolveEntry) as it is now, taken through its
+   * pinned parent, so that they are never those of something outside the root that a rename moved
+   * in since the check. A symlink is described as itself (lstat); resolve's paths have none as
+   * their last component, so there one means the tree changed: 550.
+   */
+  async statEntry(real: string, options: { readonly symlink: 'itself' | 'refuse' }): Promise<BigIntStats> {
+    if (real === this.rootReal) return this.atRoot((self) => stat(self, { bigint: true }));
+    return this.inParent(real, async (dir, name) => {
+      const info = await entryStats(dir, name);
+      if (options.symlink === 'refuse' && info.isSymbolicLink()) throw outsideRoot();
+      return info;
+    });
+  }
+
   /** The regular file at `real` (a resolved path's), open for reading (pinned.ts); 550 otherwise. */
   async openFileForReading(real: string): Promise<{ handle: FileHandle; size: number }> {
     if (real === this.rootReal) throw new FtpError(550, 'Is a directory.');
-    const { dir, name } = await this.pinParent(real);
-    try {
-      return await fsCall(openRegularFile(dir, name));
-    } finally {
-      await dir.close();
-    }
+    return this.inParent(real, openRegularFile);
   }
 
   /**
@@ -203,20 +212,8 @@ export class SessionFileSystem {
    * never a symlink moved into its place since (pinned.ts); the root through its own pin.
    */
   async withEntryPath<T>(real: string, change: (path: string) => Promise<T>): Promise<T> {
-    if (real === this.rootReal) {
-      const root = await this.pinDirectory(real);
-      try {
-        return await fsCall(change(root.self));
-      } finally {
-        await root.close();
-      }
-    }
-    const { dir, name } = await this.pinParent(real);
-    try {
-      return await fsCall(withEntryPath(dir, name, change));
-    } finally {
-      await dir.close();
-    }
+    if (real === this.rootReal) return this.atRoot(change);
+    return this.inParent(real, (dir, name) => withEntryPath(dir, name, change));
   }
 }
 

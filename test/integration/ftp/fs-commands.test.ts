@@ -13,6 +13,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -181,6 +182,28 @@ describe('SIZE, MDTM and MFMT', () => {
       expect((await ftp.command('SIZE nope')).code).toBe(550);
     } finally {
       ftp.close();
+    }
+  });
+
+  it('counts TYPE A sizes up to 64 MiB and refuses them above, with 550 (RFC 3659 4.2)', async () => {
+    // Sparse files of NUL bytes: no LF, so the TYPE A size is the size on disk.
+    const limit = 64 * 1024 * 1024;
+    writeFileSync(join(home, 'at-limit.bin'), '');
+    truncateSync(join(home, 'at-limit.bin'), limit);
+    writeFileSync(join(home, 'over-limit.bin'), '');
+    truncateSync(join(home, 'over-limit.bin'), limit + 1);
+    const ftp = await login('alice', 'secret');
+    try {
+      expect((await ftp.expect('SIZE at-limit.bin', 213)).text).toBe(String(limit));
+      const refused = await ftp.command('SIZE over-limit.bin');
+      expect(refused.code).toBe(550);
+      expect(refused.text).toContain('64 MiB');
+      await ftp.expect('TYPE I', 200);
+      expect((await ftp.expect('SIZE over-limit.bin', 213)).text).toBe(String(limit + 1));
+    } finally {
+      ftp.close();
+      rmSync(join(home, 'at-limit.bin'), { force: true });
+      rmSync(join(home, 'over-limit.bin'), { force: true });
     }
   });
 
