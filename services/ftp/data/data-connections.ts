@@ -69,8 +69,9 @@ export class DataConnections {
     this.close();
     // Never an empty host: that would listen on every interface.
     if (!this.localAddress) throw new FtpError(425, 'Cannot listen: the control connection has no local address.');
-    const { server, port } = await this.session.shared.passivePorts.listen(this.localAddress);
-    const listener = new PassiveListener(server, port, this.clientAddress, () => this.session.log);
+    const listening = await this.session.shared.passivePorts.listen(this.localAddress);
+    const listener = new PassiveListener(listening, this.clientAddress, () => this.session.log);
+    const port = listener.port;
     this.setup = { kind: 'passive', listener };
     if (this.session.context.isLevelEnabled('debug'))
       this.session.log.debug({ dataPort: port }, 'passive listener open');

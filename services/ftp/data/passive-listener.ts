@@ -10,25 +10,29 @@
  * The client may connect before it sends RETR/STOR (most do, right after the 227/229 reply); that
  * connection is held until the transfer asks for it.
  */
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
 import { FtpError } from '../errors.js';
 import { abortReason } from './abort-reason.js';
+import type { PassivePort } from './passive-ports.js';
 
 export class PassiveListener {
   private accepted: Socket | undefined;
   private waiter: { resolve: (socket: Socket) => void; reject: (error: Error) => void } | undefined;
   private closed = false;
 
+  readonly port: number;
+
   constructor(
-    private readonly server: Server,
-    readonly port: number,
+    private readonly listening: PassivePort,
     /** The control connection's peer, canonical (no `::ffff:` prefix). */
     private readonly clientAddress: string,
     /** Called only to write a line, so a session's logger is made only if it has one to write. */
     private readonly log: () => Logger,
   ) {
+    const { server, port } = listening;
+    this.port = port;
     server.on('connection', (socket) => this.onConnection(socket));
     server.on('error', (error) => this.log().warn({ err: error, dataPort: port }, 'passive listener error'));
   }
@@ -83,7 +87,7 @@ export class PassiveListener {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.close();
+    this.listening.close();
     this.accepted?.destroy();
     this.accepted = undefined;
     this.waiter?.reject(cannotOpen());
@@ -110,7 +114,7 @@ export class PassiveListener {
     if (this.waiter) return this.waiter.resolve(socket);
     this.accepted = socket;
     // Held for the transfer to come; the port is no longer needed.
-    this.server.close();
+    this.listening.close();
   }
 }
 

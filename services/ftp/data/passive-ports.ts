@@ -15,6 +15,19 @@ import { FtpError } from '../errors.js';
 /** A passive listener is for one connection; a short queue is all it needs. */
 const BACKLOG = 8;
 
+/** A listener on a port of the range. */
+export interface PassivePort {
+  readonly server: Server;
+  readonly port: number;
+  /**
+   * Stops listening and gives the port back at once. Not on the server's 'close' event: that waits
+   * for the connection it accepted, a download's socket lingering up to transfer.ts' CLOSE_LINGER_MS,
+   * while the port is free to listen on again as soon as the listening socket is closed (libuv sets
+   * SO_REUSEADDR). Else a client's next PASV on a small range found no port.
+   */
+  close(): void;
+}
+
 export class PassivePortPool {
   readonly low: number;
   readonly high: number;
@@ -33,11 +46,8 @@ export class PassivePortPool {
     return this.high - this.low + 1;
   }
 
-  /**
-   * A server listening on `host` at some port of the range. Its port returns to the pool when it
-   * closes. Throws 425 when every port is taken.
-   */
-  async listen(host: string): Promise<{ readonly server: Server; readonly port: number }> {
+  /** A server listening on `host` at some port of the range. Throws 425 when every port is taken. */
+  async listen(host: string): Promise<PassivePort> {
     for (let tried = 0; tried < this.size; tried++) {
       const port = this.low + (this.cursor++ % this.size);
       if (this.held.has(port)) continue;
@@ -52,8 +62,22 @@ export class PassivePortPool {
         throw error;
       }
       this.held.add(port);
-      server.once('close', () => this.held.delete(port));
-      return { server, port };
+      let released = false;
+      // Once only: a second release could free the port while another listener holds it.
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.held.delete(port);
+      };
+      server.once('close', release); // closed some other way (an error)
+      return {
+        server,
+        port,
+        close: () => {
+          server.close();
+          release();
+        },
+      };
     }
     throw new FtpError(425, 'No passive port available; try again later.');
   }

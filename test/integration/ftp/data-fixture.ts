@@ -39,6 +39,8 @@ export interface FtpTestOptions {
   /** Admission limits, when a test needs them (none by default). */
   readonly limits?: { readonly maxSessions?: number; readonly maxSessionsPerIp?: number };
   readonly dispatch?: 'handoff' | 'brokered' | 'shared';
+  /** The passive port range (a random 100-port range by default). */
+  readonly passivePorts?: string;
 }
 
 export async function localUser(
@@ -67,7 +69,7 @@ export function ftpTestConfig(options: FtpTestOptions): ConfigOverrides {
         login: { failureDelayMs: 0, maxFailures: 3 },
         passive: {
           enabled: true,
-          ports: portRange(),
+          ports: options.passivePorts ?? portRange(),
           address: 'auto',
           rules: [],
           acceptTimeoutMs: options.acceptTimeoutMs ?? 10_000,

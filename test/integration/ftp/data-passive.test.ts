@@ -3,11 +3,14 @@
  * for byte, TYPE A, REST, the port-theft case, ABOR, timeouts and clients that go away.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { connectSocket, FtpClient, readAll } from '../../helpers/ftp.js';
+import { freePort } from '../../helpers/net.js';
 import { expectCode, ftpTestConfig, openPassive, retrieve, tempDir, type PassiveKind } from './data-fixture.js';
 
 const BIG = randomBytes(8 * 1024 * 1024 + 123);
@@ -322,5 +325,58 @@ describe('ftp passive timeouts', () => {
       socket.destroy();
     }
     expectCode(await client.command('NOOP'), 200);
+  });
+});
+
+// A site with a small passive range (a firewall opened for a few ports) must not run out of ports
+// while its sessions reuse them: a port is free again once its listener stops listening, not only
+// once the data connection it accepted has closed too.
+describe('ftp passive range of one port', () => {
+  const root = tempDir('classicd-ftp-pasv-one-');
+  let server: RunningClassicd;
+  let client: FtpClient;
+
+  beforeAll(async () => {
+    writeFileSync(join(root.path, 'binary.bin'), BINARY);
+    const only = await freePort();
+    server = await startClassicd(
+      ftpTestConfig({ anonymousRoot: root.path, workers: 1, passivePorts: `${only}-${only}` }),
+    );
+    client = await FtpClient.connect(server.port('ftp'));
+    await client.login();
+    expectCode(await client.command('TYPE I'), 200);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await server?.stop();
+    root.remove();
+  });
+
+  it('a new EPSV gets the port its previous listener gave up', async () => {
+    const first = await client.epsvPort();
+    expect(await client.epsvPort()).toBe(first);
+  });
+
+  it('the port is free for the next EPSV while the client still holds the last download open', async () => {
+    const dataPort = await client.epsvPort();
+    // Half-open: the client has read to the end but not closed yet, so the server's side of the
+    // data connection lingers (transfer.ts waits for the client's FIN).
+    const socket = createConnection({ host: '127.0.0.1', port: dataPort, allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = once(socket, 'end');
+    expectCode(await client.command('RETR binary.bin'), 150);
+    await ended;
+    expectCode(await client.reply(), 226);
+    expect(Buffer.concat(chunks).equals(BINARY)).toBe(true);
+    try {
+      expect(await client.epsvPort()).toBe(dataPort);
+    } finally {
+      socket.destroy();
+    }
+    const { data, final } = await retrieve(client, 'binary.bin', 'EPSV');
+    expect(data.equals(BINARY)).toBe(true);
+    expectCode(final, 226);
   });
 });
