@@ -42,8 +42,12 @@ const DEFAULT_MLST_FACTS: ReadonlySet<string> = new Set(['type', 'size', 'modify
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
 
+/** Which way a transfer's bytes go: it decides what happens when the client stops sending commands. */
+export type TransferDirection = 'download' | 'upload';
+
 interface Transfer {
   readonly description: string;
+  readonly direction: TransferDirection;
   readonly abort: AbortController;
   readonly done: Promise<void>;
 }
@@ -84,6 +88,11 @@ export class FtpSession implements LineConsumer, IdleHandler {
     // then 226, 426 then 226), and the second would otherwise wait for the client's delayed ACK,
     // 40 ms on Linux, on every transfer.
     socket.setNoDelay(true);
+    // Half-open allowed: a client that shuts down its sending side after its last command (a
+    // script pipelining USER ... QUIT, `nc -N`) still hears every reply. Node would otherwise end
+    // our side at its FIN, and the replies still to come would be dropped. endOfCommands() says
+    // what happens then.
+    socket.allowHalfOpen = true;
     this.reader = new LineReader(socket, shared.config.maxLineBytes, isUrgentAbort);
   }
 
@@ -144,7 +153,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
 
   /** The reader's callback with the next command line, or the end of the stream. */
   onLine(result: LineResult): void {
-    if (result.kind === 'end') return this.finish();
+    if (result.kind === 'end') return this.endOfCommands();
     const handled = result.kind === 'overlong' ? this.rejectOverlongLine() : this.handleLine(result.line);
     handled.then(
       () => this.readNextCommand(),
@@ -186,7 +195,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
    * Starts a transfer in the background. `task` must send its own final reply (226, 426, 451...);
    * it is given a signal that ABOR and disconnects fire.
    */
-  startTransfer(description: string, task: (signal: AbortSignal) => Promise<void>): void {
+  startTransfer(description: string, direction: TransferDirection, task: (signal: AbortSignal) => Promise<void>): void {
     const abort = new AbortController();
     const done = task(abort.signal)
       .catch(async (error: unknown) => {
@@ -199,7 +208,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
       .finally(() => {
         if (this.transfer?.done === done) this.transfer = undefined;
       });
-    this.transfer = { description, abort, done };
+    this.transfer = { description, direction, abort, done };
   }
 
   /** ABOR: stop the running transfer. Resolves once its final reply is out. */
@@ -260,6 +269,24 @@ export class FtpSession implements LineConsumer, IdleHandler {
     } catch (error) {
       this.abandon(error);
     }
+  }
+
+  /**
+   * The client will send no more commands: it closed the control connection, or only its sending
+   * half. The replies to every command before are out (the socket is half-open, see the
+   * constructor). A download still running finishes and sends its 226 before we close, as vsftpd
+   * does (RFC 959 4.1.1 keeps the connection open for a transfer's result). An upload is given up,
+   * as before: a client killed mid-upload closes both its connections with a FIN too, so the data
+   * connection's end would not prove the file whole (data/README.md). A client that sends QUIT
+   * first gets its upload finished by QUIT.
+   */
+  private endOfCommands(): void {
+    const transfer = this.transfer;
+    if (!transfer || transfer.direction === 'upload' || this.controlSocket.destroyed) return this.finish();
+    transfer.done.then(
+      () => this.finish(),
+      (error: unknown) => this.abandon(error),
+    );
   }
 
   /** The session is over: let go of what it holds and tell the context. */

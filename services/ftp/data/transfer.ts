@@ -91,12 +91,12 @@ export function requireDataConnection(session: FtpSession): void {
 
 export function startDownload(session: FtpSession, options: DownloadOptions): void {
   requireDataConnection(session);
-  session.startTransfer(options.description, (signal) => runDownload(session, options, signal));
+  session.startTransfer(options.description, 'download', (signal) => runDownload(session, options, signal));
 }
 
 export function startUpload(session: FtpSession, options: UploadOptions): void {
   requireDataConnection(session);
-  session.startTransfer(options.description, (signal) => runUpload(session, options, signal));
+  session.startTransfer(options.description, 'upload', (signal) => runUpload(session, options, signal));
 }
 
 async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
