@@ -61,6 +61,13 @@ export interface SessionContext {
   finish(): void;
   /** For services whose session() returns nothing: the session failed; it is logged and closed. */
   fail(error: unknown): void;
+  /**
+   * Work the session must finish even though its socket may close first (a broken upload's
+   * temporary file removed, an append cut back). The session counts as over, its admission is
+   * released and its end logged, only once `work` settles; and a worker that is shutting down
+   * exits only then, rather than leaving the work half done.
+   */
+  endsAfter(work: Promise<unknown>): void;
   readonly sid: string;
   readonly remoteAddress: string;
   readonly remotePort: number;

@@ -305,9 +305,17 @@ export class FtpSession implements LineConsumer, IdleHandler {
     this.context.fail(error);
   }
 
-  /** Stops the transfer, the data connections and the control stream's reader. */
+  /**
+   * Stops the transfer, the data connections and the control stream's reader. A transfer stopped
+   * here still cleans up after itself (an upload's hidden file removed, an append cut back), and
+   * the session is not over until it has: at shutdown the worker would otherwise exit first.
+   */
   private release(): void {
-    this.transfer?.abort.abort();
+    const transfer = this.transfer;
+    if (transfer) {
+      transfer.abort.abort();
+      this.context.endsAfter(transfer.done);
+    }
     this.dataConnections?.close();
     this.reader.release();
   }

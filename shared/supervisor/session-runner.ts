@@ -76,6 +76,8 @@ export class LiveSession implements SessionContext {
   private outcomeSoFar: SessionOutcome | undefined;
   private idleHandler: IdleHandler | undefined;
   private readonly startedAt = performance.now();
+  /** What endsAfter() was given, not yet settled. */
+  private pendingWork: Promise<unknown> | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -130,6 +132,11 @@ export class LiveSession implements SessionContext {
     if (!socket.writableEnded) socket.end();
   }
 
+  endsAfter(work: Promise<unknown>): void {
+    const settled = work.catch(() => undefined); // the work reports its own failures
+    this.pendingWork = this.pendingWork ? Promise.all([this.pendingWork, settled]) : settled;
+  }
+
   /** An error inside the session: log it, close this session only. */
   fail(error: unknown): void {
     if (this.outcomeSoFar === undefined) this.log.error({ err: error }, 'session failed');
@@ -182,7 +189,7 @@ export class LiveSession implements SessionContext {
     if (this.isLevelEnabled('debug')) this.log.debug({ code: error.code }, 'socket error');
   }
 
-  /** The socket has closed: the session is over. */
+  /** The socket has closed: the session is over, once the work it was given is done too. */
   onSocketClose(): void {
     idleWatch.unwatch(this);
     const summary: SessionSummary = {
@@ -191,6 +198,12 @@ export class LiveSession implements SessionContext {
       bytesOut: this.socket.bytesWritten,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
+    const work = this.pendingWork;
+    if (!work) return this.end(summary);
+    void work.then(() => this.end(summary));
+  }
+
+  private end(summary: SessionSummary): void {
     // Its end is settled first (an admission released, in a table other workers read), then
     // logged: whoever acts on the line finds the session gone everywhere.
     this.onEnd(this, summary);

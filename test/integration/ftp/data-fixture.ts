@@ -41,6 +41,8 @@ export interface FtpTestOptions {
   readonly dispatch?: 'handoff' | 'brokered' | 'shared';
   /** The passive port range (a random 100-port range by default). */
   readonly passivePorts?: string;
+  /** How long a stopping server lets sessions run before it closes them (testConfig's 2 s by default). */
+  readonly shutdownGraceMs?: number;
 }
 
 export async function localUser(
@@ -96,7 +98,12 @@ export function ftpTestConfig(options: FtpTestOptions): ConfigOverrides {
         },
       },
     },
-    { supervisor: { workers: options.workers ?? 1 } },
+    {
+      supervisor: {
+        workers: options.workers ?? 1,
+        ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      },
+    },
   );
 }
 
