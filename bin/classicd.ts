@@ -135,6 +135,15 @@ async function start(file: string | undefined): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // SIGHUP (systemd's ExecReload, logrotate's postrotate) and SIGUSR1 (nginx's reopen signal):
+  // reopen log files, re-read certificates. Handled, SIGUSR1 also no longer opens Node's debugger
+  // port, which it does by default: for a server started as root, a root shell for local users.
+  const onReopen = (signal: NodeJS.Signals): void => {
+    log.info({ signal }, 'signal received');
+    supervisor.reopen();
+  };
+  process.on('SIGHUP', onReopen);
+  process.on('SIGUSR1', onReopen);
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {

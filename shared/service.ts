@@ -91,6 +91,12 @@ export interface ServiceRuntime {
   readonly session?: (socket: Socket, context: SessionContext) => Promise<void> | void;
   /** Answers one datagram; undefined sends nothing (RFC 863 discard, say). */
   readonly datagram?: (datagram: Datagram) => Buffer | undefined;
+  /**
+   * SIGHUP: reopen the files the service writes (after logrotate moved them) and re-read the ones
+   * it was configured from (a renewed certificate). Sessions already running keep what they have.
+   * A failure leaves the service as it was; it is logged, and the service goes on.
+   */
+  readonly reopen?: () => Promise<void>;
 }
 
 export interface ServiceDefinition<C extends CommonServiceConfig = CommonServiceConfig> {

@@ -49,6 +49,13 @@ export const ftpService = defineService({
         if (context.listener === IMPLICIT_TLS_LISTENER) startImplicitTlsSession(socket, shared, context);
         else new FtpSession(socket, shared, context).start();
       },
+      // SIGHUP: the xferlog after logrotate, the certificate after a renewal. Both are tried, so
+      // an unreadable new certificate does not keep the log from being reopened.
+      async reopen() {
+        const results = await Promise.allSettled([shared.xferlog.reopen(), shared.tls?.reload()]);
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      },
     };
   },
 });

@@ -6,7 +6,9 @@
  * is one chunk of the write stream, written by one write(2) (or several whole chunks by one
  * writev(2)): the kernel puts each at the end of the file as a whole, so lines from different
  * workers land between each other, never inside each other. Writes go through the stream, so a
- * slow disk never blocks the event loop; an empty path turns the log off.
+ * slow disk never blocks the event loop; an empty path turns the log off. After logrotate moves the
+ * file away, SIGHUP reopens it (reopen()); `copytruncate` works without that, as the file is
+ * appended to.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -21,14 +23,10 @@ export class XferLog {
 
   private constructor(
     readonly path: string,
-    private readonly stream: WriteStream | undefined,
+    private stream: WriteStream | undefined,
     private readonly log: Logger | undefined,
   ) {
-    stream?.on('error', (error) => {
-      // A full disk or a removed directory must not take the sessions down; say it once.
-      if (!this.failed) this.log?.error({ err: error, path }, 'xferlog: cannot write; transfers are no longer logged');
-      this.failed = true;
-    });
+    if (stream) this.watch(stream);
   }
 
   /**
@@ -38,16 +36,32 @@ export class XferLog {
   static async open(path: string, log?: Logger): Promise<XferLog> {
     if (!path) return new XferLog('', undefined, log);
     const full = resolve(path);
-    await mkdir(dirname(full), { recursive: true });
-    const stream = createWriteStream(full, { flags: 'a', mode: 0o640 });
-    await new Promise<void>((resolveOpen, reject) => {
-      stream.once('open', () => {
-        stream.off('error', reject);
-        resolveOpen();
-      });
-      stream.once('error', reject);
+    return new XferLog(full, await openForAppend(full), log);
+  }
+
+  /**
+   * SIGHUP: writes go to a file opened anew at the path from now on (logrotate has moved the old
+   * one away), and the old stream is closed once its lines are out. If the path cannot be opened,
+   * this rejects and lines go on to the old file.
+   */
+  async reopen(): Promise<void> {
+    const old = this.stream;
+    if (!old) return;
+    const stream = await openForAppend(this.path);
+    this.stream = stream;
+    this.failed = false;
+    this.watch(stream);
+    old.end();
+  }
+
+  private watch(stream: WriteStream): void {
+    stream.on('error', (error) => {
+      if (stream !== this.stream) return; // the file before a reopen
+      // A full disk or a removed directory must not take the sessions down; say it once.
+      if (!this.failed)
+        this.log?.error({ err: error, path: this.path }, 'xferlog: cannot write; transfers are no longer logged');
+      this.failed = true;
     });
-    return new XferLog(full, stream, log);
   }
 
   get enabled(): boolean {
@@ -67,4 +81,17 @@ export class XferLog {
     if (!stream || stream.closed) return Promise.resolve();
     return new Promise((resolveClose) => stream.end(() => resolveClose()));
   }
+}
+
+async function openForAppend(path: string): Promise<WriteStream> {
+  await mkdir(dirname(path), { recursive: true });
+  const stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
+  await new Promise<void>((resolveOpen, reject) => {
+    stream.once('open', () => {
+      stream.off('error', reject);
+      resolveOpen();
+    });
+    stream.once('error', reject);
+  });
+  return stream;
 }

@@ -157,6 +157,15 @@ export class Supervisor {
     return this.bound;
   }
 
+  /**
+   * SIGHUP: the workers reopen their services' log files and re-read their certificates. A worker
+   * started later reads them anew anyway.
+   */
+  reopen(): void {
+    this.options.log.info('reopening log files and re-reading certificates');
+    this.pool.reopen();
+  }
+
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */
   stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
     this.stopping ??= (async () => {

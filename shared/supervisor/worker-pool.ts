@@ -154,6 +154,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     slot.send({ t: 'shutdown', graceMs: 0 });
   }
 
+  /** SIGHUP: every worker reopens its services' files (ServiceRuntime.reopen). */
+  reopen(): void {
+    for (const slot of this.slots.values()) if (slot.ready) slot.send({ t: 'reopen' });
+  }
+
   /** Asks every worker to finish; resolves when all have exited, killing stragglers after grace. */
   stop(graceMs: number): Promise<void> {
     this.stopping = true;

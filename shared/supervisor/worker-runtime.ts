@@ -84,6 +84,8 @@ export class WorkerRuntime {
         return;
       case 'shutdown':
         return this.shutdown(message.graceMs);
+      case 'reopen':
+        return this.reopen();
       case 'admission':
         return this.onAdmission(message.id, message.sid, message.reason);
     }
@@ -322,6 +324,20 @@ export class WorkerRuntime {
       this.fatal('session end failed', error);
     }
   };
+
+  /** Each service's reopen(), one after another; one that fails is logged and the others go on. */
+  private async reopen(): Promise<void> {
+    const log = this.requireLog();
+    for (const [svc, { runtime }] of this.started) {
+      if (!runtime.reopen) continue;
+      try {
+        await runtime.reopen();
+        log.info({ svc }, 'reopened');
+      } catch (error) {
+        log.error({ err: error, svc }, 'could not reopen; going on as before');
+      }
+    }
+  }
 
   private async shutdown(graceMs: number): Promise<void> {
     if (this.shuttingDown) return;

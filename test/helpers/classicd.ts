@@ -34,6 +34,8 @@ export interface RunningClassicd {
   readonly bound: readonly Bound[];
   readonly httpPort: number;
   readonly lines: LogLine[];
+  /** What the process has written to standard error so far (pino writes to standard output). */
+  stderr(): string;
   port(svc: string, transport?: 'tcp' | 'udp'): number;
   /** Resolves with the first log line (already seen or still to come) that matches. */
   waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -137,6 +139,7 @@ export async function startClassicd(config: ConfigOverrides, env: NodeJS.Process
   const http = ready.http as { port: number } | null;
   return {
     child,
+    stderr: () => stderr,
     bound,
     httpPort: http?.port ?? 0,
     lines,

@@ -35,6 +35,18 @@ export interface FtpTls {
    * connections must resume its session, else the worker's shared one.
    */
   newControlContext(): SecureContext;
+  /**
+   * SIGHUP: reads the key and certificate again (a renewed certificate), for control connections
+   * from now on; a session keeps the context it began with. Rejects, changing nothing, if they
+   * cannot be read or do not make a pair.
+   */
+  reload(): Promise<void>;
+}
+
+/** One reading of the key and certificate, and the contexts made from it. */
+interface LoadedTls {
+  readonly selfSigned: boolean;
+  newControlContext(): SecureContext;
 }
 
 interface Credentials {
@@ -43,6 +55,20 @@ interface Credentials {
 }
 
 export async function loadFtpTls(config: FtpConfig['tls'], log: Logger): Promise<FtpTls> {
+  let loaded = await loadContexts(config, log);
+  return {
+    config,
+    get selfSigned() {
+      return loaded.selfSigned;
+    },
+    newControlContext: () => loaded.newControlContext(),
+    async reload() {
+      loaded = await loadContexts(config, log);
+    },
+  };
+}
+
+async function loadContexts(config: FtpConfig['tls'], log: Logger): Promise<LoadedTls> {
   const { credentials, selfSigned } = await loadCredentials(config, log);
   const contextOptions = {
     ...credentials,
@@ -60,7 +86,6 @@ export async function loadFtpTls(config: FtpConfig['tls'], log: Logger): Promise
     throw new Error(`ftp tls: the key and certificate do not make a usable pair: ${(error as Error).message}`);
   }
   return {
-    config,
     selfSigned,
     newControlContext: config.requireSessionReuse
       ? () => createSecureContext({ ...contextOptions, sessionTimeout: PER_CONNECTION_SESSION_TIMEOUT_S })
