@@ -3,7 +3,7 @@
  * the real server: SYST and FEAT after login, EPSV by default, `mlsd` (RFC 3659), `passive off`
  * (EPRT, then PORT with `epsv4 off`), uploads and file commands as a local user, and mget's NLST.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -120,5 +120,20 @@ describe('tnftp', () => {
     expect(sha(readFileSync(join(ftp.userRoot, 'new dir', 'renamed.bin')))).toBe(sha(content));
     expect(() => readFileSync(join(ftp.userRoot, 'new dir', 'gone.txt'))).toThrow();
     expect(() => readFileSync(join(ftp.userRoot, 'new dir', 'up.bin'))).toThrow();
+  });
+
+  // `mdelete d` sends `NLST d`, then DELE for each line. With bare names in the listing, it
+  // deleted the working directory's files of the same names and left d's alone.
+  it('as a local user: mdelete of a directory deletes the files in it, not their namesakes beside it', async () => {
+    const local = ftp.scratch('tnftp-mdelete');
+    const base = join(ftp.userRoot, 'mdel');
+    mkdirSync(join(base, 'd'), { recursive: true });
+    for (const name of ['x.c', 'y.c']) {
+      writeFileSync(join(base, name), 'keep\n');
+      writeFileSync(join(base, 'd', name), 'delete\n');
+    }
+    expectOk(await tnftp(local, ['cd mdel', 'mdelete d'], { user: true }));
+    expect(readdirSync(join(base, 'd'))).toEqual([]);
+    expect(readdirSync(base).sort()).toEqual(['d', 'x.c', 'y.c']);
   });
 });

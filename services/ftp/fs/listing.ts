@@ -34,7 +34,7 @@ export type ListingPlan =
       readonly flags: ListFlags;
       /** Only names matching this (a glob's last component). */
       readonly nameFilter: RegExp | undefined;
-      /** NLST: put before each name (`dir/` for `NLST dir/*.txt`). */
+      /** NLST: put before each name (`dir/` for `NLST dir` and `NLST dir/*.txt`). */
       readonly namePrefix: string;
     }
   | {
@@ -63,7 +63,11 @@ export async function planListing(session: FtpSession, argument: string): Promis
   const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
   if (info.isDirectory() && !flags.directoryItself) {
     await assertReadableDirectory(target.real);
-    return { kind: 'directory', directory: target, flags, nameFilter: undefined, namePrefix: '' };
+    // NLST names go with the path as given (`NLST sub` -> `sub/x.c`), as vsftpd's do: clients feed
+    // them back to RETR and DELE (mget, mdelete; RFC 959 4.1.3), and a bare `x.c` would name a
+    // file in the current directory instead.
+    const namePrefix = path === '' ? '' : path.endsWith('/') ? path : `${path}/`;
+    return { kind: 'directory', directory: target, flags, nameFilter: undefined, namePrefix };
   }
   const name = path === '' ? '.' : target.virtual === '/' ? '/' : virtualBaseName(target.virtual);
   return { kind: 'entry', target, flags, entry: entryFromStats(name, info), givenPath: path || '.' };

@@ -182,9 +182,15 @@ describe('LIST', () => {
 });
 
 describe('NLST', () => {
+  const inPub = (prefix: string, names: readonly string[]): string[] => names.map((name) => `${prefix}${name}`);
+
+  // A directory's names come with the path as given, as vsftpd's do: tnftp's `mdelete pub` sends
+  // `NLST pub` and then DELE for each line, and bare names would delete files in the working directory.
   it.each([
-    ['NLST /pub', PUB_VISIBLE],
-    ['NLST -a /pub', ['.dotfile', ...PUB_VISIBLE]],
+    ['NLST /pub', inPub('/pub/', PUB_VISIBLE)],
+    ['NLST pub', inPub('pub/', PUB_VISIBLE)],
+    ['NLST pub/', inPub('pub/', PUB_VISIBLE)],
+    ['NLST -a /pub', inPub('/pub/', ['.dotfile', ...PUB_VISIBLE])],
     ['NLST /pub/*.txt', ['/pub/old.txt', '/pub/readme.txt', '/pub/space name.txt', '/pub/ünïcödé.txt']],
     ['NLST /pub/r*', ['/pub/readme.txt']],
     ['NLST /pub/.d*', ['/pub/.dotfile']],
@@ -200,10 +206,11 @@ describe('NLST', () => {
     }
   });
 
-  it('names entries relative to the working directory for `NLST *.txt` (mget)', async () => {
+  it('names entries relative to the working directory for `NLST` and `NLST *.txt` (mget)', async () => {
     const ftp = await anonymous();
     try {
       await ftp.expect('CWD pub', 250);
+      expect((await listing(ftp, 'NLST')).lines.sort()).toEqual([...PUB_VISIBLE].sort());
       const result = await listing(ftp, 'NLST *.txt');
       expect(result.lines.sort()).toEqual(['old.txt', 'readme.txt', 'space name.txt', 'ünïcödé.txt']);
       expect((await listing(ftp, 'NLST *.none')).reply.code).toBe(226); // a pattern matching nothing: empty
