@@ -45,10 +45,18 @@ const MAX_CONSECUTIVE_ERRORS = 50;
 /** Which way a transfer's bytes go: it decides what happens when the client stops sending commands. */
 export type TransferDirection = 'download' | 'upload';
 
+/**
+ * A transfer's work: it sends its 150 with `announce`, and its own final reply (226, 426, 451...);
+ * ABOR and disconnects fire `signal`.
+ */
+export type TransferTask = (signal: AbortSignal, announce: (text: ReplyText) => Promise<void>) => Promise<void>;
+
 interface Transfer {
   readonly description: string;
   readonly direction: TransferDirection;
   readonly abort: AbortController;
+  /** Settles once the transfer's 150 is out, or it has ended without one (a 550 before it, say). */
+  readonly opened: Promise<void>;
   readonly done: Promise<void>;
 }
 
@@ -192,12 +200,21 @@ export class FtpSession implements LineConsumer, IdleHandler {
   }
 
   /**
-   * Starts a transfer in the background. `task` must send its own final reply (226, 426, 451...);
-   * it is given a signal that ABOR and disconnects fire.
+   * Starts a transfer in the background (see TransferTask).
    */
-  startTransfer(description: string, direction: TransferDirection, task: (signal: AbortSignal) => Promise<void>): void {
+  startTransfer(description: string, direction: TransferDirection, task: TransferTask): void {
     const abort = new AbortController();
-    const done = task(abort.signal)
+    let markOpened!: () => void;
+    const opened = new Promise<void>((resolve) => (markOpened = resolve));
+    // Commands allowed during a transfer (NOOP, STAT, ABOR) are answered only after its 150,
+    // whenever they arrive: the 1yz reply belongs to its command (RFC 959 4.2), and a client that
+    // matches replies in order would take a NOOP's 200 sent first for STOR's answer. An upload
+    // opens its file before its 150, which takes a moment.
+    const announce = async (text: ReplyText): Promise<void> => {
+      await this.reply(150, text);
+      markOpened();
+    };
+    const done = task(abort.signal, announce)
       .catch(async (error: unknown) => {
         if (error instanceof FtpError) await this.reply(error.replyCode, error.message);
         else {
@@ -206,9 +223,10 @@ export class FtpSession implements LineConsumer, IdleHandler {
         }
       })
       .finally(() => {
+        markOpened();
         if (this.transfer?.done === done) this.transfer = undefined;
       });
-    this.transfer = { description, direction, abort, done };
+    this.transfer = { description, direction, abort, opened, done };
   }
 
   /** ABOR: stop the running transfer. Resolves once its final reply is out. */
@@ -342,7 +360,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     if (this.context.isLevelEnabled('debug')) {
       this.log.debug({ cmd: verb, arg: spec.secretArgument ? '[redacted]' : argument }, 'ftp command');
     }
-    if (this.transfer && !spec.duringTransfer) await this.transfer.done;
+    if (this.transfer) await (spec.duringTransfer ? this.transfer.opened : this.transfer.done);
     if (spec.access === 'login' && this.login.kind !== 'logged-in') {
       return this.replyError(new FtpError(530, 'Please login with USER and PASS.'));
     }

@@ -91,20 +91,29 @@ export function requireDataConnection(session: FtpSession): void {
 
 export function startDownload(session: FtpSession, options: DownloadOptions): void {
   requireDataConnection(session);
-  session.startTransfer(options.description, 'download', (signal) => runDownload(session, options, signal));
+  session.startTransfer(options.description, 'download', (signal, announce) =>
+    runDownload(session, options, signal, announce),
+  );
 }
 
 export function startUpload(session: FtpSession, options: UploadOptions): void {
   requireDataConnection(session);
-  session.startTransfer(options.description, 'upload', (signal) => runUpload(session, options, signal));
+  session.startTransfer(options.description, 'upload', (signal, announce) =>
+    runUpload(session, options, signal, announce),
+  );
 }
 
-async function runDownload(session: FtpSession, options: DownloadOptions, signal: AbortSignal): Promise<void> {
+async function runDownload(
+  session: FtpSession,
+  options: DownloadOptions,
+  signal: AbortSignal,
+  announce: (text: string) => Promise<void>,
+): Promise<void> {
   const run = new TransferRun(session, options.description, 'sent', signal);
   const { content } = options;
   let stream: Readable | undefined;
   try {
-    await session.reply(150, options.openingText);
+    await announce(options.openingText);
     const socket = await run.openData();
     const native = options.type === 'I' && !run.throttled && session.config.nativeTransfers;
     if (typeof content !== 'function' && native && canMoveFileBytes(socket)) {
@@ -141,11 +150,16 @@ function streamFrom(file: FileSource): Readable {
   });
 }
 
-async function runUpload(session: FtpSession, options: UploadOptions, signal: AbortSignal): Promise<void> {
+async function runUpload(
+  session: FtpSession,
+  options: UploadOptions,
+  signal: AbortSignal,
+  announce: (text: string) => Promise<void>,
+): Promise<void> {
   const run = new TransferRun(session, options.description, 'received', signal);
   const sink = await options.sink();
   try {
-    await session.reply(150, options.openingText);
+    await announce(options.openingText);
     const socket = await run.openData();
     if (options.type === 'I' && !run.throttled && session.config.nativeTransfers && canMoveFileBytes(socket)) {
       await run.receiveFile(sink, socket);

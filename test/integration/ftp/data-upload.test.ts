@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
-import { FtpClient, readAll } from '../../helpers/ftp.js';
+import { FtpClient, readAll, writeAll } from '../../helpers/ftp.js';
 import {
   eventually,
   expectCode,
@@ -89,6 +89,22 @@ describe.each([
       / \/round\.bin b _ o r alice ftp 0 \* c$/,
     );
   });
+
+  // The 1yz reply belongs to its command (RFC 959 4.2): a NOOP and a STAT sent right behind an upload
+  // are answered after its 150, though the upload opens its file before sending it.
+  it.each(['STOR piped.bin', 'APPE piped.bin', 'STOU piped.bin'])(
+    '%s with NOOP and STAT pipelined behind it: 150 first, then 200 and 211',
+    async (command) => {
+      const client = await login();
+      const data = await client.epsv();
+      client.socket.write(`${command}\r\nNOOP\r\nSTAT\r\n`);
+      expectCode(await client.reply(), 150);
+      expectCode(await client.reply(), 200);
+      expectCode(await client.reply(), 211);
+      await writeAll(data, 'piped\n');
+      expectCode(await client.reply(), 226);
+    },
+  );
 
   it('STOR over an existing file replaces it and keeps its mode', async () => {
     const path = join(home.path, 'replace.txt');
