@@ -56,7 +56,8 @@ export function stripTelnet(line: Buffer): Buffer {
 
 export type ParsedCommand =
   | { readonly ok: true; readonly verb: string; readonly argument: string }
-  | { readonly ok: false; readonly reason: 'empty' | 'invalid-utf8' };
+  /** `malformed`: no verb of letters followed by a space or the end (`CWD<TAB>pub`, `NOOP<CR>X`). */
+  | { readonly ok: false; readonly reason: 'empty' | 'invalid-utf8' | 'malformed' };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -75,9 +76,8 @@ export function parseCommandLine(raw: Buffer): ParsedCommand {
   // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces.
   text = text.replace(/\r+$/, '');
   const match = /^\s*([A-Za-z]{1,16})(?: (.*))?$/s.exec(text);
-  if (!match)
-    return text.trim() === ''
-      ? { ok: false, reason: 'empty' }
-      : { ok: true, verb: text.trim().split(/\s/)[0]!.toUpperCase(), argument: '' };
+  // Not a command (RFC 959 5.3: letters, then a space before any argument). Guessing one, as by
+  // taking `CWD<TAB>pub` for CWD without its argument, would answer 250 for what was not done.
+  if (!match) return { ok: false, reason: text.trim() === '' ? 'empty' : 'malformed' };
   return { ok: true, verb: (match[1] as string).toUpperCase(), argument: match[2] ?? '' };
 }

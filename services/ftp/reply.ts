@@ -7,9 +7,14 @@
  */
 export type ReplyText = string | readonly string[];
 
-/** Control lines never carry CR or LF inside the text: a path with a newline cannot forge a reply. */
+/**
+ * Control lines never carry CR or LF inside the text: a path with a newline cannot forge a reply.
+ * Other control characters (a NUL, an ESC that would drive the user's terminal, C1 controls) are
+ * shown as `?`, as `ls -q` shows them; a tab stays.
+ */
 function clean(line: string): string {
-  return line.replace(/[\r\n]/g, ' ');
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return line.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
 }
 
 export function formatReply(code: number, text: ReplyText): string {

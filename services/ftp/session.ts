@@ -42,6 +42,13 @@ const DEFAULT_MLST_FACTS: ReadonlySet<string> = new Set(['type', 'size', 'modify
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
 
+/**
+ * The replies that count towards it: the client is not speaking FTP as it should (RFC 959 4.2.1:
+ * 500-504 syntax and sequence, 530 commands before login). A 550 for a file that is not there is
+ * an answer, not a misuse: a script that probes a thousand names with SIZE must not be cut off.
+ */
+const PROTOCOL_ERROR_CODES: ReadonlySet<number> = new Set([500, 501, 502, 503, 504, 530]);
+
 /** Which way a transfer's bytes go: it decides what happens when the client stops sending commands. */
 export type TransferDirection = 'download' | 'upload';
 
@@ -347,15 +354,21 @@ export class FtpSession implements LineConsumer, IdleHandler {
     const parsed = parseCommandLine(raw);
     if (!parsed.ok) {
       if (parsed.reason === 'empty') return; // a stray CRLF is no command (RFC 959 5.3)
-      this.log.info({ reason: parsed.reason }, 'malformed command line');
-      return this.replyError(new FtpError(501, 'Invalid UTF-8 in command.'));
+      this.log.info({ reason: parsed.reason, bytes: raw.length }, 'malformed command line');
+      return this.replyError(
+        parsed.reason === 'invalid-utf8'
+          ? new FtpError(501, 'Invalid UTF-8 in command.')
+          : new FtpError(500, 'Syntax error, command unrecognized.'),
+      );
     }
     const { verb, argument } = parsed;
     const spec = COMMANDS.get(verb);
     if (!spec) {
       const shown = unknownVerbText(verb);
-      this.log.info({ cmd: shown }, 'unknown command');
-      return this.replyError(new FtpError(500, `${shown}: command not understood.`));
+      this.log.info(shown === undefined ? { cmdLength: verb.length } : { cmd: shown }, 'unknown command');
+      return this.replyError(
+        new FtpError(500, shown === undefined ? 'Command not understood.' : `${shown}: command not understood.`),
+      );
     }
     if (this.context.isLevelEnabled('debug')) {
       this.log.debug({ cmd: verb, arg: spec.secretArgument ? '[redacted]' : argument }, 'ftp command');
@@ -389,6 +402,10 @@ export class FtpSession implements LineConsumer, IdleHandler {
 
   private async replyError(error: FtpError): Promise<void> {
     await this.reply(error.replyCode, error.message);
+    if (!PROTOCOL_ERROR_CODES.has(error.replyCode)) {
+      this.consecutiveErrors = 0;
+      return;
+    }
     this.consecutiveErrors += 1;
     if (this.consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
       this.log.info({ errors: this.consecutiveErrors }, 'too many errors; closing');

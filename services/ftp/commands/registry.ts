@@ -30,12 +30,14 @@ if (COMMANDS.size !== ALL.length) {
 const SECRET_VERBS = ALL.filter((spec) => spec.secretArgument).map((spec) => spec.verb);
 
 /**
- * An unknown verb as it may be logged and echoed in the 500 reply: at most 16 characters, and a
- * verb holding a secret command with its argument run on (`PASSsecret`, a client's typo, or the
- * same behind stray bytes) cut back to the command's name, so that no password reaches a log line
- * or a reply.
+ * An unknown verb as it may be logged and echoed in the 500 reply, or undefined when it may not
+ * be. A verb holding a secret command with its argument run on (`PASSsecret`, a client's typo) is
+ * cut back to the command's name. Any other verb longer than four letters, which no FTP command
+ * is (RFC 959 4.1), is not shown at all: it is more likely a password typed at the wrong prompt
+ * than a command, and it must reach neither a log line nor a reply.
  */
-export function unknownVerbText(verb: string): string {
+export function unknownVerbText(verb: string): string | undefined {
   const secret = SECRET_VERBS.find((name) => verb.includes(name));
-  return secret === undefined ? verb.slice(0, 16) : `${secret}...`;
+  if (secret !== undefined) return `${secret}...`;
+  return verb.length <= 4 ? verb : undefined;
 }

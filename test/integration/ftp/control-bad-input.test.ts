@@ -44,14 +44,36 @@ describe('FTP control connection limits', () => {
   it('keeps a password run onto PASS (a typo, so an unknown verb) out of the log and the reply', async () => {
     const ftp = await FtpClient.connect(server.port('ftp'));
     await ftp.expect('USER alice', 331);
-    for (const typo of ['PASSsecretletters', 'PASSsecret123', '\u0000PASSsecretnul', 'ACCTsecretaccount']) {
+    for (const typo of [
+      'PASSsecret',
+      'PASSsecretletters',
+      'PASSsecret123',
+      '\u0000PASSsecretnul',
+      'ACCTsecretaccount',
+      // A password typed at the command prompt: no FTP verb is longer than four letters.
+      'topsecretwords',
+      'secret10',
+    ]) {
       const reply = await ftp.command(typo);
       expect(reply.code).toBe(500);
       expect(reply.text.toLowerCase()).not.toContain('secret');
     }
     await ftp.quit();
-    await server.waitForLine((line) => line.msg === 'unknown command' && line.cmd === 'ACCT...');
+    await server.waitForLine((line) => line.msg === 'unknown command' && line.cmdLength === 'topsecretwords'.length);
     expect(JSON.stringify(server.lines).toLowerCase()).not.toContain('secret');
+  });
+
+  // vsftpd answers these 500 too. Taking `CWD<TAB>pub` for CWD without its argument answered 250
+  // and stayed in /; `NOOP<CR>X` was a NOOP.
+  it('answers a verb followed by anything but a space with 500, and does not run it', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    await ftp.login();
+    await ftp.expect('CWD /', 250);
+    for (const line of ['CWD\tpub', 'CWD\rpub', 'NOOP\rX', 'CDUP\u000bx', 'TYPE\tI']) {
+      expect((await ftp.command(line)).code).toBe(500);
+    }
+    expect((await ftp.command('PWD')).text).toContain('"/"');
+    await ftp.quit();
   });
 
   it('answers an unknown verb with 500, and commands out of sequence with 503 or 530', async () => {
@@ -115,6 +137,16 @@ describe('FTP control connection limits', () => {
     const next = await FtpClient.connect(server.port('ftp'));
     await next.expect('NOOP', 200);
     await next.quit();
+  });
+
+  // A 550 answers the question (the file is not there); a script that probes many names with SIZE
+  // or MDTM is not misusing the protocol, as a client sending garbage is.
+  it('does not count 550s: 60 SIZEs of missing files in a row all get their 550, and the session goes on', async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    await ftp.login();
+    for (let i = 0; i < 60; i++) expect((await ftp.command(`SIZE missing-${i}.txt`)).code).toBe(550);
+    await ftp.expect('NOOP', 200);
+    await ftp.quit();
   });
 });
 

@@ -40,6 +40,13 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(bytes('CWD ', [0xc3, 0x28]))).toEqual({ ok: false, reason: 'invalid-utf8' });
   });
 
+  it.each(['CWD\tpub', 'NOOP\rX', 'topsecret10', '\u0000PASSsecret', '123'])(
+    'refuses %j: a verb is letters, then a space or the end',
+    (line) => {
+      expect(parseCommandLine(Buffer.from(line))).toEqual({ ok: false, reason: 'malformed' });
+    },
+  );
+
   it('treats a blank line as no command', () => {
     expect(parseCommandLine(Buffer.from('   '))).toEqual({ ok: false, reason: 'empty' });
   });
@@ -48,6 +55,10 @@ describe('parseCommandLine', () => {
 describe('formatReply (RFC 959 4.2)', () => {
   it('writes one line', () => {
     expect(formatReply(200, 'OK.')).toBe('200 OK.\r\n');
+  });
+
+  it('shows control characters as ?, so a name cannot drive the user terminal; a tab stays', () => {
+    expect(formatReply(257, '"/esc\u001b[31m\u0000\u009b\tx" created.')).toBe('257 "/esc?[31m??\tx" created.\r\n');
   });
 
   it('writes a multi-line reply with the code on the first and last line', () => {
