@@ -68,6 +68,11 @@ export interface SessionContext {
    * exits only then, rather than leaving the work half done.
    */
   endsAfter(work: Promise<unknown>): void;
+  /**
+   * Bytes the session moved on connections of its own besides the socket it was given (FTP's data
+   * connections): added to its totals in the end line and the metrics.
+   */
+  countBytes(bytesIn: number, bytesOut: number): void;
   readonly sid: string;
   readonly remoteAddress: string;
   readonly remotePort: number;

@@ -78,6 +78,9 @@ export class LiveSession implements SessionContext {
   private readonly startedAt = performance.now();
   /** What endsAfter() was given, not yet settled. */
   private pendingWork: Promise<unknown> | undefined;
+  /** What countBytes() was told. */
+  private otherBytesIn = 0;
+  private otherBytesOut = 0;
 
   constructor(
     readonly socket: Socket,
@@ -130,6 +133,11 @@ export class LiveSession implements SessionContext {
     // end() on a stream the service already ended builds an ERR_STREAM_ALREADY_FINISHED error, stack
     // and all: measurable on sessions as short as daytime's.
     if (!socket.writableEnded) socket.end();
+  }
+
+  countBytes(bytesIn: number, bytesOut: number): void {
+    this.otherBytesIn += bytesIn;
+    this.otherBytesOut += bytesOut;
   }
 
   endsAfter(work: Promise<unknown>): void {
@@ -194,8 +202,8 @@ export class LiveSession implements SessionContext {
     idleWatch.unwatch(this);
     const summary: SessionSummary = {
       outcome: this.outcome,
-      bytesIn: this.socket.bytesRead,
-      bytesOut: this.socket.bytesWritten,
+      bytesIn: this.socket.bytesRead + this.otherBytesIn,
+      bytesOut: this.socket.bytesWritten + this.otherBytesOut,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
     const work = this.pendingWork;

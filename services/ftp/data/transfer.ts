@@ -305,6 +305,9 @@ class TransferRun {
     this.finished = true;
     this.stopWatching();
     const outcome = { completed, bytes: this.bytes, durationMs: Math.round(performance.now() - this.startedAt) };
+    // Into the session's totals (its end line, the bytes metrics), which count its control socket.
+    if (this.direction === 'sent') this.session.context.countBytes(0, outcome.bytes);
+    else this.session.context.countBytes(outcome.bytes, 0);
     // Through logInfo, not session.log: a session that transfers and then sits idle need not
     // keep a child logger for this line (see SessionContext.logInfo).
     this.session.context.logInfo(

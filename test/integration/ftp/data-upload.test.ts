@@ -106,6 +106,19 @@ describe.each([
     },
   );
 
+  // The session's end line feeds classicd_bytes_received_total/_sent_total: a 3 MB upload and
+  // download must show there, not only the few hundred bytes of the control connection.
+  it('counts the data connections in the session end line', async () => {
+    const client = await login();
+    const remote = `127.0.0.1:${client.socket.localPort}`;
+    expectCode((await store(client, 'STOR counted.bin', GOOD)).final, 226);
+    expect(sha((await retrieve(client, 'counted.bin')).data)).toBe(sha(GOOD));
+    await client.quit();
+    const end = await server.waitForLine((line) => line.msg === 'session end' && line.remote === remote);
+    expect(end.bytesIn).toBeGreaterThanOrEqual(GOOD.length);
+    expect(end.bytesOut).toBeGreaterThanOrEqual(GOOD.length);
+  });
+
   it('STOR over an existing file replaces it and keeps its mode', async () => {
     const path = join(home.path, 'replace.txt');
     writeFileSync(path, 'old contents, longer than the new ones\n', { mode: 0o600 });
