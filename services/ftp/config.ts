@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { commonServiceShape, hostSchema, portSchema } from '../../shared/config/service-limits.js';
 import { parseCidr } from '../../shared/net/cidr.js';
+import { passwordHashProblem } from './auth/password-hash.js';
 
 export const PERMISSIONS = ['read', 'write', 'delete', 'mkdir', 'rename'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -55,7 +56,10 @@ const userSchema = z.strictObject({
     .min(1)
     .regex(/^[^\s:]+$/, 'no white space or colons'),
   /** An scrypt hash from `classicd hash-password`; never a plain password. */
-  password: z.string().regex(/^\$scrypt\$/, 'must be a hash from `classicd hash-password`'),
+  password: z.string().superRefine((text, context) => {
+    const problem = passwordHashProblem(text);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  }),
   root: z.string().min(1),
   permissions: z.array(z.enum(PERMISSIONS)),
   /** Refuse this user's login until the control connection is protected by TLS. */
@@ -67,55 +71,82 @@ const userSchema = z.strictObject({
     .default('022'),
 });
 
-export const ftpConfigSchema = z.strictObject({
-  ...commonServiceShape,
-  /** The 220 greeting's text. */
-  banner: z.string().max(1000),
-  /** Longest control line accepted (RFC 959 sets none; paths need room). */
-  maxLineBytes: z.number().int().min(512).max(65536),
-  passive: z.strictObject({
-    enabled: z.boolean(),
-    ports: portRangeSchema,
-    address: advertisedAddressSchema,
-    rules: z.array(passiveRuleSchema),
-    /** How long a PASV/EPSV listener waits for the client's data connection. */
-    acceptTimeoutMs: z.number().int().positive(),
-  }),
-  active: z.strictObject({
-    enabled: z.boolean(),
-    connectTimeoutMs: z.number().int().positive(),
-  }),
-  /** A data connection that moves no byte for this long is aborted. */
-  dataTimeoutMs: z.number().int().positive(),
-  /**
-   * Binary transfers over plain TCP without a rate limit are moved by the native addon when it is
-   * there (shared/native/socket-file.ts): sendfile(2) for downloads, read and pwrite with early
-   * write-back for uploads. Off, every transfer goes through Node streams.
-   */
-  nativeTransfers: z.boolean(),
-  login: z.strictObject({
-    /** Pause before answering a failed PASS, to slow guessing. */
-    failureDelayMs: z.number().int().min(0),
-    /** Failed logins allowed per connection before it is closed. */
-    maxFailures: z.number().int().positive(),
-  }),
-  anonymous: anonymousSchema,
-  users: z.array(userSchema),
-  tls: z.strictObject({
-    enabled: z.boolean(),
-    /** PEM files; both empty means a self-signed certificate is made at first start. */
-    cert: z.string(),
-    key: z.string(),
-    /** Where the self-signed certificate is kept between starts. */
-    selfSignedDir: z.string().min(1),
-    /** A port for implicit FTPS (TLS from the first byte, RFC 4217 section 1 notes); 0 is off. */
-    implicitPort: portSchema,
-    /** Data connections must resume the control connection's TLS session (vsftpd's require_ssl_reuse). */
-    requireSessionReuse: z.boolean(),
-  }),
-  /** A transfer log in vsftpd's xferlog format; empty is off. */
-  xferlog: z.string(),
-});
+export const ftpConfigSchema = z
+  .strictObject({
+    ...commonServiceShape,
+    /** The 220 greeting's text. */
+    banner: z.string().max(1000),
+    /** Longest control line accepted (RFC 959 sets none; paths need room). */
+    maxLineBytes: z.number().int().min(512).max(65536),
+    passive: z.strictObject({
+      enabled: z.boolean(),
+      ports: portRangeSchema,
+      address: advertisedAddressSchema,
+      rules: z.array(passiveRuleSchema),
+      /** How long a PASV/EPSV listener waits for the client's data connection. */
+      acceptTimeoutMs: z.number().int().positive(),
+    }),
+    active: z.strictObject({
+      enabled: z.boolean(),
+      connectTimeoutMs: z.number().int().positive(),
+    }),
+    /** A data connection that moves no byte for this long is aborted. */
+    dataTimeoutMs: z.number().int().positive(),
+    /**
+     * Binary transfers over plain TCP without a rate limit are moved by the native addon when it is
+     * there (shared/native/socket-file.ts): sendfile(2) for downloads, read and pwrite with early
+     * write-back for uploads. Off, every transfer goes through Node streams.
+     */
+    nativeTransfers: z.boolean(),
+    login: z.strictObject({
+      /** Pause before answering a failed PASS, to slow guessing. */
+      failureDelayMs: z.number().int().min(0),
+      /** Failed logins allowed per connection before it is closed. */
+      maxFailures: z.number().int().positive(),
+    }),
+    anonymous: anonymousSchema,
+    users: z.array(userSchema),
+    tls: z.strictObject({
+      enabled: z.boolean(),
+      /** PEM files; both empty means a self-signed certificate is made at first start. */
+      cert: z.string(),
+      key: z.string(),
+      /** Where the self-signed certificate is kept between starts. */
+      selfSignedDir: z.string().min(1),
+      /** A port for implicit FTPS (TLS from the first byte, RFC 4217 section 1 notes); 0 is off. */
+      implicitPort: portSchema,
+      /** Data connections must resume the control connection's TLS session (vsftpd's require_ssl_reuse). */
+      requireSessionReuse: z.boolean(),
+    }),
+    /** A transfer log in vsftpd's xferlog format; empty is off. */
+    xferlog: z.string(),
+  })
+  .superRefine((config, context) => {
+    // Mistakes the schema of each key cannot see, refused at start with the key they concern.
+    const seen = new Set<string>();
+    const anonymousNames = new Set(config.anonymous.userNames.map((name) => name.toLowerCase()));
+    config.users.forEach((user, index) => {
+      const path = ['users', index, 'name'];
+      if (seen.has(user.name)) context.addIssue({ code: 'custom', path, message: `a second user named ${user.name}` });
+      seen.add(user.name);
+      if (config.anonymous.enabled && anonymousNames.has(user.name.toLowerCase())) {
+        context.addIssue({ code: 'custom', path, message: `${user.name} logs in as anonymous (anonymous.userNames)` });
+      }
+    });
+    const [low, high] = config.passive.ports.split('-').map(Number) as [number, number];
+    const ownPorts = [
+      ['port', config.port],
+      ['tls.implicitPort', config.tls.implicitPort],
+    ] as const;
+    for (const [key, port] of ownPorts) {
+      if (port !== 0 && port >= low && port <= high) {
+        context.addIssue({ code: 'custom', path: ['passive', 'ports'], message: `includes ${key} ${port}` });
+      }
+    }
+    if (config.tls.implicitPort !== 0 && config.tls.implicitPort === config.port) {
+      context.addIssue({ code: 'custom', path: ['tls', 'implicitPort'], message: 'is the same as port' });
+    }
+  });
 
 export type FtpConfig = z.infer<typeof ftpConfigSchema>;
 export type FtpUserConfig = z.infer<typeof userSchema>;

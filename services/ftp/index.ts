@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { defineService, type SessionContext } from '../../shared/service.js';
 import { ftpConfigSchema, type FtpConfig } from './config.js';
-import { warnAboutAnonymousRoot } from './fs/anonymous-root-check.js';
+import { warnAboutAnonymousRoot, warnAboutUserRoots } from './fs/root-checks.js';
 import { createFtpShared, type FtpShared } from './runtime.js';
 import { FtpSession } from './session.js';
 import { acceptImplicitTls } from './tls/control-tls.js';
@@ -42,6 +42,7 @@ export const ftpService = defineService({
   },
   async start(config, log) {
     await warnAboutAnonymousRoot(config.anonymous, log);
+    await warnAboutUserRoots(config.users, log);
     const shared = await createFtpShared(config, log);
     return {
       // Sessions return nothing and call context.finish() themselves (see FtpSession.start).

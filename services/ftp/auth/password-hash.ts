@@ -25,7 +25,27 @@ export async function hashPassword(password: string): Promise<string> {
 }
 
 export function isPasswordHash(text: string): boolean {
-  return HASH_FORMAT.test(text);
+  return passwordHashProblem(text) === undefined;
+}
+
+/** scrypt's memory per hash is 128 * N * r bytes; derive() allows this much. */
+const MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What is wrong with a hash from the config, or undefined: checked at start, so that a mistyped
+ * hash is an error naming its user rather than a login that can never succeed (a malformed
+ * hash) or fails with 451 every time (parameters scrypt refuses).
+ */
+export function passwordHashProblem(text: string): string | undefined {
+  const match = HASH_FORMAT.exec(text);
+  if (!match) return 'must be a hash from `classicd hash-password` ($scrypt$N=...,r=...,p=...$salt$key)';
+  const [N, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  // RFC 7914 section 2: N a power of two greater than 1; r and p positive.
+  if (N < 2 || (N & (N - 1)) !== 0) return 'scrypt N must be a power of two greater than 1';
+  if (r < 1 || p < 1) return 'scrypt r and p must be at least 1';
+  if (128 * N * r > MAX_MEMORY_BYTES) return `scrypt N and r need more than ${MAX_MEMORY_BYTES >> 20} MiB a login`;
+  if (Buffer.from(match[5] as string, 'base64').length < 16) return 'the key part is too short';
+  return undefined;
 }
 
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-/** The anonymous-root sanity warnings classicd logs at start (services/ftp/fs/anonymous-root-check.ts). */
+/** The anonymous-root sanity warnings classicd logs at start (services/ftp/fs/root-checks.ts). */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -234,3 +234,40 @@ describe('loadConfig: the result', () => {
     expect(second.http.port).toBe(1);
   });
 });
+
+describe('loadConfig: FTP mistakes no single key shows', () => {
+  const HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
+
+  it('refuses malformed and unusable hashes, duplicate and anonymous user names, and port clashes', () => {
+    const user = (name: string, password = HASH): string =>
+      `      - { name: ${name}, password: "${password}", root: /srv/x, permissions: [read] }`;
+    const file = writeConfig(
+      [
+        'services:',
+        '  ftp:',
+        '    port: 30010',
+        '    passive: { ports: "30000-30099" }', // holds the control port and the implicit one
+        '    tls: { enabled: true, implicitPort: 30010 }', // the control port again
+        '    users:',
+        user('alice'),
+        user('alice'), // a second alice: which one logs in?
+        user('Anonymous'), // anonymous.userNames take this name first
+        user('bob', '$scrypt$N=16384,r=8,p=1$abc'), // cut short
+        user('carol', HASH.replace('N=16384', 'N=3')), // scrypt refuses N=3 at every login
+        '',
+      ].join('\n'),
+    );
+    const paths = problemsOf(file).map((problem) => problem.path);
+    expect(paths.sort()).toEqual(
+      [
+        'services.ftp.passive.ports',
+        'services.ftp.passive.ports',
+        'services.ftp.tls.implicitPort',
+        'services.ftp.users.1.name',
+        'services.ftp.users.2.name',
+        'services.ftp.users.3.password',
+        'services.ftp.users.4.password',
+      ].sort(),
+    );
+  });
+});

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkAnonymousRoot } from '../../../services/ftp/fs/anonymous-root-check.js';
+import { checkAnonymousRoot, checkUserRoots } from '../../../services/ftp/fs/root-checks.js';
 
 let base: string;
 
@@ -48,5 +48,22 @@ describe('anonymous root sanity', () => {
     const problems = await checkAnonymousRoot(anonymous(root, uploads, enabled));
     expect(problems).toHaveLength(expected.length);
     expected.forEach((pattern, i) => expect(problems[i]?.problem).toMatch(pattern));
+  });
+});
+
+describe('checkUserRoots', () => {
+  it('names each user whose root is missing or not a directory', async () => {
+    const user = (name: string, root: string) => ({
+      name,
+      password: '',
+      root: join(base, root),
+      permissions: [],
+      tlsRequired: false,
+      maxRateBytesPerSecond: 0,
+      umask: '022',
+    });
+    const problems = await checkUserRoots([user('ok', 'good'), user('ghost', 'missing'), user('filed', 'plain-file')]);
+    expect(problems.map((p) => p.path)).toEqual([join(base, 'missing'), join(base, 'plain-file')]);
+    expect(problems[0]?.problem).toContain('user ghost');
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Start-up warnings about the anonymous area, the mistakes vsftpd refuses to start with
+ * Start-up warnings about the roots sessions will log in to. A local user's root that is missing
+ * or not a directory. And the anonymous area: the mistakes vsftpd refuses to start with
  * ("refusing to run with writable root inside chroot()") or that only show up as failed logins:
  * - the anonymous root does not exist (every anonymous login would fail) or is not a directory;
  * - the root is world-writable (anyone with a shell account could plant files for the world);
@@ -57,4 +58,21 @@ export async function checkAnonymousRoot(anonymous: FtpConfig['anonymous']): Pro
 
 export async function warnAboutAnonymousRoot(anonymous: FtpConfig['anonymous'], log: Logger): Promise<void> {
   for (const { problem, path } of await checkAnonymousRoot(anonymous)) log.warn({ path }, problem);
+}
+
+/** A local user whose root is missing, or not a directory, could never log in. */
+export async function checkUserRoots(users: FtpConfig['users']): Promise<RootProblem[]> {
+  const problems: RootProblem[] = [];
+  for (const user of users) {
+    const root = resolve(user.root);
+    const info = await stat(root).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      problems.push({ problem: `the root of user ${user.name} is not a directory: its logins will fail`, path: root });
+    }
+  }
+  return problems;
+}
+
+export async function warnAboutUserRoots(users: FtpConfig['users'], log: Logger): Promise<void> {
+  for (const { problem, path } of await checkUserRoots(users)) log.warn({ path }, problem);
 }
