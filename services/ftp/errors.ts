@@ -6,6 +6,8 @@ export class FtpError extends Error {
   constructor(
     readonly replyCode: number,
     message: string,
+    /** The system error behind it (`EACCES`...), which the session logs for the admin. */
+    readonly systemCode?: string,
   ) {
     super(message);
     this.name = 'FtpError';

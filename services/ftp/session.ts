@@ -39,6 +39,17 @@ function isUrgentAbort(partial: Buffer): boolean {
 /** RFC 3659 7.9: the facts MLSx shows until OPTS MLST says otherwise. */
 const DEFAULT_MLST_FACTS: ReadonlySet<string> = new Set(['type', 'size', 'modify', 'perm', 'unique']);
 
+/**
+ * System errors behind a refusal that the admin, not the client, can do something about: the
+ * server's user may not write there, the disk is full or read-only. A missing file or a non-empty
+ * directory is the client's business and is not logged.
+ */
+const ADMINS_PROBLEMS: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EXDEV', 'EIO']);
+
+function isAdminsProblem(error: FtpError): boolean {
+  return error.systemCode !== undefined && ADMINS_PROBLEMS.has(error.systemCode);
+}
+
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
 
@@ -223,8 +234,10 @@ export class FtpSession implements LineConsumer, IdleHandler {
     };
     const done = task(abort.signal, announce)
       .catch(async (error: unknown) => {
-        if (error instanceof FtpError) await this.reply(error.replyCode, error.message);
-        else {
+        if (error instanceof FtpError) {
+          if (isAdminsProblem(error)) this.logSystemRefusal(error, { transfer: description });
+          await this.reply(error.replyCode, error.message);
+        } else {
           this.log.error({ err: error, transfer: description }, 'transfer failed');
           await this.reply(451, 'Transfer aborted: local error in processing.');
         }
@@ -396,8 +409,19 @@ export class FtpSession implements LineConsumer, IdleHandler {
         this.endAfterReply();
         return;
       }
+      if (isAdminsProblem(error))
+        this.logSystemRefusal(error, { cmd: spec.verb, arg: spec.secretArgument ? '[redacted]' : argument });
       await this.replyError(error);
     }
+  }
+
+  /**
+   * A refusal that came from the file system rather than the session's permissions (the server's
+   * user may not write the upload directory, the disk is full): the client's 550 or 552 alone
+   * would leave the admin guessing, so it is logged with the system's code.
+   */
+  private logSystemRefusal(error: FtpError, what: object): void {
+    this.context.logInfo({ ...what, code: error.systemCode, reply: error.replyCode }, 'refused by the file system');
   }
 
   private async replyError(error: FtpError): Promise<void> {

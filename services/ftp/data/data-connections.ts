@@ -69,7 +69,12 @@ export class DataConnections {
     this.close();
     // Never an empty host: that would listen on every interface.
     if (!this.localAddress) throw new FtpError(425, 'Cannot listen: the control connection has no local address.');
-    const listening = await this.session.shared.passivePorts.listen(this.localAddress);
+    const pool = this.session.shared.passivePorts;
+    const listening = await pool.listen(this.localAddress).catch((error: unknown) => {
+      // Every port of the range is taken: the admin should widen passive.ports (or find who holds them).
+      if (error instanceof FtpError) this.session.log.warn({ ports: pool.range }, 'no passive port free');
+      throw error;
+    });
     const listener = new PassiveListener(listening, this.clientAddress, () => this.session.log);
     const port = listener.port;
     this.setup = { kind: 'passive', listener };

@@ -233,7 +233,13 @@ function outsideRoot(): FtpError {
 /** File-system errors as FTP replies (RFC 959 4.2.1: 550 unavailable, 553 name not allowed). */
 export function asFtpError(error: unknown): FtpError {
   if (error instanceof FtpError) return error;
-  switch ((error as NodeJS.ErrnoException).code) {
+  const code = (error as NodeJS.ErrnoException).code;
+  const { replyCode, message } = replyForSystemError(code);
+  return new FtpError(replyCode, message, code);
+}
+
+function replyForSystemError(code: string | undefined): FtpError {
+  switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
     case 'ELOOP': // a symlink cycle leads nowhere

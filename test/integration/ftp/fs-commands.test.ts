@@ -8,6 +8,7 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -16,7 +17,8 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
@@ -122,7 +124,44 @@ describe('DELE', () => {
       ftp.close();
     }
   });
+
+  // Tests run as root, whom no permission bits stop; an immutable file (chattr +i) stops root too.
+  it.skipIf(!canMakeImmutable())(
+    'a refusal by the file system is 550 and logged with its code for the admin; a missing file is not',
+    async () => {
+      const path = join(home, 'immutable.txt');
+      writeFileSync(path, 'x');
+      execFileSync('chattr', ['+i', path]);
+      const ftp = await login('alice', 'secret');
+      try {
+        expect((await ftp.command('DELE immutable.txt')).code).toBe(550);
+        const line = await server.waitForLine((l) => l.msg === 'refused by the file system');
+        expect(line).toMatchObject({ cmd: 'DELE', arg: 'immutable.txt', code: 'EPERM', reply: 550 });
+        expect((await ftp.command('DELE no-such-file.txt')).code).toBe(550);
+        await ftp.quit();
+        expect(server.lines.filter((l) => l.msg === 'refused by the file system')).toHaveLength(1);
+      } finally {
+        ftp.close();
+        execFileSync('chattr', ['-i', path]);
+      }
+    },
+  );
 });
+
+/** Whether this file system lets root make a file immutable (ext4 and xfs do; overlayfs may not). */
+function canMakeImmutable(): boolean {
+  const probe = join(mkdtempSync(join(tmpdir(), 'classicd-chattr-')), 'probe');
+  writeFileSync(probe, '');
+  try {
+    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
+    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(dirname(probe), { recursive: true, force: true });
+  }
+}
 
 describe('RNFR and RNTO', () => {
   it('renames, and keeps RNFR only for the very next command', async () => {
