@@ -84,8 +84,15 @@ const CLOSE_LINGER_MS = 10_000;
 /** The data timeouts of all of a worker's transfers (see TransferRun.watchProgress). */
 const transferIdleWatch = new IdleWatch();
 
-/** 425 unless PASV/EPSV/PORT/EPRT has set up a data connection (checked before any 1xx reply). */
+/**
+ * 425 unless PASV/EPSV/PORT/EPRT has set up a data connection; 521 (RFC 4217) for a `tlsRequired`
+ * account under PROT C, as vsftpd's force_local_data_ssl: the files of an account whose password
+ * must not cross in clear should not either. Checked before any 1xx reply.
+ */
 export function requireDataConnection(session: FtpSession): void {
+  if (session.account?.tlsRequired && session.dataProtection !== 'P') {
+    throw new FtpError(521, 'Data connection cannot be opened with this PROT setting; this account needs PROT P.');
+  }
   if (!session.data.ready) throw new FtpError(425, 'Use PORT, EPRT, PASV or EPSV first.');
 }
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
-import { connectSocket } from '../../helpers/ftp.js';
+import { connectSocket, readAll } from '../../helpers/ftp.js';
 import { FtpsClient } from '../../helpers/ftps.js';
 import { startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
 
@@ -171,6 +171,24 @@ describe('TLS-required users', () => {
     expect((await ftp.command('USER alice')).code).toBe(530);
     await ftp.authTls();
     await ftp.login('alice', 'wonderland');
+    ftp.close();
+  });
+
+  // vsftpd's force_local_data_ssl: a password worth protecting guards files worth protecting too.
+  it('refuses alice a data connection under PROT C with 521 (RFC 4217), and serves her under PROT P', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls();
+    await ftp.login('alice', 'wonderland');
+    await ftp.expect('PBSZ 0', 200);
+    await ftp.expect('PROT C', 200);
+    const clear = await ftp.epsv();
+    expect((await ftp.command('NLST')).code).toBe(521);
+    clear.destroy();
+    await ftp.expect('PROT P', 200);
+    const raw = await ftp.epsv();
+    await ftp.expect('NLST', 150);
+    expect((await readAll(ftp.secureData(raw))).toString()).toContain('config.yaml');
+    expect((await ftp.reply()).code).toBe(226);
     ftp.close();
   });
 
