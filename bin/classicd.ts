@@ -27,7 +27,7 @@ import { hashPasswordCommand } from './hash-password.js';
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
 
-const HELP = `classicd: FTP, SMTP, Telnet, Rlogin and the inetd small services on one supervisor
+const HELP = `classicd: FTP and the inetd small services on one supervisor (SMTP, Telnet and Rlogin to come)
 
 Usage:
   classicd start [--config FILE]     run every enabled service (the default command)
@@ -35,7 +35,7 @@ Usage:
                                      or list every problem with its key path (exit 2)
   classicd hash-password [PASSWORD]  print the scrypt hash for an FTP user's password;
                                      without PASSWORD, read it from standard input
-                                     (typed without echo on a terminal); use
+                                     (typed without echo on a terminal);
                                      put -- before a password that starts with '-'
   classicd --version                 print the version
   classicd --help                    print this help

@@ -178,8 +178,10 @@ const OPTS: CommandSpec = {
     const options = rest.join(' ');
     switch (name.toUpperCase()) {
       case 'UTF8':
-        // RFC 2640: paths are UTF-8 always here; ON is acknowledged, OFF changes nothing we send.
-        if (!/^(ON|OFF|)$/i.test(options)) throw syntaxError('OPTS UTF8 takes ON or OFF.');
+        // RFC 2640: paths are UTF-8 always here, so ON is acknowledged. OFF cannot be had, and a 200
+        // would tell the client it was (RFC 2389 section 4 allows 501 for an option refused).
+        if (/^OFF$/i.test(options)) throw syntaxError('OPTS UTF8 OFF is not supported: paths are always UTF-8.');
+        if (!/^(ON|)$/i.test(options)) throw syntaxError('OPTS UTF8 takes ON.');
         return session.reply(200, 'Always in UTF8 mode.');
       case 'MLST': {
         // RFC 3659 7.9: the facts named (and supported) become the set; unknown ones are ignored.

@@ -97,6 +97,9 @@ describe('FTP control connection limits', () => {
     // RFC 2389 section 4: an OPTS the server cannot take is 501 (opts-bad is 451 or 501).
     expect((await ftp.command('OPTS FOO')).code).toBe(501);
     expect((await ftp.command('OPTS')).code).toBe(501);
+    // UTF-8 is always on: OFF is refused rather than acknowledged and ignored (vsftpd: 501 too).
+    expect((await ftp.command('OPTS UTF8 OFF')).code).toBe(501);
+    expect((await ftp.command('OPTS UTF8 ON')).code).toBe(200);
     await ftp.login();
     // RFC 959 5.3.2: ALLO takes a decimal byte count, optionally R and a record size.
     for (const [line, code] of [
