@@ -3,45 +3,28 @@
  *
  * SIZE is the number of octets a RETR would send under the current TYPE (RFC 3659 4), exactly:
  * estimates "MUST NOT be returned". In TYPE I that is the size on disk. In TYPE A it is that plus a
- * CR for every LF sent without one (data/ascii-transforms.ts), which takes reading the file: done
- * for files up to ASCII_SIZE_LIMIT, and refused with 550 above it (4.2), as ProFTPD and pyftpdlib
- * refuse SIZE in TYPE A altogether. vsftpd answers the size on disk, which a TYPE A transfer of a
- * text file does not match.
+ * CR for every LF sent without one, which takes reading the file (data/ascii-offsets.ts: files up
+ * to 64 MiB, 550 above). vsftpd answers the size on disk, which a TYPE A transfer of a text file
+ * does not match; a REST with it would not resume where the client stopped.
  *
  * Times are UTC, `YYYYMMDDHHMMSS` (RFC 3659 2.3); MDTM gives whole seconds, which every client
  * parses, MFMT accepts and echoes milliseconds.
  */
 import type { BigIntStats } from 'node:fs';
 import { stat, utimes } from 'node:fs/promises';
-import { countAddedCrs } from '../data/ascii-transforms.js';
+import { asciiStreamSize } from '../data/ascii-offsets.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
 import { authorizeFor } from '../fs/session-access.js';
-import { fsCall, type ResolvedPath } from '../fs/session-file-system.js';
+import type { ResolvedPath } from '../fs/session-file-system.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
-
-/** Past this a SIZE in TYPE A is refused rather than read through (RFC 3659 4.2 allows 550). */
-const ASCII_SIZE_LIMIT = 64 * 1024 * 1024;
-const ASCII_SIZE_CHUNK = 1024 * 1024;
 
 /** The octets a TYPE A RETR of the file at `target` sends; 550 for a file too large to count. */
 async function asciiSize(session: FtpSession, target: ResolvedPath): Promise<number> {
   const { handle, size } = await session.fs.openFileForReading(target.real);
   try {
-    if (size > ASCII_SIZE_LIMIT) {
-      throw new FtpError(550, `SIZE in ASCII mode is given for files up to ${ASCII_SIZE_LIMIT >> 20} MiB; use TYPE I.`);
-    }
-    const buffer = Buffer.allocUnsafe(ASCII_SIZE_CHUNK);
-    let total = 0;
-    let lastWasCr = false;
-    for (;;) {
-      const { bytesRead } = await fsCall(handle.read(buffer, 0, buffer.length, null));
-      if (bytesRead === 0) return total;
-      const counted = countAddedCrs(buffer.subarray(0, bytesRead), lastWasCr);
-      total += bytesRead + counted.added;
-      lastWasCr = counted.lastWasCr;
-    }
+    return await asciiStreamSize(handle, size);
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -7,7 +7,9 @@
  * data/transfer.ts; where upload bytes land (hidden file and rename, or in place for resumes) is
  * data/upload-file.ts.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
+import { asciiRestartPoint, type AsciiRestartPoint } from '../data/ascii-offsets.js';
 import {
   requireDataConnection,
   startDownload,
@@ -40,6 +42,27 @@ function typeName(session: FtpSession): string {
 /** Mode bits for a new upload: 0666 less the account's umask. */
 function uploadMode(session: FtpSession): number {
   return 0o666 & ~(session.account?.umask ?? 0o022);
+}
+
+/**
+ * Where in the file a transfer resumes after REST `marker` (RFC 3659 5): in TYPE I the marker is
+ * a byte offset; in TYPE A it counts the stream's octets, as SIZE does, and is found by reading
+ * the file (data/ascii-offsets.ts). 554 when the marker lies past the end.
+ */
+async function restartPoint(
+  session: FtpSession,
+  handle: FileHandle,
+  size: number,
+  marker: number,
+): Promise<AsciiRestartPoint> {
+  if (marker === 0) return { offset: 0, lastWasCr: false };
+  if (session.transferType === 'I') {
+    if (marker > size) throw invalidRestart();
+    return { offset: marker, lastWasCr: false };
+  }
+  const point = await asciiRestartPoint(handle, size, marker);
+  if (!point) throw invalidRestart();
+  return point;
 }
 
 /** Size of the regular file at `target`, or 550 for anything else. */
@@ -88,21 +111,19 @@ const RETR: CommandSpec = {
     // so it matches what is sent even if the path is replaced meanwhile. Opened through its pinned
     // directory, never through a symlink moved in since the check, never waiting on a FIFO.
     const file = await session.fs.openFileForReading(target.real);
-    if (offset > file.size) {
-      await file.handle.close();
-      throw invalidRestart();
-    }
-    // With REST in TYPE A the offset counts file bytes, not converted ones, as in vsftpd and ProFTPD.
     try {
+      const start = await restartPoint(session, file.handle, file.size, offset);
       startDownload(session, {
         description: `RETR ${target.virtual}`,
         openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${file.size} bytes).`,
         type: session.transferType,
-        content: { handle: file.handle, start: offset, end: file.size }, // closed by the transfer
+        // Closed by the transfer.
+        content: { handle: file.handle, start: start.offset, end: file.size, asciiLastWasCr: start.lastWasCr },
         onFinished: xferlogRecorder(session, target.virtual, 'o'),
       });
     } catch (error) {
-      await file.handle.close(); // no transfer started (the data connection went meanwhile: 425)
+      // No transfer started: a REST past the end (554), or the data connection went meanwhile (425).
+      await file.handle.close();
       throw error;
     }
   },
@@ -121,9 +142,9 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
   const size = target.exists ? await regularFileSize(session, target) : 0;
-  // APPE without REST writes after the end; REST n applies to STOR and APPE alike.
-  const offset = restart > 0 ? restart : verb === 'APPE' ? size : 0;
-  if (offset > size) throw invalidRestart();
+  // APPE without REST writes after the end; REST n applies to STOR and APPE alike, and counts
+  // the stream's octets (TYPE A: found in the file as for RETR).
+  const offset = restart > 0 ? await resumeOffset(session, target, size, restart) : verb === 'APPE' ? size : 0;
   const mode = uploadMode(session);
   const claim =
     !target.exists && !mayDo(session, target, 'overwrite') ? await claimTarget(session, target, mode) : undefined;
@@ -143,6 +164,21 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
     },
     onFinished: xferlogRecorder(session, target.virtual, 'i'),
   });
+}
+
+/** The file offset an upload after REST `marker` writes from; 554 past the end. */
+async function resumeOffset(session: FtpSession, target: ResolvedPath, size: number, marker: number): Promise<number> {
+  if (!target.exists) throw invalidRestart();
+  if (session.transferType === 'I') {
+    if (marker > size) throw invalidRestart();
+    return marker;
+  }
+  const file = await session.fs.openFileForReading(target.real);
+  try {
+    return (await restartPoint(session, file.handle, file.size, marker)).offset;
+  } finally {
+    await file.handle.close().catch(() => undefined);
+  }
 }
 
 /** Claims `target`'s name in its pinned directory (upload-file.ts); null if the name is taken. */

@@ -18,13 +18,16 @@ const CR_ONLY = Buffer.from([CR]);
  * the chunk before ended in CR). The one rule ToNetworkAscii and countAddedCrs share, so that SIZE
  * in TYPE A is exactly what RETR sends.
  */
-function lfNeedsCr(chunk: Buffer, i: number, lastWasCr: boolean): boolean {
+export function lfNeedsCr(chunk: Buffer, i: number, lastWasCr: boolean): boolean {
   return !(i > 0 ? chunk[i - 1] === CR : lastWasCr);
 }
 
 /** LF -> CRLF, for data going to the client. */
 export class ToNetworkAscii extends Transform {
-  private lastWasCr = false;
+  /** `lastWasCr`: the byte before the first was a CR (a restart, ascii-offsets.ts). */
+  constructor(private lastWasCr = false) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     if (chunk.length === 0) return callback();

@@ -55,6 +55,8 @@ export interface FileSource {
   readonly handle: FileHandle;
   readonly start: number;
   readonly end: number;
+  /** TYPE A from a restart point: ToNetworkAscii's state there (ascii-offsets.ts). */
+  readonly asciiLastWasCr?: boolean;
 }
 
 export interface UploadOptions {
@@ -127,7 +129,8 @@ async function runDownload(
       await run.sendFile(content, socket);
     } else {
       stream = typeof content === 'function' ? await content() : streamFrom(content);
-      const stages = options.type === 'A' ? [new ToNetworkAscii(), run.meter] : [run.meter];
+      const afterCr = typeof content === 'function' ? false : (content.asciiLastWasCr ?? false);
+      const stages = options.type === 'A' ? [new ToNetworkAscii(afterCr), run.meter] : [run.meter];
       // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
       await pipeline([stream, ...stages, socket], { signal });
     }

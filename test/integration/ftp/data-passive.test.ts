@@ -109,6 +109,28 @@ describe.each([
     expect(whole.data.equals(BINARY)).toBe(true);
   });
 
+  // RFC 3659: SIZE in TYPE A counts the octets sent, and is "suitable for use with" REST; so the
+  // marker counts the same octets. A client that stopped after SIZE/2 octets resumes seamlessly.
+  it('REST in TYPE A counts octets sent, as SIZE does: a download resumed halfway joins up exactly', async () => {
+    const client = await login();
+    expectCode(await client.command('TYPE A'), 200);
+    const whole = await retrieve(client, 'text.txt');
+    const size = Number((await client.command('SIZE text.txt')).text);
+    expect(size).toBe(whole.data.length);
+    for (const marker of [1, 9, 10, size - 1, size]) {
+      expectCode(await client.command(`REST ${marker}`), 350);
+      const resumed = await retrieve(client, 'text.txt');
+      expectCode(resumed.final, 226);
+      expect(Buffer.concat([whole.data.subarray(0, marker), resumed.data]).equals(whole.data), `REST ${marker}`).toBe(
+        true,
+      );
+    }
+    expectCode(await client.command(`REST ${size + 1}`), 350);
+    const socket = await client.epsv();
+    expectCode(await client.command('RETR text.txt'), 554);
+    socket.destroy();
+  });
+
   it('REST beyond the end is refused with 554 before any data connection is used', async () => {
     const client = await login();
     expectCode(await client.command(`REST ${BINARY.length + 1}`), 350);

@@ -160,6 +160,23 @@ describe.each([
     expect(readFileSync(path, 'utf8')).toBe('whole');
   });
 
+  // The marker counts octets of the stream, as for RETR (RFC 3659 5): after the first `marker`
+  // octets of `a CR LF b CR LF c CR LF` were stored (as `a LF b`), the rest joins up, even from
+  // between a CR and its LF.
+  it.each([
+    [4, 'a\nb'],
+    [3, 'a\nb'],
+    [2, 'a\nb'],
+  ])('REST %i + STOR in TYPE A resumes after that many octets of the stream', async (marker, stored) => {
+    const path = join(home.path, 'resume.txt');
+    writeFileSync(path, stored);
+    const client = await login();
+    expectCode(await client.command('TYPE A'), 200);
+    expectCode(await client.command(`REST ${marker}`), 350);
+    expectCode((await store(client, 'STOR resume.txt', 'a\r\nb\r\nc\r\n'.slice(marker))).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('a\nb\nc\n');
+  });
+
   it('REST past the end of the file, or of a missing one, is 554 for STOR', async () => {
     writeFileSync(join(home.path, 'short.txt'), 'abc');
     const client = await login();
