@@ -55,6 +55,13 @@ export const supervisorSchema = z.strictObject({
   shutdownGraceMs: z.number().int().min(0),
   /** V8's --max-semi-space-size for the workers, in MiB (young generation); 0 is V8's default. */
   workerSemiSpaceMiB: z.number().int().min(0).max(1024),
+  /**
+   * The user (name or uid) the workers, which serve every session, run as once their services
+   * have started; empty keeps the user classicd started as (supervisor/privileges.ts).
+   */
+  user: z.string(),
+  /** The workers' group (name or gid); empty is the user's primary group. */
+  group: z.string(),
 });
 
 export function buildConfigSchema(services: readonly ServiceDefinition[]) {

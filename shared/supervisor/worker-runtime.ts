@@ -3,6 +3,7 @@
  * hands it (or, with dispatch shared or brokered, accepts them itself) until told to shut down.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { dropPrivileges } from './privileges.js';
 import type { Logger } from 'pino';
 import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
@@ -97,11 +98,17 @@ export class WorkerRuntime {
     if (grant) this.admissionTable = openAdmissionTable(grant, log);
     const bound: BoundAddress[] = [];
     try {
+      // Every service starts first, while the worker may still read what needs root (keys, logs);
+      // then it drops to supervisor.user, before any listener can hand it a session.
       for (const definition of this.services) {
         const serviceConfig = config.services[definition.name];
         if (!serviceConfig?.enabled) continue;
         const runtime = await definition.start(serviceConfig, log.child({ svc: definition.name }));
         this.started.set(definition.name, { definition, config: serviceConfig, runtime });
+      }
+      const identity = dropPrivileges(config.supervisor.user, config.supervisor.group);
+      if (identity) log.info({ user: config.supervisor.user, ...identity }, 'worker running as an unprivileged user');
+      for (const { definition, config: serviceConfig, runtime } of this.started.values()) {
         const workers = resolveWorkerCount(config.supervisor.workers);
         if (serviceConfig.transports.includes('udp') && runtime.datagram) {
           bound.push(await this.bindDatagrams(definition.name, serviceConfig, runtime.datagram, workers));

@@ -1,0 +1,59 @@
+/**
+ * supervisor.user (vsftpd's nopriv_user): started as root, the workers switch to an unprivileged
+ * user before they take a session, so uploads belong to that user and a fault in a session's code
+ * cannot act as root. Runs only where the tests run as root, as CI's do.
+ */
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
+import { FtpClient } from '../../helpers/ftp.js';
+import { expectCode, ftpTestConfig, localUser, PASSWORD, retrieve, store, tempDir } from './data-fixture.js';
+
+const asRoot = process.getuid?.() === 0;
+const NOBODY = 65534;
+
+describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', () => {
+  const anonymousRoot = tempDir('classicd-ftp-nopriv-anon-');
+  const home = tempDir('classicd-ftp-nopriv-home-');
+  let server: RunningClassicd;
+
+  beforeAll(async () => {
+    writeFileSync(join(anonymousRoot.path, 'readme.txt'), 'for everyone\n');
+    chmodSync(anonymousRoot.path, 0o755); // mkdtemp makes it 0700, root's alone
+    chmodSync(home.path, 0o777);
+    const config = ftpTestConfig({ anonymousRoot: anonymousRoot.path, users: [await localUser('alice', home.path)] });
+    server = await startClassicd({
+      ...config,
+      supervisor: { ...(config.supervisor as object), user: 'nobody', group: '' },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    anonymousRoot.remove();
+    home.remove();
+  });
+
+  it('the worker runs as nobody, with no supplementary groups', async () => {
+    const ready = await server.waitForLine((line) => line.msg === 'worker running as an unprivileged user');
+    expect(ready).toMatchObject({ uid: NOBODY, gid: NOBODY });
+    const workerPid = server.lines.find((line) => line.msg === 'worker ready')?.workerPid as number;
+    const status = readFileSync(`/proc/${workerPid}/status`, 'utf8');
+    expect(status).toMatch(new RegExp(`^Uid:\\t${NOBODY}\\t${NOBODY}\\t${NOBODY}\\t${NOBODY}$`, 'm'));
+    expect(status).toMatch(new RegExp(`^Gid:\\t${NOBODY}\\t${NOBODY}\\t${NOBODY}\\t${NOBODY}$`, 'm'));
+    expect(status).toMatch(new RegExp(`^Groups:\\t${NOBODY} ?$`, 'm'));
+  });
+
+  it('serves anonymous downloads, and an upload belongs to nobody', async () => {
+    const anonymous = await FtpClient.connect(server.port('ftp'));
+    await anonymous.login();
+    expect((await retrieve(anonymous, 'readme.txt')).data.toString()).toBe('for everyone\r\n'); // TYPE A
+    anonymous.close();
+    const alice = await FtpClient.connect(server.port('ftp'));
+    await alice.login('alice', PASSWORD);
+    expectCode((await store(alice, 'STOR mine.txt', 'uploaded\n')).final, 226);
+    alice.close();
+    expect(statSync(join(home.path, 'mine.txt')).uid).toBe(NOBODY);
+  });
+});
