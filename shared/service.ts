@@ -31,6 +31,12 @@ export type IdleVerdict =
  */
 export interface IdleHandler {
   onIdle(): IdleVerdict;
+  /**
+   * The worker is shutting down (SIGTERM): a session that can end at a good moment says goodbye
+   * and ends (FTP's 421 when no command or transfer is running), rather than waiting for the grace
+   * period's end to be cut off. Sessions still running then are closed as before.
+   */
+  onShutdown?(): void;
 }
 
 export interface SessionContext {

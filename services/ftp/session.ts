@@ -99,6 +99,11 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private transfer: Transfer | undefined;
   private consecutiveErrors = 0;
   private quitting = false;
+  private finished = false;
+  /** A command is being handled (between its line and the request for the next). */
+  private handling = false;
+  /** The server is shutting down: 421 and close at the next moment with nothing running. */
+  private shutdownRequested = false;
   private readonly reader: LineReader;
   private controlSocket: Socket | TLSSocket;
 
@@ -180,6 +185,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
   /** The reader's callback with the next command line, or the end of the stream. */
   onLine(result: LineResult): void {
     if (result.kind === 'end') return this.endOfCommands();
+    this.handling = true;
     const handled = result.kind === 'overlong' ? this.rejectOverlongLine() : this.handleLine(result.line);
     handled.then(
       () => this.readNextCommand(),
@@ -200,6 +206,23 @@ export class FtpSession implements LineConsumer, IdleHandler {
     // Queued behind the reply, so the client reads the 421 before the end of the stream.
     if (!socket.destroyed) socket.end();
     return 'closing';
+  }
+
+  /**
+   * The server is shutting down (SIGTERM). RFC 959 4.2: 421 "may be a reply to any command if the
+   * service knows it must shut down". Said at once when the session waits for a command with
+   * nothing running; else once the command or the transfer running has finished (its 226 first).
+   */
+  onShutdown(): void {
+    this.shutdownRequested = true;
+    if (!this.handling && !this.transferInProgress) this.closeForShutdown();
+  }
+
+  private closeForShutdown(): void {
+    if (this.quitting || this.finished) return;
+    this.endAfterReply();
+    void this.reply(421, 'Service shutting down; closing control connection.');
+    this.finish(); // its end of the stream is queued behind the reply
   }
 
   /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
@@ -245,6 +268,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
       .finally(() => {
         markOpened();
         if (this.transfer?.done === done) this.transfer = undefined;
+        // Shutting down, with the session waiting for a command: this was what it waited for.
+        if (this.shutdownRequested && !this.handling && !this.transfer) this.closeForShutdown();
       });
     this.transfer = { description, direction, abort, opened, done };
   }
@@ -301,8 +326,10 @@ export class FtpSession implements LineConsumer, IdleHandler {
    * session.
    */
   private readNextCommand(): void {
+    this.handling = false;
     try {
       if (this.quitting) this.finish();
+      else if (this.shutdownRequested && !this.transferInProgress) this.closeForShutdown();
       else this.reader.read(this);
     } catch (error) {
       this.abandon(error);
@@ -329,6 +356,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
 
   /** The session is over: let go of what it holds and tell the context. */
   private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
     this.release();
     // A TLS control connection ends with TLS's close_notify before the TCP FIN, so the client
     // can tell our goodbye from a truncation (closure alerts: RFC 5246 7.2.1, RFC 8446 6.1).

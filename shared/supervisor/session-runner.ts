@@ -192,6 +192,19 @@ export class LiveSession implements SessionContext {
     }
   }
 
+  /** The worker is shutting down: the service may end the session at a good moment (IdleHandler.onShutdown). */
+  askToEnd(): void {
+    const handler = this.idleHandler;
+    if (!handler?.onShutdown || this.socket.destroyed) return;
+    sessionScope.run(this, () => {
+      try {
+        handler.onShutdown?.();
+      } catch (error) {
+        this.fail(error);
+      }
+    });
+  }
+
   onSocketError(error: NodeJS.ErrnoException): void {
     this.settle('reset');
     if (this.isLevelEnabled('debug')) this.log.debug({ code: error.code }, 'socket error');

@@ -356,6 +356,7 @@ export class WorkerRuntime {
     await Promise.all([...this.datagramListeners.values()].map((listener) => listener.close()));
     if (this.idle) return this.exit();
     this.log?.info({ sessions: this.sessions.size, graceMs }, 'waiting for sessions to finish');
+    for (const session of this.sessions.keys()) session.askToEnd();
     setTimeout(() => {
       this.log?.info({ sessions: this.sessions.size }, 'grace period over; closing sessions');
       for (const session of this.sessions.keys()) session.close('shutdown');

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { startClassicd } from '../../helpers/classicd.js';
-import { FtpClient } from '../../helpers/ftp.js';
+import { FtpClient, readAll } from '../../helpers/ftp.js';
 import { eventually, expectCode, ftpTestConfig, localUser, openPassive, PASSWORD, tempDir } from './data-fixture.js';
 
 const ORIGINAL = 'the file as it was\n';
+const BIG = randomBytes(16 * 1024 * 1024); // more than loopback buffers hold: a download paused mid-way
 const CHUNK = randomBytes(256 * 1024);
 
 const anonymousRoot = tempDir('classicd-ftp-stop-anon-');
@@ -59,4 +60,36 @@ it('stopping the server mid-upload leaves no temporary file, no placeholder, and
   }
   expect(readdirSync(home.path)).toEqual(['orig.txt']);
   expect(readFileSync(join(home.path, 'orig.txt'), 'utf8')).toBe(ORIGINAL);
+});
+
+// RFC 959 4.2: 421 "may be a reply to any command if the service knows it must shut down". A long
+// grace period, so that a server that waits it out fails the test by its timeout.
+it('stopping the server says 421 to an idle session at once, and to a downloading one after its 226', async () => {
+  writeFileSync(join(anonymousRoot.path, 'big.bin'), BIG);
+  const server = await startClassicd(
+    ftpTestConfig({ anonymousRoot: anonymousRoot.path, workers: 1, shutdownGraceMs: 120_000 }),
+  );
+  const idle = await FtpClient.connect(server.port('ftp'));
+  const busy = await FtpClient.connect(server.port('ftp'));
+  try {
+    await idle.login();
+    await busy.login();
+    expectCode(await busy.command('TYPE I'), 200);
+    const data = await openPassive(busy, 'EPSV');
+    data.pause(); // the download stalls until the server has been told to stop
+    expectCode(await busy.command('RETR big.bin'), 150);
+    const stopped = server.stop();
+    expectCode(await idle.reply(), 421);
+    await idle.closed;
+    data.resume();
+    expect((await readAll(data)).equals(BIG)).toBe(true);
+    expectCode(await busy.reply(), 226);
+    expectCode(await busy.reply(), 421);
+    await busy.closed;
+    expect(await stopped).toBe(0);
+  } finally {
+    idle.close();
+    busy.close();
+    await server.stop();
+  }
 });
