@@ -19,7 +19,17 @@ const portRangeSchema = z
   }, 'must lie within 1024-65535, low to high');
 
 /** An address to advertise in PASV replies: `auto` (the control connection's local address) or a literal. */
-const advertisedAddressSchema = z.union([z.literal('auto'), hostSchema, z.string().regex(/^[a-zA-Z0-9.-]+$/)]);
+const advertisedAddressSchema = z.union([z.literal('auto'), hostSchema, z.string().regex(/^[a-zA-Z0-9.-]+$/)], {
+  error: 'must be auto, an IP address, or a host name',
+});
+
+/**
+ * Three octal digits, as a string: YAML reads an unquoted 022 as the number 22 (or 18), so a
+ * number gets a message that says to quote it.
+ */
+const umaskSchema = z
+  .string({ error: 'must be three octal digits in quotes, e.g. umask: "022" (unquoted, YAML reads a number)' })
+  .regex(/^[0-7]{3}$/, 'must be three octal digits, e.g. "022"');
 
 const passiveRuleSchema = z.strictObject({
   /** Clients in this network... */
@@ -40,7 +50,7 @@ const anonymousSchema = z.strictObject({
     /** The drop box, relative to the anonymous root: write-only, as vsftpd's anon_upload. */
     dir: z.string().min(1),
     /** Octal umask for uploaded files, e.g. "077" so uploads are not world-readable. */
-    umask: z.string().regex(/^[0-7]{3}$/),
+    umask: umaskSchema,
   }),
   /** Globs (against the virtual path) that are left out of listings. */
   hide: globListSchema,
@@ -65,10 +75,7 @@ const userSchema = z.strictObject({
   /** Refuse this user's login until the control connection is protected by TLS. */
   tlsRequired: z.boolean().default(false),
   maxRateBytesPerSecond: z.number().int().min(0).default(0),
-  umask: z
-    .string()
-    .regex(/^[0-7]{3}$/)
-    .default('022'),
+  umask: umaskSchema.default('022'),
 });
 
 export const ftpConfigSchema = z

@@ -271,3 +271,20 @@ describe('loadConfig: FTP mistakes no single key shows', () => {
     );
   });
 });
+
+describe('loadConfig: messages that say how to fix the mistake', () => {
+  it('an unquoted umask (YAML reads a number) is told to quote it; a bad passive address names what is allowed', () => {
+    const file = writeConfig(
+      [
+        'services:',
+        '  ftp:',
+        '    anonymous: { upload: { umask: 022 } }',
+        '    passive: { address: "not an address!" }',
+        '',
+      ].join('\n'),
+    );
+    const problems = problemsOf(file);
+    expect(problems.find((p) => p.path === 'services.ftp.anonymous.upload.umask')?.message).toMatch(/in quotes/);
+    expect(problems.find((p) => p.path === 'services.ftp.passive.address')?.message).toMatch(/auto, an IP address/);
+  });
+});
