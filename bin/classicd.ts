@@ -16,11 +16,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { SERVICES } from '../services/index.js';
-import { ConfigError, loadConfig } from '../shared/config/load.js';
+import { ConfigError, loadConfig, type ConfigProblem } from '../shared/config/load.js';
+import type { ClassicdConfig } from '../shared/config/schema.js';
 import { packageRoot } from '../shared/config/package-root.js';
 import { redactSecrets } from '../shared/config/redact.js';
 import { startHttpServer } from '../shared/http/server.js';
 import { createLogger } from '../shared/log/logger.js';
+import { resolveIdentity } from '../shared/supervisor/privileges.js';
 import { Supervisor } from '../shared/supervisor/supervisor.js';
 import { hashPasswordCommand } from './hash-password.js';
 
@@ -78,7 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'start':
       return start(values.config ?? file);
     case 'check-config':
-      return checkConfig(file ?? values.config);
+      return await checkConfig(file ?? values.config);
     case 'hash-password':
       if (positionals.length > 2) {
         process.stderr.write(`classicd: hash-password takes one password (quote it if it has spaces)\n\n${HELP}`);
@@ -91,9 +93,15 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function checkConfig(file: string | undefined): number {
+async function checkConfig(file: string | undefined): Promise<number> {
   try {
     const { config, sources } = loadConfig(SERVICES, { file });
+    const problems = await startProblems(config);
+    if (problems.length > 0) {
+      const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+      process.stderr.write(`classicd: the configuration is valid, but classicd could not start with it:\n${lines}\n`);
+      return EXIT_USAGE;
+    }
     process.stdout.write(`# effective configuration, from: ${sources.join('; ')}\n`);
     process.stdout.write(toYaml(redactSecrets(config)));
     return 0;
@@ -102,6 +110,24 @@ function checkConfig(file: string | undefined): number {
     process.stderr.write(`classicd: ${error.message}\n`);
     return EXIT_USAGE;
   }
+}
+
+/** What start would fail on that the schema cannot see: files, and the workers' user. */
+async function startProblems(config: ClassicdConfig): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  try {
+    resolveIdentity(config.supervisor.user, config.supervisor.group);
+  } catch (error) {
+    problems.push({ path: 'supervisor', message: (error as Error).message });
+  }
+  for (const service of SERVICES) {
+    const serviceConfig = config.services[service.name];
+    if (!serviceConfig?.enabled || !service.preflight) continue;
+    for (const problem of await service.preflight(serviceConfig)) {
+      problems.push({ path: `services.${service.name}.${problem.path}`, message: problem.message });
+    }
+  }
+  return problems;
 }
 
 async function start(file: string | undefined): Promise<number> {

@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Level, Logger } from 'pino';
 import type { z } from 'zod';
+import type { ConfigProblem } from './config/load.js';
 import type { CommonServiceConfig, Transport } from './config/service-limits.js';
 
 /** Why the supervisor turned a connection away; a service may word its refusal per reason. */
@@ -122,6 +123,12 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
   /** What a refused client hears before the close, if the protocol has such a reply. */
   readonly refusal?: (reason: RefusalReason) => string | undefined;
   readonly start: (config: C, log: Logger) => Promise<ServiceRuntime> | ServiceRuntime;
+  /**
+   * For `check-config`: what would make start() fail that the schema cannot see (a certificate
+   * file that cannot be read, a log that cannot be written), each with its key path under the
+   * service (`tls.cert`).
+   */
+  readonly preflight?: (config: C) => Promise<readonly ConfigProblem[]>;
 }
 
 /** Lets a service module declare its definition with its own config type and still be listed. */

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { defineService, type SessionContext } from '../../shared/service.js';
 import { ftpConfigSchema, type FtpConfig } from './config.js';
 import { warnAboutAnonymousRoot, warnAboutUserRoots } from './fs/root-checks.js';
+import { ftpPreflight } from './preflight.js';
 import { createFtpShared, type FtpShared } from './runtime.js';
 import { FtpSession } from './session.js';
 import { acceptImplicitTls } from './tls/control-tls.js';
@@ -19,6 +20,7 @@ export const ftpService = defineService({
   standardPort: 21,
   transports: ['tcp'],
   configSchema: ftpConfigSchema,
+  preflight: ftpPreflight,
   tcpListeners: (config: FtpConfig) => [
     { name: 'main', host: config.host, port: config.port },
     ...(config.tls.enabled && config.tls.implicitPort > 0

@@ -22,22 +22,30 @@ export interface Identity {
  * exist or the process may not change to them.
  */
 export function dropPrivileges(user: string, group: string): Identity | undefined {
+  const identity = resolveIdentity(user, group);
+  if (!identity) return undefined;
+  const { uid, gid } = identity;
+  try {
+    if (process.getuid?.() !== uid || process.getgid?.() !== gid) {
+      // Groups first: once the uid is no longer root, they can no longer be changed.
+      process.setgroups?.([gid]);
+      process.setgid?.(gid);
+      process.setuid?.(uid);
+    }
+  } catch (error) {
+    throw new Error(
+      `supervisor.user ${user}: cannot switch to uid ${uid}, gid ${gid} (${(error as NodeJS.ErrnoException).code ?? String(error)}); start classicd as root, or leave supervisor.user empty`,
+    );
+  }
+  return identity;
+}
+
+/** The uid and gid `user` and `group` name (undefined for no user), without switching to them. */
+export function resolveIdentity(user: string, group: string): Identity | undefined {
   if (!user) return undefined;
   const account = findUser(user);
   const gid = group ? findGroup(group) : account.gid;
   if (gid === undefined) throw new Error(`supervisor.user ${user}: no primary group known; set supervisor.group`);
-  try {
-    if (process.getuid?.() !== account.uid || process.getgid?.() !== gid) {
-      // Groups first: once the uid is no longer root, they can no longer be changed.
-      process.setgroups?.([gid]);
-      process.setgid?.(gid);
-      process.setuid?.(account.uid);
-    }
-  } catch (error) {
-    throw new Error(
-      `supervisor.user ${user}: cannot switch to uid ${account.uid}, gid ${gid} (${(error as NodeJS.ErrnoException).code ?? String(error)}); start classicd as root, or leave supervisor.user empty`,
-    );
-  }
   return { uid: account.uid, gid };
 }
 

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CLI } from '../helpers/classicd.js';
@@ -123,6 +124,38 @@ describe('classicd check-config', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^classicd: invalid configuration:\n/);
     for (const path of INVALID_PATHS) expect(run.stderr).toMatch(new RegExp(`^  ${path.replace(/\./g, '\\.')}: `, 'm'));
+  });
+
+  // Valid by the schema, yet start would fail: check-config says so, naming the keys.
+  it('exits 2 for files start cannot read or write, and for a workers user that does not exist', async () => {
+    const file = writeConfig(
+      'unstartable.yaml',
+      [
+        'supervisor: { user: no-such-user-here }',
+        'services:',
+        '  ftp:',
+        `    tls: { enabled: true, cert: ${join(dir, 'missing-cert.pem')}, key: ${join(dir, 'missing-key.pem')} }`,
+        `    xferlog: ${dir}`, // a directory
+        '',
+      ].join('\n'),
+    );
+    const run = await classicd(['check-config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/could not start with it:\n/);
+    for (const path of ['supervisor', 'services.ftp.tls.cert', 'services.ftp.tls.key', 'services.ftp.xferlog']) {
+      expect(run.stderr).toMatch(new RegExp(`^  ${path.replace(/\./g, '\\.')}: `, 'm'));
+    }
+  });
+
+  it('passes the example anonymous site by the schema; its certificate, not on this machine, stops it', async () => {
+    const example = fileURLToPath(new URL('../../config/examples/anonymous-ftp.yaml', import.meta.url));
+    const run = await classicd(['check-config', example]);
+    expect(run.stderr).not.toContain('invalid configuration');
+    const complaints = run.stderr.split('\n').filter((line) => line.startsWith('  '));
+    expect(complaints.map((line) => line.trim().split(':')[0])).toEqual(
+      expect.arrayContaining(['services.ftp.tls.cert', 'services.ftp.tls.key']),
+    );
   });
 
   it('reports a YAML syntax error and exits 2', async () => {

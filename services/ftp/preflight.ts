@@ -1,0 +1,56 @@
+/**
+ * What `classicd check-config` checks for FTP beyond the schema: the files start() must read or
+ * write. Each problem here would otherwise pass check-config and then stop the start.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ConfigProblem } from '../../shared/config/load.js';
+import type { FtpConfig } from './config.js';
+
+export async function ftpPreflight(config: FtpConfig): Promise<readonly ConfigProblem[]> {
+  if (!config.enabled) return [];
+  const problems: ConfigProblem[] = [];
+  const check = async (path: string, problem: Promise<string | undefined>): Promise<void> => {
+    const message = await problem;
+    if (message) problems.push({ path, message });
+  };
+  if (config.tls.enabled && config.tls.cert) await check('tls.cert', readable(config.tls.cert));
+  if (config.tls.enabled && config.tls.key) await check('tls.key', readable(config.tls.key));
+  if (config.xferlog) await check('xferlog', appendable(config.xferlog));
+  return problems;
+}
+
+async function readable(path: string): Promise<string | undefined> {
+  try {
+    await access(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return `cannot read ${resolve(path)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+  }
+}
+
+/** The file can be opened for appending, or made (with the directories above it). */
+async function appendable(path: string): Promise<string | undefined> {
+  const full = resolve(path);
+  const info = await stat(full).catch(() => undefined);
+  if (info?.isDirectory()) return `${full} is a directory`;
+  // The file, or else the nearest directory above it that exists, must be writable.
+  let target = full;
+  while (!info && target !== dirname(target)) {
+    target = dirname(target);
+    if (
+      await stat(target).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+  }
+  try {
+    await access(target, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    return `cannot write ${target}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+  }
+}
