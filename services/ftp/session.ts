@@ -272,6 +272,15 @@ export class FtpSession implements LineConsumer, IdleHandler {
         if (this.shutdownRequested && !this.handling && !this.transfer) this.closeForShutdown();
       });
     this.transfer = { description, direction, abort, opened, done };
+    // The session is not over until the transfer has ended and cleaned up (an upload's hidden
+    // file removed): its admission, its end line and a stopping worker's exit wait for it. And a
+    // control connection that closes stops it, whatever the session was doing then (a QUIT
+    // waiting behind an upload reads no end of stream).
+    this.context.endsAfter(done);
+    const control = this.controlSocket;
+    const stop = (): void => abort.abort();
+    control.once('close', stop);
+    void done.finally(() => control.off('close', stop));
   }
 
   /** ABOR: stop the running transfer. Resolves once its final reply is out. */
@@ -378,11 +387,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
    * the session is not over until it has: at shutdown the worker would otherwise exit first.
    */
   private release(): void {
-    const transfer = this.transfer;
-    if (transfer) {
-      transfer.abort.abort();
-      this.context.endsAfter(transfer.done);
-    }
+    this.transfer?.abort.abort(); // startTransfer made the session's end wait for it
     this.dataConnections?.close();
     this.reader.release();
   }

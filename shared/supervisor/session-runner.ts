@@ -76,8 +76,11 @@ export class LiveSession implements SessionContext {
   private outcomeSoFar: SessionOutcome | undefined;
   private idleHandler: IdleHandler | undefined;
   private readonly startedAt = performance.now();
-  /** What endsAfter() was given, not yet settled. */
-  private pendingWork: Promise<unknown> | undefined;
+  /** How many endsAfter() promises have not settled yet. A count, not a chain: a long session may hand over thousands. */
+  private pendingWork = 0;
+  /** The socket has closed; the session ends once pendingWork is 0. */
+  private socketClosed = false;
+  private ended = false;
   /** What countBytes() was told. */
   private otherBytesIn = 0;
   private otherBytesOut = 0;
@@ -141,8 +144,13 @@ export class LiveSession implements SessionContext {
   }
 
   endsAfter(work: Promise<unknown>): void {
-    const settled = work.catch(() => undefined); // the work reports its own failures
-    this.pendingWork = this.pendingWork ? Promise.all([this.pendingWork, settled]) : settled;
+    this.pendingWork += 1;
+    // The work reports its own failures; here it only counts down.
+    const settle = (): void => {
+      this.pendingWork -= 1;
+      if (this.pendingWork === 0 && this.socketClosed) this.end();
+    };
+    work.then(settle, settle);
   }
 
   /** An error inside the session: log it, close this session only. */
@@ -213,18 +221,20 @@ export class LiveSession implements SessionContext {
   /** The socket has closed: the session is over, once the work it was given is done too. */
   onSocketClose(): void {
     idleWatch.unwatch(this);
+    this.socketClosed = true;
+    if (this.pendingWork === 0) this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return; // work handed over after the close settles later
+    this.ended = true;
+    // Taken now, not at the close: work that finished since (an aborted upload) has counted its bytes.
     const summary: SessionSummary = {
       outcome: this.outcome,
       bytesIn: this.socket.bytesRead + this.otherBytesIn,
       bytesOut: this.socket.bytesWritten + this.otherBytesOut,
       durationMs: Math.round(performance.now() - this.startedAt),
     };
-    const work = this.pendingWork;
-    if (!work) return this.end(summary);
-    void work.then(() => this.end(summary));
-  }
-
-  private end(summary: SessionSummary): void {
     // Its end is settled first (an admission released, in a table other workers read), then
     // logged: whoever acts on the line finds the session gone everywhere.
     this.onEnd(this, summary);
