@@ -166,7 +166,7 @@ async function start(file: string | undefined): Promise<number> {
   // port, which it does by default: for a server started as root, a root shell for local users.
   const onReopen = (signal: NodeJS.Signals): void => {
     log.info({ signal }, 'signal received');
-    supervisor.reopen();
+    void supervisor.reopen();
   };
   process.on('SIGHUP', onReopen);
   process.on('SIGUSR1', onReopen);

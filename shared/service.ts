@@ -8,6 +8,7 @@ import type { Level, Logger } from 'pino';
 import type { z } from 'zod';
 import type { ConfigProblem } from './config/load.js';
 import type { CommonServiceConfig, Transport } from './config/service-limits.js';
+import type { Identity } from './supervisor/privileges.js';
 
 /** Why the supervisor turned a connection away; a service may word its refusal per reason. */
 export type RefusalReason = 'deny' | 'not-allowed' | 'max-sessions' | 'max-per-ip' | 'rate' | 'shutdown';
@@ -104,11 +105,12 @@ export interface ServiceRuntime {
   /** Answers one datagram; undefined sends nothing (RFC 863 discard, say). */
   readonly datagram?: (datagram: Datagram) => Buffer | undefined;
   /**
-   * SIGHUP: reopen the files the service writes (after logrotate moved them) and re-read the ones
-   * it was configured from (a renewed certificate). Sessions already running keep what they have.
-   * A failure leaves the service as it was; it is logged, and the service goes on.
+   * SIGHUP: reopen the files the service writes (after logrotate moved them) and take up the ones
+   * it was configured from (a renewed certificate), given `prepared`, what the service's
+   * prepareReopen read in the primary. Sessions already running keep what they have. A failure
+   * leaves the service as it was; it is logged, and the service goes on.
    */
-  readonly reopen?: () => Promise<void>;
+  readonly reopen?: (prepared: unknown) => Promise<void>;
 }
 
 export interface ServiceDefinition<C extends CommonServiceConfig = CommonServiceConfig> {
@@ -129,6 +131,13 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
    * service (`tls.cert`).
    */
   readonly preflight?: (config: C) => Promise<readonly ConfigProblem[]>;
+  /**
+   * SIGHUP, in the primary, which keeps the user classicd started as: read what the workers may no
+   * longer read once they run as supervisor.user (a key only root may read), and make what they
+   * will open theirs (`workers`: their uid and gid, if they switch). The result, which must
+   * survive IPC, goes to every worker's ServiceRuntime.reopen.
+   */
+  readonly prepareReopen?: (config: C, workers: Identity | undefined, log: Logger) => Promise<unknown>;
 }
 
 /** Lets a service module declare its definition with its own config type and still be listed. */

@@ -7,6 +7,7 @@ import { defineService, type SessionContext } from '../../shared/service.js';
 import { ftpConfigSchema, type FtpConfig } from './config.js';
 import { warnAboutAnonymousRoot, warnAboutUserRoots } from './fs/root-checks.js';
 import { ftpPreflight } from './preflight.js';
+import { prepareFtpReopen, reopenFtp, type FtpReopen } from './reopen.js';
 import { createFtpShared, type FtpShared } from './runtime.js';
 import { FtpSession } from './session.js';
 import { acceptImplicitTls } from './tls/control-tls.js';
@@ -21,6 +22,7 @@ export const ftpService = defineService({
   transports: ['tcp'],
   configSchema: ftpConfigSchema,
   preflight: ftpPreflight,
+  prepareReopen: prepareFtpReopen,
   tcpListeners: (config: FtpConfig) => [
     { name: 'main', host: config.host, port: config.port },
     ...(config.tls.enabled && config.tls.implicitPort > 0
@@ -52,13 +54,8 @@ export const ftpService = defineService({
         if (context.listener === IMPLICIT_TLS_LISTENER) startImplicitTlsSession(socket, shared, context);
         else new FtpSession(socket, shared, context).start();
       },
-      // SIGHUP: the xferlog after logrotate, the certificate after a renewal. Both are tried, so
-      // an unreadable new certificate does not keep the log from being reopened.
-      async reopen() {
-        const results = await Promise.allSettled([shared.xferlog.reopen(), shared.tls?.reload()]);
-        const failed = results.find((result) => result.status === 'rejected');
-        if (failed) throw failed.reason;
-      },
+      // SIGHUP: the xferlog after logrotate, the certificate after a renewal (reopen.ts).
+      reopen: (prepared) => reopenFtp(shared, prepared as FtpReopen | undefined),
     };
   },
 });

@@ -20,6 +20,7 @@ export type { TransferRecord } from './xferlog-format.js';
 
 export class XferLog {
   private failed = false;
+  private closed = false;
 
   private constructor(
     readonly path: string,
@@ -45,9 +46,15 @@ export class XferLog {
    * this rejects and lines go on to the old file.
    */
   async reopen(): Promise<void> {
-    const old = this.stream;
-    if (!old) return;
+    if (!this.stream || this.closed) return;
     const stream = await openForAppend(this.path);
+    if (this.closed) {
+      stream.end();
+      return;
+    }
+    // The stream in use now, not the one before the await: of two reopens at once (logrotate runs
+    // postrotate once per log), each ends the one before it, and none is left open.
+    const old = this.stream;
     this.stream = stream;
     this.failed = false;
     this.watch(stream);
@@ -77,6 +84,7 @@ export class XferLog {
 
   /** Flushes and closes (tests, shutdown). */
   close(): Promise<void> {
+    this.closed = true;
     const stream = this.stream;
     if (!stream || stream.closed) return Promise.resolve();
     return new Promise((resolveClose) => stream.end(() => resolveClose()));

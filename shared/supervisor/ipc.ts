@@ -27,8 +27,8 @@ export type PrimaryMessage =
   /** A connected socket, still paused, for service `svc`; its handle travels with the message. */
   | { readonly t: 'session'; readonly svc: string; readonly sid: string; readonly listener: string }
   | { readonly t: 'shutdown'; readonly graceMs: number }
-  /** SIGHUP: reopen log files and re-read certificates (ServiceRuntime.reopen). */
-  | { readonly t: 'reopen' }
+  /** SIGHUP: reopen log files and take up certificates, given what the primary read, per service. */
+  | { readonly t: 'reopen'; readonly prepared: Readonly<Record<string, unknown>> }
   /**
    * dispatch: brokered. The answer to the worker's `admit` number `id`: the session id when
    * admitted (the primary now counts the session until its session-end), else why not.

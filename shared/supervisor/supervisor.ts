@@ -15,6 +15,7 @@ import type { BoundAddress, SessionTally, WorkerMessage } from './ipc.js';
 import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
 import { createScheduler, type Scheduler } from './schedulers/index.js';
+import { resolveIdentity, type Identity } from './privileges.js';
 import { WorkerPool, type WorkerSlot } from './worker-pool.js';
 import { newSessionId } from './session-id.js';
 import { resolveWorkerCount } from './worker-count.js';
@@ -158,12 +159,31 @@ export class Supervisor {
   }
 
   /**
-   * SIGHUP: the workers reopen their services' log files and re-read their certificates. A worker
-   * started later reads them anew anyway.
+   * SIGHUP: each service's prepareReopen reads here, with the primary's rights, what its workers
+   * may not (keys only root reads, once they run as supervisor.user); then the workers reopen their
+   * log files and take up the certificates. A worker started later reads them anew anyway.
+   * Resolves once the workers have been told.
    */
-  reopen(): void {
-    this.options.log.info('reopening log files and re-reading certificates');
-    this.pool.reopen();
+  async reopen(): Promise<void> {
+    const log = this.options.log;
+    log.info('reopening log files and re-reading certificates');
+    const { supervisor } = this.options.config;
+    let workers: Identity | undefined;
+    try {
+      workers = resolveIdentity(supervisor.user, supervisor.group);
+    } catch (error) {
+      log.error({ err: error }, 'supervisor.user: unknown; files are prepared for no particular user');
+    }
+    const prepared: Record<string, unknown> = {};
+    for (const definition of this.enabled) {
+      if (!definition.prepareReopen) continue;
+      try {
+        prepared[definition.name] = await definition.prepareReopen(this.serviceConfig(definition), workers, log);
+      } catch (error) {
+        log.error({ err: error, svc: definition.name }, 'could not prepare the reopen; workers reopen what they can');
+      }
+    }
+    this.pool.reopen(prepared);
   }
 
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */

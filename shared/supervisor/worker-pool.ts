@@ -155,8 +155,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /** SIGHUP: every worker reopens its services' files (ServiceRuntime.reopen). */
-  reopen(): void {
-    for (const slot of this.slots.values()) if (slot.ready) slot.send({ t: 'reopen' });
+  reopen(prepared: Readonly<Record<string, unknown>>): void {
+    for (const slot of this.slots.values()) if (slot.ready) slot.send({ t: 'reopen', prepared });
   }
 
   /** Asks every worker to finish; resolves when all have exited, killing stragglers after grace. */

@@ -86,7 +86,7 @@ export class WorkerRuntime {
       case 'shutdown':
         return this.shutdown(message.graceMs);
       case 'reopen':
-        return this.reopen();
+        return this.reopen(message.prepared);
       case 'admission':
         return this.onAdmission(message.id, message.sid, message.reason);
     }
@@ -333,12 +333,12 @@ export class WorkerRuntime {
   };
 
   /** Each service's reopen(), one after another; one that fails is logged and the others go on. */
-  private async reopen(): Promise<void> {
+  private async reopen(prepared: Readonly<Record<string, unknown>>): Promise<void> {
     const log = this.requireLog();
     for (const [svc, { runtime }] of this.started) {
       if (!runtime.reopen) continue;
       try {
-        await runtime.reopen();
+        await runtime.reopen(prepared[svc]);
         log.info({ svc }, 'reopened');
       } catch (error) {
         log.error({ err: error, svc }, 'could not reopen; going on as before');

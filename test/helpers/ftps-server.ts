@@ -24,6 +24,8 @@ export interface FtpsServerOptions {
   /** A passive range of its own, so test files running side by side do not compete. */
   readonly passivePorts: string;
   readonly workers?: number;
+  /** supervisor.user: the workers switch to it after starting (the tests run as root in CI). */
+  readonly workersUser?: string;
 }
 
 export interface FtpsServer {
@@ -69,7 +71,16 @@ export async function startFtpsServer(options: FtpsServerOptions): Promise<FtpsS
     xferlog,
   };
   const server = await startClassicd(
-    testConfig({ ftp }, { supervisor: { workers: options.workers ?? 2, shutdownGraceMs: 2000 } }),
+    testConfig(
+      { ftp },
+      {
+        supervisor: {
+          workers: options.workers ?? 2,
+          shutdownGraceMs: 2000,
+          ...(options.workersUser ? { user: options.workersUser } : {}),
+        },
+      },
+    ),
   );
   const listener = (name: string): number | undefined =>
     server.bound.find((b) => b.svc === 'ftp' && (b as { listener?: string }).listener === name)?.port;

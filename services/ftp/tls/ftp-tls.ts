@@ -37,10 +37,11 @@ export interface FtpTls {
   newControlContext(): SecureContext;
   /**
    * SIGHUP: reads the key and certificate again (a renewed certificate), for control connections
-   * from now on; a session keeps the context it began with. Rejects, changing nothing, if they
+   * from now on; a session keeps the context it began with. `read`: the key and certificate as the
+   * primary read them (reopen.ts), else they are read here. Rejects, changing nothing, if they
    * cannot be read or do not make a pair.
    */
-  reload(): Promise<void>;
+  reload(read?: LoadedCredentials): Promise<void>;
 }
 
 /** One reading of the key and certificate, and the contexts made from it. */
@@ -54,22 +55,27 @@ interface Credentials {
   readonly cert: string;
 }
 
+/** A key and certificate as read, plain data (it crosses IPC). */
+export interface LoadedCredentials {
+  readonly credentials: Credentials;
+  readonly selfSigned: boolean;
+}
+
 export async function loadFtpTls(config: FtpConfig['tls'], log: Logger): Promise<FtpTls> {
-  let loaded = await loadContexts(config, log);
+  let loaded = contextsFrom(config, await loadCredentials(config, log));
   return {
     config,
     get selfSigned() {
       return loaded.selfSigned;
     },
     newControlContext: () => loaded.newControlContext(),
-    async reload() {
-      loaded = await loadContexts(config, log);
+    async reload(read) {
+      loaded = contextsFrom(config, read ?? (await loadCredentials(config, log)));
     },
   };
 }
 
-async function loadContexts(config: FtpConfig['tls'], log: Logger): Promise<LoadedTls> {
-  const { credentials, selfSigned } = await loadCredentials(config, log);
+function contextsFrom(config: FtpConfig['tls'], { credentials, selfSigned }: LoadedCredentials): LoadedTls {
   const contextOptions = {
     ...credentials,
     // TLS 1.0 and 1.1 are deprecated (RFC 8996); every FTPS client still in use speaks 1.2.
@@ -93,10 +99,8 @@ async function loadContexts(config: FtpConfig['tls'], log: Logger): Promise<Load
   };
 }
 
-async function loadCredentials(
-  config: FtpConfig['tls'],
-  log: Logger,
-): Promise<{ credentials: Credentials; selfSigned: boolean }> {
+/** Reads the configured key and certificate, or the self-signed pair (made at first start). */
+export async function loadCredentials(config: FtpConfig['tls'], log: Logger): Promise<LoadedCredentials> {
   if (config.cert || config.key) {
     if (!config.cert || !config.key) {
       throw new Error('ftp tls: set both tls.cert and tls.key, or neither for a self-signed certificate');

@@ -3,10 +3,10 @@
  * on, every worker reopens the xferlog at its path and reads the certificate again. Before, SIGHUP
  * killed the server, and SIGUSR1 opened Node's debugger port in whichever process got it.
  */
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CERT_FILE,
   KEY_FILE,
@@ -93,4 +93,56 @@ it('SIGUSR1 reopens too, and opens no debugger port in the primary or a worker',
   await eventually(() => reopenedLines() === before + WORKERS, 10_000);
   expect(ftps.server.stderr()).not.toMatch(/Debugger listening|inspector/i);
   await download();
+});
+
+// The shipped example's setup: workers as nobody, a key only root may read, a log directory only
+// root may write. The primary, still root, reads the key and hands the new xferlog to the workers.
+describe.skipIf(process.getuid?.() !== 0)('SIGHUP with workers switched to nobody', () => {
+  let privateDir: string;
+  let server: FtpsServer;
+
+  beforeAll(async () => {
+    privateDir = mkdtempSync(join(tmpdir(), 'classicd-ftp-reopen-root-')); // 0700: root's alone
+    const pair = await loadOrCreateSelfSigned(join(privateDir, 'first'));
+    copyFileSync(join(pair.dir, CERT_FILE), join(privateDir, 'cert.pem'));
+    copyFileSync(join(pair.dir, KEY_FILE), join(privateDir, 'key.pem'));
+    server = await startFtpsServer({
+      passivePorts: '31320-31339',
+      tls: { cert: join(privateDir, 'cert.pem'), key: join(privateDir, 'key.pem') },
+      workers: 1,
+      workersUser: 'nobody',
+    });
+    chmodSync(server.dir, 0o755); // so that nobody reaches the anonymous root inside it
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(privateDir, { recursive: true, force: true });
+  });
+
+  it('reopens a rotated xferlog that root created, and serves the renewed certificate only root may read', async () => {
+    const client = await FtpClient.connect(server.port);
+    await client.login();
+    expectCode((await retrieve(client, 'pub/readme.txt')).final, 226);
+    client.close();
+    await eventually(() => xferlogLines(server.xferlog).length === 1);
+    // logrotate: move the file away and create a new one, as root, mode 0640.
+    renameSync(server.xferlog, `${server.xferlog}.1`);
+    writeFileSync(server.xferlog, '', { mode: 0o640 });
+    copyFileSync(join(renewed.dir, CERT_FILE), join(privateDir, 'cert.pem'));
+    copyFileSync(join(renewed.dir, KEY_FILE), join(privateDir, 'key.pem'));
+
+    server.server.child.kill('SIGHUP');
+    await server.server.waitForLine((line) => line.msg === 'reopened' || line.msg.startsWith('could not reopen'));
+    expect(server.server.lines.filter((line) => line.msg.startsWith('could not'))).toEqual([]);
+
+    const ftps = await FtpsClient.connect(server.port);
+    expect((await ftps.authTls()).getPeerCertificate().fingerprint256).toBe(renewed.fingerprint256);
+    ftps.close();
+    const again = await FtpClient.connect(server.port);
+    await again.login();
+    expectCode((await retrieve(again, 'pub/readme.txt')).final, 226);
+    again.close();
+    await eventually(() => xferlogLines(server.xferlog).length === 1);
+  });
 });

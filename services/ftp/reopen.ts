@@ -1,0 +1,52 @@
+/**
+ * SIGHUP for FTP, in two halves (ServiceDefinition.prepareReopen, ServiceRuntime.reopen).
+ *
+ * In the primary, which keeps the user classicd started as: the xferlog is made to exist and to
+ * belong to the workers' user (supervisor.user), whatever owner logrotate's `create` gave the new
+ * file, so that they can open it again; and the key and certificate are read, since a key only
+ * root may read (Let's Encrypt's privkey.pem) is out of the workers' reach once they have switched.
+ *
+ * In each worker: the xferlog reopened at its path, and the TLS contexts made anew from what the
+ * primary read. Both are tried, and every failure is reported.
+ */
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Identity } from '../../shared/supervisor/privileges.js';
+import type { FtpConfig } from './config.js';
+import type { FtpShared } from './runtime.js';
+import { loadCredentials, type LoadedCredentials } from './tls/ftp-tls.js';
+
+/** What the primary read for the workers. */
+export interface FtpReopen {
+  readonly tls?: LoadedCredentials;
+}
+
+export async function prepareFtpReopen(
+  config: FtpConfig,
+  workers: Identity | undefined,
+  log: Logger,
+): Promise<FtpReopen> {
+  if (config.xferlog) await prepareLogFile(resolve(config.xferlog), workers);
+  return config.tls.enabled ? { tls: await loadCredentials(config.tls, log) } : {};
+}
+
+/** The file exists, mode 0640 if new, and belongs to `workers` when they switch users. */
+async function prepareLogFile(path: string, workers: Identity | undefined): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const handle = await open(path, 'a', 0o640);
+  try {
+    if (workers) await handle.chown(workers.uid, workers.gid);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function reopenFtp(shared: FtpShared, prepared: FtpReopen | undefined): Promise<void> {
+  const results = await Promise.allSettled([shared.xferlog.reopen(), shared.tls?.reload(prepared?.tls)]);
+  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new AggregateError(failures, failures.map((failure) => (failure as Error).message).join('; '));
+  }
+}
