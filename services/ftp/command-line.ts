@@ -75,7 +75,8 @@ export function parseCommandLine(raw: Buffer): ParsedCommand {
   }
   // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces.
   text = text.replace(/\r+$/, '');
-  const match = /^\s*([A-Za-z]{1,16})(?: (.*))?$/s.exec(text);
+  // A verb alone may trail white space (`NOOP<TAB>`, a harmless quirk); an argument comes after one space.
+  const match = /^\s*([A-Za-z]{1,16})(?: (.*)|\s*)$/s.exec(text);
   // Not a command (RFC 959 5.3: letters, then a space before any argument). Guessing one, as by
   // taking `CWD<TAB>pub` for CWD without its argument, would answer 250 for what was not done.
   if (!match) return { ok: false, reason: text.trim() === '' ? 'empty' : 'malformed' };

@@ -40,10 +40,16 @@ export function passwordHashProblem(text: string): string | undefined {
   const match = HASH_FORMAT.exec(text);
   if (!match) return 'must be a hash from `classicd hash-password` ($scrypt$N=...,r=...,p=...$salt$key)';
   const [N, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  // RFC 7914 section 2: N a power of two greater than 1; r and p positive.
-  if (N < 2 || (N & (N - 1)) !== 0) return 'scrypt N must be a power of two greater than 1';
+  // RFC 7914 section 2: N a power of two greater than 1; r and p positive. And what OpenSSL,
+  // behind Node's scrypt, asks besides (crypto/kdf/scrypt.c): N below 2^(16r), p * r below 2^30,
+  // and the memory of B and V, 128r(p + N + 2) bytes, within derive()'s maxmem.
+  if (N < 2 || !Number.isSafeInteger(N) || !Number.isInteger(Math.log2(N)))
+    return 'scrypt N must be a power of two greater than 1';
   if (r < 1 || p < 1) return 'scrypt r and p must be at least 1';
-  if (128 * N * r > MAX_MEMORY_BYTES) return `scrypt N and r need more than ${MAX_MEMORY_BYTES >> 20} MiB a login`;
+  if (Math.log2(N) >= 16 * r) return 'scrypt N must be below 2^(16r)';
+  if (p * r >= 2 ** 30) return 'scrypt p * r must be below 2^30';
+  if (128 * r * (p + N + 2) > MAX_MEMORY_BYTES)
+    return `scrypt N, r and p need more than ${MAX_MEMORY_BYTES >> 20} MiB a login`;
   if (Buffer.from(match[5] as string, 'base64').length < 16) return 'the key part is too short';
   return undefined;
 }

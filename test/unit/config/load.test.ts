@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { passwordHashProblem } from '../../../services/ftp/auth/password-hash.js';
 import { SERVICES } from '../../../services/index.js';
 import { ConfigError, loadConfig, type ConfigProblem } from '../../../shared/config/load.js';
 import { defaultConfigPath } from '../../../shared/config/package-root.js';
@@ -286,5 +287,21 @@ describe('loadConfig: messages that say how to fix the mistake', () => {
     const problems = problemsOf(file);
     expect(problems.find((p) => p.path === 'services.ftp.anonymous.upload.umask')?.message).toMatch(/in quotes/);
     expect(problems.find((p) => p.path === 'services.ftp.passive.address')?.message).toMatch(/auto, an IP address/);
+  });
+});
+
+describe('passwordHashProblem: parameters OpenSSL would refuse at every login', () => {
+  const HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
+  it.each([
+    ['N=1048576,r=1,p=1', /below 2\^\(16r\)/],
+    ['N=65536,r=1,p=1', /below 2\^\(16r\)/],
+    ['N=16384,r=8,p=1073741824', /p \* r/],
+    ['N=1048576,r=8,p=1', /MiB/],
+  ])('%s', (params, problem) => {
+    expect(passwordHashProblem(HASH.replace('N=16384,r=8,p=1', params))).toMatch(problem);
+  });
+
+  it('takes the parameters classicd hash-password writes', () => {
+    expect(passwordHashProblem(HASH)).toBeUndefined();
   });
 });

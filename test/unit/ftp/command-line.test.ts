@@ -32,6 +32,8 @@ describe('parseCommandLine', () => {
     ['  pwd', 'PWD', ''],
     ['CWD /ünïcødé', 'CWD', '/ünïcødé'],
     ['LIST -la /pub', 'LIST', '-la /pub'],
+    ['NOOP\t', 'NOOP', ''],
+    ['SYST\r ', 'SYST', ''],
   ])('%j', (line, verb, argument) => {
     expect(parseCommandLine(Buffer.from(line))).toEqual({ ok: true, verb, argument });
   });
