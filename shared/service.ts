@@ -111,6 +111,11 @@ export interface ServiceRuntime {
    * leaves the service as it was; it is logged, and the service goes on.
    */
   readonly reopen?: (prepared: unknown) => Promise<void>;
+  /**
+   * Called once the worker has switched to supervisor.user: a check of what the service will need
+   * to reach as that user (FTP's roots), whose start-up checks ran as root and saw everything.
+   */
+  readonly afterSwitchingUser?: () => Promise<void>;
 }
 
 export interface ServiceDefinition<C extends CommonServiceConfig = CommonServiceConfig> {

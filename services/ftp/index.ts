@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { defineService, type SessionContext } from '../../shared/service.js';
 import { ftpConfigSchema, type FtpConfig } from './config.js';
-import { warnAboutAnonymousRoot, warnAboutUserRoots } from './fs/root-checks.js';
+import { checkRootsAsWorkerUser, warnAboutAnonymousRoot, warnAboutUserRoots } from './fs/root-checks.js';
 import { ftpPreflight } from './preflight.js';
 import { prepareFtpReopen, reopenFtp, type FtpReopen } from './reopen.js';
 import { createFtpShared, type FtpShared } from './runtime.js';
@@ -56,6 +56,9 @@ export const ftpService = defineService({
       },
       // SIGHUP: the xferlog after logrotate, the certificate after a renewal (reopen.ts).
       reopen: (prepared) => reopenFtp(shared, prepared as FtpReopen | undefined),
+      async afterSwitchingUser() {
+        for (const { problem, path } of await checkRootsAsWorkerUser(config)) log.warn({ path }, problem);
+      },
     };
   },
 });

@@ -107,7 +107,10 @@ export class WorkerRuntime {
         this.started.set(definition.name, { definition, config: serviceConfig, runtime });
       }
       const identity = dropPrivileges(config.supervisor.user, config.supervisor.group);
-      if (identity) log.info({ user: config.supervisor.user, ...identity }, 'worker running as an unprivileged user');
+      if (identity) {
+        log.info({ user: config.supervisor.user, ...identity }, 'worker running as an unprivileged user');
+        for (const { runtime } of this.started.values()) await runtime.afterSwitchingUser?.();
+      }
       for (const { definition, config: serviceConfig, runtime } of this.started.values()) {
         const workers = resolveWorkerCount(config.supervisor.workers);
         if (serviceConfig.transports.includes('udp') && runtime.datagram) {

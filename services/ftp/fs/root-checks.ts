@@ -9,7 +9,8 @@
  * Warnings, not errors: the rest of the server is still useful, and the admin may be about to
  * create the directory.
  */
-import { lstat, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { FtpConfig } from '../config.js';
@@ -75,4 +76,36 @@ export async function checkUserRoots(users: FtpConfig['users']): Promise<RootPro
 
 export async function warnAboutUserRoots(users: FtpConfig['users'], log: Logger): Promise<void> {
   for (const { problem, path } of await checkUserRoots(users)) log.warn({ path }, problem);
+}
+
+/**
+ * After the worker switched to supervisor.user: each root it must reach, checked with that user's
+ * rights (the checks above ran as root, which reaches everything). `access` asks the kernel, so
+ * ACLs and group memberships count as they will at login.
+ */
+export async function checkRootsAsWorkerUser(config: FtpConfig): Promise<RootProblem[]> {
+  const wanted: { path: string; mode: number; what: string }[] = [];
+  if (config.anonymous.enabled) {
+    const root = resolve(config.anonymous.root);
+    wanted.push({ path: root, mode: constants.R_OK | constants.X_OK, what: 'the anonymous root' });
+    if (config.anonymous.upload.enabled) {
+      const dir = resolve(root, config.anonymous.upload.dir.replace(/^\/+/, ''));
+      wanted.push({ path: dir, mode: constants.W_OK | constants.X_OK, what: 'the upload directory' });
+    }
+  }
+  for (const user of config.users) {
+    const writes = user.permissions.some((permission) => permission !== 'read');
+    const mode = constants.R_OK | constants.X_OK | (writes ? constants.W_OK : 0);
+    wanted.push({ path: resolve(user.root), mode, what: `the root of user ${user.name}` });
+  }
+  const problems: RootProblem[] = [];
+  for (const { path, mode, what } of wanted) {
+    const reachable = await access(path, mode).then(
+      () => true,
+      () => false,
+    );
+    if (!reachable)
+      problems.push({ problem: `supervisor.user cannot use ${what}: its logins or uploads will fail`, path });
+  }
+  return problems;
 }

@@ -16,13 +16,15 @@ const NOBODY = 65534;
 describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', () => {
   const anonymousRoot = tempDir('classicd-ftp-nopriv-anon-');
   const home = tempDir('classicd-ftp-nopriv-home-');
+  const locked = tempDir('classicd-ftp-nopriv-locked-'); // 0700, root's: nobody cannot enter it
   let server: RunningClassicd;
 
   beforeAll(async () => {
     writeFileSync(join(anonymousRoot.path, 'readme.txt'), 'for everyone\n');
     chmodSync(anonymousRoot.path, 0o755); // mkdtemp makes it 0700, root's alone
     chmodSync(home.path, 0o777);
-    const config = ftpTestConfig({ anonymousRoot: anonymousRoot.path, users: [await localUser('alice', home.path)] });
+    const users = [await localUser('alice', home.path), await localUser('locked', locked.path)];
+    const config = ftpTestConfig({ anonymousRoot: anonymousRoot.path, users });
     server = await startClassicd({
       ...config,
       supervisor: { ...(config.supervisor as object), user: 'nobody', group: '' },
@@ -33,6 +35,15 @@ describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', 
     await server?.stop();
     anonymousRoot.remove();
     home.remove();
+    locked.remove();
+  });
+
+  // The start-up checks run as root, which reaches everything; this one runs as nobody.
+  it('warns, once switched, about the root nobody cannot use, and only that one', async () => {
+    await server.waitForLine((line) => line.msg === 'worker ready');
+    const warnings = server.lines.filter((line) => line.msg.startsWith('supervisor.user cannot use'));
+    expect(warnings.map((line) => line.path)).toEqual([locked.path]);
+    expect(warnings[0]?.msg).toContain('user locked');
   });
 
   it('the worker runs as nobody, with no supplementary groups', async () => {
