@@ -9,6 +9,7 @@
  * In each worker: the xferlog reopened at its path, and the TLS contexts made anew from what the
  * primary read. Both are tried, and every failure is reported.
  */
+import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -31,11 +32,24 @@ export async function prepareFtpReopen(
   return config.tls.enabled ? { tls: await loadCredentials(config.tls, log) } : {};
 }
 
-/** The file exists, mode 0640 if new, and belongs to `workers` when they switch users. */
+/**
+ * The file exists, mode 0640 if new, and belongs to `workers` when they switch users. Done by the
+ * primary with its rights, so it must not be led elsewhere: were the log directory writable by the
+ * workers' user, a compromised worker could put a symlink or a hard link to /etc/shadow in the
+ * xferlog's place for root to hand over. So the file is opened without following a symlink (and
+ * without waiting on a FIFO), and changed through its descriptor only if it is a plain file with
+ * one link.
+ */
 async function prepareLogFile(path: string, workers: Identity | undefined): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, 'a', 0o640);
+  const flags =
+    constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const handle = await open(path, flags, 0o640);
   try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.nlink !== 1) {
+      throw new Error(`xferlog ${path}: not a plain file with one link; not handing it to supervisor.user`);
+    }
     if (workers) await handle.chown(workers.uid, workers.gid);
   } finally {
     await handle.close();

@@ -1,0 +1,39 @@
+import { linkSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FtpConfig } from '../../../services/ftp/config.js';
+import { prepareFtpReopen } from '../../../services/ftp/reopen.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'classicd-ftp-reopen-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const NOBODY = { uid: 65534, gid: 65534 };
+const silent = pino({ level: 'silent' });
+const configWith = (xferlog: string): FtpConfig => ({ xferlog, tls: { enabled: false } }) as unknown as FtpConfig;
+
+// The primary prepares the xferlog with its own rights (root): were the log directory writable by
+// the workers' user, a link put in the log's place must not get another file handed over.
+describe('prepareFtpReopen: the xferlog the primary hands to the workers', () => {
+  it('creates it and, when they switch users, gives it to them', async () => {
+    const path = join(dir, 'fresh', 'xferlog');
+    await prepareFtpReopen(configWith(path), process.getuid?.() === 0 ? NOBODY : undefined, silent);
+    expect(statSync(path).isFile()).toBe(true);
+    if (process.getuid?.() === 0) expect(statSync(path).uid).toBe(NOBODY.uid);
+  });
+
+  it.each(['symlink', 'hard link'])(
+    'refuses a %s in its place, and leaves the file it leads to alone',
+    async (kind) => {
+      const target = join(dir, `precious-${kind.replace(' ', '-')}`);
+      writeFileSync(target, 'root only\n', { mode: 0o600 });
+      const owner = statSync(target).uid;
+      const path = join(dir, `xferlog-${kind.replace(' ', '-')}`);
+      if (kind === 'symlink') symlinkSync(target, path);
+      else linkSync(target, path);
+      await expect(prepareFtpReopen(configWith(path), NOBODY, silent)).rejects.toThrow();
+      expect(statSync(target).uid).toBe(owner);
+    },
+  );
+});
