@@ -23,13 +23,25 @@ export interface FtpReopen {
   readonly tls?: LoadedCredentials;
 }
 
+/**
+ * Each half on its own: a log file that cannot be handed over must not keep a renewed
+ * certificate from being taken up, nor the other way round. What failed is logged here; the
+ * workers then reopen that half as best they can themselves.
+ */
 export async function prepareFtpReopen(
   config: FtpConfig,
   workers: Identity | undefined,
   log: Logger,
 ): Promise<FtpReopen> {
-  if (config.xferlog) await prepareLogFile(resolve(config.xferlog), workers);
-  return config.tls.enabled ? { tls: await loadCredentials(config.tls, log) } : {};
+  const [logFile, tls] = await Promise.allSettled([
+    config.xferlog ? prepareLogFile(resolve(config.xferlog), workers) : undefined,
+    config.tls.enabled ? loadCredentials(config.tls, log) : undefined,
+  ]);
+  if (logFile.status === 'rejected')
+    log.error({ err: logFile.reason as unknown }, 'xferlog: could not prepare it for the workers');
+  if (tls.status === 'rejected')
+    log.error({ err: tls.reason as unknown }, 'ftp tls: could not read the key and certificate');
+  return tls.status === 'fulfilled' && tls.value ? { tls: tls.value } : {};
 }
 
 /**

@@ -69,6 +69,9 @@ export class Supervisor {
   private stopping: Promise<void> | undefined;
   private stopReason: StopReason = { kind: 'requested' };
 
+  /** The SIGHUP being handled, if any: the next waits for it. */
+  private reopening: Promise<void> = Promise.resolve();
+
   constructor(private readonly options: SupervisorOptions) {
     const { config, log } = options;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -164,7 +167,13 @@ export class Supervisor {
    * log files and take up the certificates. A worker started later reads them anew anyway.
    * Resolves once the workers have been told.
    */
-  async reopen(): Promise<void> {
+  reopen(): Promise<void> {
+    // One after another: of two SIGHUPs close together, the later reading must reach the workers last.
+    this.reopening = this.reopening.then(() => this.reopenNow());
+    return this.reopening;
+  }
+
+  private async reopenNow(): Promise<void> {
     const log = this.options.log;
     log.info('reopening log files and re-reading certificates');
     const { supervisor } = this.options.config;

@@ -32,8 +32,26 @@ describe('prepareFtpReopen: the xferlog the primary hands to the workers', () =>
       const path = join(dir, `xferlog-${kind.replace(' ', '-')}`);
       if (kind === 'symlink') symlinkSync(target, path);
       else linkSync(target, path);
-      await expect(prepareFtpReopen(configWith(path), NOBODY, silent)).rejects.toThrow();
+      const lines: string[] = [];
+      const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+      await prepareFtpReopen(configWith(path), NOBODY, log);
       expect(statSync(target).uid).toBe(owner);
+      expect(lines.join('')).toContain('xferlog: could not prepare it for the workers');
     },
   );
+});
+
+describe('prepareFtpReopen: the two halves', () => {
+  it('still reads the certificate when the xferlog cannot be handed over', async () => {
+    const target = join(dir, 'other-file');
+    writeFileSync(target, '');
+    const path = join(dir, 'xferlog-linked');
+    symlinkSync(target, path);
+    const config = {
+      xferlog: path,
+      tls: { enabled: true, cert: '', key: '', selfSignedDir: join(dir, 'tls'), requireSessionReuse: true },
+    } as unknown as FtpConfig;
+    const prepared = await prepareFtpReopen(config, NOBODY, silent);
+    expect(prepared.tls?.credentials.key).toContain('PRIVATE KEY');
+  });
 });
