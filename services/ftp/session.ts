@@ -278,6 +278,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
     // waiting behind an upload reads no end of stream).
     this.context.endsAfter(done);
     const control = this.controlSocket;
+    // Closed already while the command was being handled: there is no one to transfer for.
+    if (control.destroyed) return abort.abort();
     const stop = (): void => abort.abort();
     control.once('close', stop);
     void done.finally(() => control.off('close', stop));
@@ -426,7 +428,9 @@ export class FtpSession implements LineConsumer, IdleHandler {
     }
     // RNTO must follow RNFR at once; anything else forgets it (RFC 959 4.1.3).
     if (verb !== 'RNTO' && verb !== 'RNFR') this.renameFrom = undefined;
-    await this.runHandler(spec, argument);
+    const running = this.runHandler(spec, argument);
+    if (spec.preparesUpload) this.context.endsAfter(running);
+    await running;
   }
 
   private async runHandler(spec: CommandSpec, argument: string): Promise<void> {

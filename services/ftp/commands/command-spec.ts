@@ -17,6 +17,12 @@ export interface CommandSpec {
   readonly access: 'none' | 'login';
   /** Runs while a transfer is in progress (ABOR, STAT, QUIT, NOOP); other commands wait for it. */
   readonly duringTransfer?: boolean;
+  /**
+   * The handler makes files before its transfer starts (an upload's claimed name, its hidden
+   * file): the session's end waits for the handler as it waits for a transfer, so that a control
+   * connection closing meanwhile still leaves the cleanup time to run.
+   */
+  readonly preparesUpload?: boolean;
   /** The FEAT line(s) this command adds (RFC 2389), e.g. `SIZE` or `MLST type*;size*;modify*;`. */
   readonly feature?: (session: FtpSession) => string | readonly string[] | undefined;
   /** Whether the argument holds a secret that logs must not show (PASS, ACCT). */

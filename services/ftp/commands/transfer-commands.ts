@@ -207,6 +207,7 @@ function startClaimedUpload(session: FtpSession, claim: Claim | undefined, optio
 
 const STOR: CommandSpec = {
   verb: 'STOR',
+  preparesUpload: true,
   syntax: 'STOR <sp> pathname',
   help: 'Store a file from the data connection, replacing any there (after REST n: from byte n).',
   access: 'login',
@@ -215,6 +216,7 @@ const STOR: CommandSpec = {
 
 const APPE: CommandSpec = {
   verb: 'APPE',
+  preparesUpload: true,
   syntax: 'APPE <sp> pathname',
   help: 'Append to a file from the data connection (creating it if needed).',
   access: 'login',
@@ -226,6 +228,7 @@ const MAX_UNIQUE_SUFFIX = 999;
 
 const STOU: CommandSpec = {
   verb: 'STOU',
+  preparesUpload: true,
   syntax: 'STOU [<sp> pathname]',
   help: 'Store a file under a name not yet used; the 150 reply gives it.',
   access: 'login',
