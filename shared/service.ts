@@ -116,6 +116,8 @@ export interface ServiceRuntime {
    * to reach as that user (FTP's roots), whose start-up checks ran as root and saw everything.
    */
   readonly afterSwitchingUser?: () => Promise<void>;
+  /** The worker is about to exit: flush and close what the service writes (a log file). */
+  readonly close?: () => Promise<void>;
 }
 
 export interface ServiceDefinition<C extends CommonServiceConfig = CommonServiceConfig> {

@@ -56,6 +56,8 @@ export const ftpService = defineService({
       },
       // SIGHUP: the xferlog after logrotate, the certificate after a renewal (reopen.ts).
       reopen: (prepared) => reopenFtp(shared, prepared as FtpReopen | undefined),
+      // Its last xferlog lines (transfers a shutdown stopped) are written before the worker exits.
+      close: () => shared.xferlog.close(),
       async afterSwitchingUser() {
         for (const { problem, path } of await checkRootsAsWorkerUser(config)) log.warn({ path }, problem);
       },

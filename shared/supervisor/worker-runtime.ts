@@ -48,6 +48,9 @@ interface StartedService {
   readonly runtime: ServiceRuntime;
 }
 
+/** How long a stopping worker waits for its services to close (flush their files) before it exits. */
+const CLOSE_SERVICES_MS = 2000;
+
 export class WorkerRuntime {
   private log: Logger | undefined;
   private readonly started = new Map<string, StartedService>();
@@ -61,6 +64,7 @@ export class WorkerRuntime {
   /** Dispatch brokered: the counts shared with the other processes, and this worker's column. */
   private admissionTable: { readonly table: AdmissionTable; readonly grant: AdmissionTableGrant } | undefined;
   private nextAdmissionId = 1;
+  private exiting = false;
 
   constructor(private readonly services: readonly ServiceDefinition[]) {}
 
@@ -391,10 +395,23 @@ export class WorkerRuntime {
     process.exit(70); // EX_SOFTWARE
   }
 
+  /**
+   * Services close first (their files flushed: FTP's xferlog lines for the transfers the shutdown
+   * stopped), within CLOSE_SERVICES_MS; then the last reports and log lines, then the channel,
+   * whose end exits the process.
+   */
   private exit(): void {
-    this.reports.flush();
-    this.log?.flush();
-    process.disconnect?.();
+    if (this.exiting) return;
+    this.exiting = true;
+    const closing = [...this.started.values()].map(({ runtime }) =>
+      runtime.close ? runtime.close().catch(() => undefined) : Promise.resolve(),
+    );
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_SERVICES_MS).unref());
+    void Promise.race([Promise.all(closing), bound]).then(() => {
+      this.reports.flush();
+      this.log?.flush();
+      process.disconnect?.();
+    });
   }
 
   private requireLog(): Logger {

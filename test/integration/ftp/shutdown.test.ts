@@ -18,17 +18,20 @@ const CHUNK = randomBytes(256 * 1024);
 
 const anonymousRoot = tempDir('classicd-ftp-stop-anon-');
 const home = tempDir('classicd-ftp-stop-home-');
+const logs = tempDir('classicd-ftp-stop-logs-');
+const xferlog = join(logs.path, 'xferlog');
 
 afterAll(() => {
   anonymousRoot.remove();
   home.remove();
+  logs.remove();
 });
 
 it('stopping the server mid-upload leaves no temporary file, no placeholder, and the appended file as it was', async () => {
   writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
   const users = [await localUser('alice', home.path)];
   const server = await startClassicd(
-    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 100 }),
+    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 100, xferlog }),
   );
   const clients: FtpClient[] = [];
   const dataSockets: Socket[] = [];
@@ -70,6 +73,10 @@ it('stopping the server mid-upload leaves no temporary file, no placeholder, and
   }
   expect(readdirSync(home.path)).toEqual(['orig.txt']);
   expect(readFileSync(join(home.path, 'orig.txt'), 'utf8')).toBe(ORIGINAL);
+  // Each stopped upload has its xferlog line, incomplete (`i`), written before the worker exited.
+  const lines = readFileSync(xferlog, 'utf8').split('\n').filter(Boolean);
+  expect(lines).toHaveLength(5);
+  for (const line of lines) expect(line).toMatch(/ i$/);
 });
 
 // RFC 959 4.2: 421 "may be a reply to any command if the service knows it must shut down". A long
