@@ -56,7 +56,7 @@ export function stripTelnet(line: Buffer): Buffer {
 
 export type ParsedCommand =
   | { readonly ok: true; readonly verb: string; readonly argument: string }
-  /** `malformed`: no verb of letters followed by a space or the end (`CWD<TAB>pub`, `NOOP<CR>X`). */
+  /** `malformed`: not a verb of letters, then a space and an argument, or only white space (`CWD<TAB>pub`, `NOOP<CR>X`). */
   | { readonly ok: false; readonly reason: 'empty' | 'invalid-utf8' | 'malformed' };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -10,8 +10,9 @@
  * Memory: a worker holds thousands of idle sessions, so what one costs is kept small. The socket
  * listeners and the `emit` guard are shared functions that find their session on the socket, not
  * closures made per session; the session is itself the context handed to the service; nothing
- * here waits on a promise while the session runs (with AsyncLocalStorage on, every pending promise
- * carries its async ids and store, and every `await` its own closures); the child logger is made
+ * here waits on a promise while the session sits idle (with AsyncLocalStorage on, every pending
+ * promise carries its async ids and store, and every `await` its own closures; work a service
+ * hands to endsAfter, a transfer, is counted while it runs); the child logger is made
  * only when the session logs; and idle timeouts share one timer (idle-watch.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';

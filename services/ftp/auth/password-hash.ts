@@ -28,8 +28,9 @@ export function isPasswordHash(text: string): boolean {
   return passwordHashProblem(text) === undefined;
 }
 
-/** scrypt's memory per hash is 128 * N * r bytes; derive() allows this much. */
+/** scrypt's memory per hash is 128r(p + N + 2) bytes; derive() allows this much. */
 const MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+const MAX_WORK = 2 ** 24;
 
 /**
  * What is wrong with a hash from the config, or undefined: checked at start, so that a mistyped
@@ -43,11 +44,14 @@ export function passwordHashProblem(text: string): string | undefined {
   // RFC 7914 section 2: N a power of two greater than 1; r and p positive. And what OpenSSL,
   // behind Node's scrypt, asks besides (crypto/kdf/scrypt.c): N below 2^(16r), p * r below 2^30,
   // and the memory of B and V, 128r(p + N + 2) bytes, within derive()'s maxmem.
-  if (N < 2 || !Number.isSafeInteger(N) || !Number.isInteger(Math.log2(N)))
+  if (N < 2 || !Number.isSafeInteger(N) || 2 ** Math.round(Math.log2(N)) !== N)
     return 'scrypt N must be a power of two greater than 1';
   if (r < 1 || p < 1) return 'scrypt r and p must be at least 1';
   if (Math.log2(N) >= 16 * r) return 'scrypt N must be below 2^(16r)';
   if (p * r >= 2 ** 30) return 'scrypt p * r must be below 2^30';
+  // And time: N * r * p is the work of one login, on a thread-pool thread. The default's is 2^17
+  // (about 45 ms here); 2^24 took 4.4 s, and every failed guess would cost as much.
+  if (N * r * p > MAX_WORK) return 'scrypt N * r * p above 2^24 would take seconds a login (the default is 2^17)';
   if (128 * r * (p + N + 2) > MAX_MEMORY_BYTES)
     return `scrypt N, r and p need more than ${MAX_MEMORY_BYTES >> 20} MiB a login`;
   if (Buffer.from(match[5] as string, 'base64').length < 16) return 'the key part is too short';

@@ -93,19 +93,24 @@ export async function checkRootsAsWorkerUser(config: FtpConfig): Promise<RootPro
       wanted.push({ path: dir, mode: constants.W_OK | constants.X_OK, what: 'the upload directory' });
     }
   }
+  // Only entering and reading a user's root: a root that is not writable itself, with writable
+  // directories below it, is a common layout (vsftpd's chroot rule asks for it).
   for (const user of config.users) {
-    const writes = user.permissions.some((permission) => permission !== 'read');
-    const mode = constants.R_OK | constants.X_OK | (writes ? constants.W_OK : 0);
-    wanted.push({ path: resolve(user.root), mode, what: `the root of user ${user.name}` });
+    wanted.push({
+      path: resolve(user.root),
+      mode: constants.R_OK | constants.X_OK,
+      what: `the root of user ${user.name}`,
+    });
   }
   const problems: RootProblem[] = [];
   for (const { path, mode, what } of wanted) {
-    const reachable = await access(path, mode).then(
-      () => true,
-      () => false,
+    const code = await access(path, mode).then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => error.code ?? 'error',
     );
-    if (!reachable)
-      problems.push({ problem: `supervisor.user cannot use ${what}: its logins or uploads will fail`, path });
+    // A missing path was warned about at start, as root; only what the switch changed is said here.
+    if (code === undefined || code === 'ENOENT' || code === 'ENOTDIR') continue;
+    problems.push({ problem: `supervisor.user cannot use ${what}: its logins or uploads will fail`, path });
   }
   return problems;
 }

@@ -297,6 +297,8 @@ describe('passwordHashProblem: parameters OpenSSL would refuse at every login', 
     ['N=65536,r=1,p=1', /below 2\^\(16r\)/],
     ['N=16384,r=8,p=1073741824', /p \* r/],
     ['N=1048576,r=8,p=1', /MiB/],
+    ['N=16384,r=8,p=256', /N \* r \* p/],
+    ['N=1125899906842623,r=8,p=1', /power of two/],
   ])('%s', (params, problem) => {
     expect(passwordHashProblem(HASH.replace('N=16384,r=8,p=1', params))).toMatch(problem);
   });
