@@ -10,7 +10,7 @@
  * primary read. Both are tried, and every failure is reported.
  */
 import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { lstat, mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Identity } from '../../shared/supervisor/privileges.js';
@@ -54,6 +54,7 @@ export async function prepareFtpReopen(
  */
 async function prepareLogFile(path: string, workers: Identity | undefined): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
+  if (workers) await refuseDirectoriesWorkersControl(dirname(path), workers);
   const flags =
     constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
   const handle = await open(path, flags, 0o640);
@@ -74,5 +75,32 @@ export async function reopenFtp(shared: FtpShared, prepared: FtpReopen | undefin
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) {
     throw new AggregateError(failures, failures.map((failure) => (failure as Error).message).join('; '));
+  }
+}
+
+/**
+ * The file's own name is checked when it is opened; the directories above it are checked here.
+ * Were one of them replaceable by the workers' user (writable by it, and not a sticky directory
+ * holding an entry of someone else's), a compromised worker could swap the log directory for a
+ * link to another, and have root create a file of theirs there, as sshd's StrictModes guards
+ * against. The log directory itself may be the workers' (only the file's name is used in it).
+ */
+async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Identity): Promise<void> {
+  let child = logDirectory;
+  for (let parent = dirname(child); ; child = parent, parent = dirname(parent)) {
+    const [parentInfo, childInfo] = await Promise.all([lstat(parent), lstat(child)]);
+    const writable =
+      (parentInfo.uid === workers.uid && (parentInfo.mode & 0o200) !== 0) ||
+      (parentInfo.gid === workers.gid && (parentInfo.mode & 0o020) !== 0) ||
+      (parentInfo.mode & 0o002) !== 0;
+    // In a sticky directory (/tmp) only an entry's owner, or the directory's, may rename it.
+    const sticky = (parentInfo.mode & 0o1000) !== 0;
+    const replaceable = writable && (!sticky || childInfo.uid === workers.uid || parentInfo.uid === workers.uid);
+    if (replaceable) {
+      throw new Error(
+        `xferlog: ${child} can be replaced by supervisor.user (through ${parent}); not creating files there as root`,
+      );
+    }
+    if (parent === dirname(parent)) return;
   }
 }

@@ -1,4 +1,14 @@
-import { linkSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -53,5 +63,18 @@ describe('prepareFtpReopen: the two halves', () => {
     } as unknown as FtpConfig;
     const prepared = await prepareFtpReopen(config, NOBODY, silent);
     expect(prepared.tls?.credentials.key).toContain('PRIVATE KEY');
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('prepareFtpReopen: directories the workers could swap', () => {
+  it('creates nothing under a log directory whose parent the workers own', async () => {
+    const parent = join(dir, 'workers-own-this');
+    mkdirSync(join(parent, 'log'), { recursive: true });
+    chownSync(parent, NOBODY.uid, NOBODY.gid);
+    const lines: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
+    await prepareFtpReopen(configWith(join(parent, 'log', 'xferlog')), NOBODY, log);
+    expect(existsSync(join(parent, 'log', 'xferlog'))).toBe(false);
+    expect(lines.join('')).toContain('can be replaced by supervisor.user');
   });
 });
