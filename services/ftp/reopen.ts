@@ -53,8 +53,9 @@ export async function prepareFtpReopen(
  * one link.
  */
 async function prepareLogFile(path: string, workers: Identity | undefined): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  // Checked before anything is made: mkdir would follow a swapped link too.
   if (workers) await refuseDirectoriesWorkersControl(dirname(path), workers);
+  await mkdir(dirname(path), { recursive: true });
   const flags =
     constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
   const handle = await open(path, flags, 0o640);
@@ -86,7 +87,16 @@ export async function reopenFtp(shared: FtpShared, prepared: FtpReopen | undefin
  * against. The log directory itself may be the workers' (only the file's name is used in it).
  */
 async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Identity): Promise<void> {
+  // From the deepest directory that exists: the rest, root makes.
   let child = logDirectory;
+  while (
+    !(await lstat(child).then(
+      () => true,
+      () => false,
+    )) &&
+    child !== dirname(child)
+  )
+    child = dirname(child);
   for (let parent = dirname(child); ; child = parent, parent = dirname(parent)) {
     const [parentInfo, childInfo] = await Promise.all([lstat(parent), lstat(child)]);
     const writable =
