@@ -4,9 +4,10 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ConfigProblem } from '../../shared/config/load.js';
 import type { FtpConfig } from './config.js';
+import { nearestExisting } from './fs/nearest-existing.js';
 
 export async function ftpPreflight(config: FtpConfig): Promise<readonly ConfigProblem[]> {
   if (!config.enabled) return [];
@@ -33,20 +34,9 @@ async function readable(path: string): Promise<string | undefined> {
 /** The file can be opened for appending, or made (with the directories above it). */
 async function appendable(path: string): Promise<string | undefined> {
   const full = resolve(path);
-  const info = await stat(full).catch(() => undefined);
-  if (info?.isDirectory()) return `${full} is a directory`;
+  if ((await stat(full).catch(() => undefined))?.isDirectory()) return `${full} is a directory`;
   // The file, or else the nearest directory above it that exists, must be writable.
-  let target = full;
-  while (!info && target !== dirname(target)) {
-    target = dirname(target);
-    if (
-      await stat(target).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-  }
+  const target = await nearestExisting(full);
   try {
     await access(target, constants.W_OK);
     return undefined;

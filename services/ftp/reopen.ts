@@ -15,6 +15,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Identity } from '../../shared/supervisor/privileges.js';
 import type { FtpConfig } from './config.js';
+import { nearestExisting } from './fs/nearest-existing.js';
 import type { FtpShared } from './runtime.js';
 import { loadCredentials, type LoadedCredentials } from './tls/ftp-tls.js';
 
@@ -88,15 +89,7 @@ export async function reopenFtp(shared: FtpShared, prepared: FtpReopen | undefin
  */
 async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Identity): Promise<void> {
   // From the deepest directory that exists: the rest, root makes.
-  let child = logDirectory;
-  while (
-    !(await lstat(child).then(
-      () => true,
-      () => false,
-    )) &&
-    child !== dirname(child)
-  )
-    child = dirname(child);
+  let child = await nearestExisting(logDirectory);
   for (let parent = dirname(child); ; child = parent, parent = dirname(parent)) {
     const [parentInfo, childInfo] = await Promise.all([lstat(parent), lstat(child)]);
     const writable =

@@ -13,9 +13,15 @@ export type ReplyText = string | readonly string[];
  * shown as `?`, as `ls -q` shows them; a tab stays.
  */
 function clean(line: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return line.replace(/[\r\n]/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '?');
+  // One test on every reply; the replacing only for the rare line that needs it.
+  if (!CONTROL.test(line)) return line;
+  return line.replace(/[\r\n]/g, ' ').replace(OTHER_CONTROLS, '?');
 }
+
+/* eslint-disable no-control-regex -- matching control characters is the point */
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+const OTHER_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/* eslint-enable no-control-regex */
 
 export function formatReply(code: number, text: ReplyText): string {
   const lines = (typeof text === 'string' ? [text] : [...text]).map(clean);

@@ -67,7 +67,15 @@ export type TransferDirection = 'download' | 'upload';
  * A transfer's work: it sends its 150 with `announce`, and its own final reply (226, 426, 451...);
  * ABOR and disconnects fire `signal`.
  */
-export type TransferTask = (signal: AbortSignal, announce: (text: ReplyText) => Promise<void>) => Promise<void>;
+export type TransferTask = (signal: AbortSignal, announce: AnnounceTransfer) => Promise<void>;
+
+/** Sends a transfer's 150; commands allowed during the transfer are answered after it. */
+export type AnnounceTransfer = (text: ReplyText) => Promise<void>;
+
+/** A command's argument as a log line may show it: never a password (PASS, ACCT). */
+function loggedArgument(spec: CommandSpec, argument: string): string {
+  return spec.secretArgument ? '[redacted]' : argument;
+}
 
 interface Transfer {
   readonly description: string;
@@ -251,7 +259,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     // whenever they arrive: the 1yz reply belongs to its command (RFC 959 4.2), and a client that
     // matches replies in order would take a NOOP's 200 sent first for STOR's answer. An upload
     // opens its file before its 150, which takes a moment.
-    const announce = async (text: ReplyText): Promise<void> => {
+    const announce: AnnounceTransfer = async (text) => {
       await this.reply(150, text);
       markOpened();
     };
@@ -420,7 +428,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
       );
     }
     if (this.context.isLevelEnabled('debug')) {
-      this.log.debug({ cmd: verb, arg: spec.secretArgument ? '[redacted]' : argument }, 'ftp command');
+      this.log.debug({ cmd: verb, arg: loggedArgument(spec, argument) }, 'ftp command');
     }
     if (this.transfer) await (spec.duringTransfer ? this.transfer.opened : this.transfer.done);
     if (spec.access === 'login' && this.login.kind !== 'logged-in') {
@@ -447,8 +455,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
         this.endAfterReply();
         return;
       }
-      if (isAdminsProblem(error))
-        this.logSystemRefusal(error, { cmd: spec.verb, arg: spec.secretArgument ? '[redacted]' : argument });
+      if (isAdminsProblem(error)) this.logSystemRefusal(error, { cmd: spec.verb, arg: loggedArgument(spec, argument) });
       await this.replyError(error);
     }
   }

@@ -50,21 +50,24 @@ export function resolveIdentity(user: string, group: string): Identity | undefin
 }
 
 function findUser(user: string): { uid: number; gid: number | undefined } {
-  const entry = findEntry('/etc/passwd', user, 2);
+  const entry = findEntry('/etc/passwd', user);
   if (entry) return { uid: Number(entry[2]), gid: Number(entry[3]) };
   if (/^\d+$/.test(user)) return { uid: Number(user), gid: undefined };
   throw new Error(`supervisor.user: no user ${user} in /etc/passwd`);
 }
 
 function findGroup(group: string): number {
-  const entry = findEntry('/etc/group', group, 2);
+  const entry = findEntry('/etc/group', group);
   if (entry) return Number(entry[2]);
   if (/^\d+$/.test(group)) return Number(group);
   throw new Error(`supervisor.group: no group ${group} in /etc/group`);
 }
 
-/** The colon-separated entry whose name (or, for a number, whose id field) is `key`. */
-function findEntry(file: string, key: string, idField: number): string[] | undefined {
+/**
+ * The colon-separated entry whose name is `key`, or for a number, whose id is: the third field in
+ * both /etc/passwd (the uid) and /etc/group (the gid).
+ */
+function findEntry(file: string, key: string): string[] | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -73,5 +76,7 @@ function findEntry(file: string, key: string, idField: number): string[] | undef
   }
   const entries = text.split('\n').map((line) => line.split(':'));
   const numeric = /^\d+$/.test(key);
-  return entries.find((fields) => fields[0] === key) ?? (numeric ? entries.find((f) => f[idField] === key) : undefined);
+  return (
+    entries.find((fields) => fields[0] === key) ?? (numeric ? entries.find((fields) => fields[2] === key) : undefined)
+  );
 }

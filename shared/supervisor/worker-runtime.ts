@@ -3,7 +3,6 @@
  * hands it (or, with dispatch shared or brokered, accepts them itself) until told to shut down.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { dropPrivileges } from './privileges.js';
 import type { Logger } from 'pino';
 import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
 import type { CommonServiceConfig, UdpGuardConfig } from '../config/service-limits.js';
@@ -24,6 +23,7 @@ import type { AdmissionTableGrant, BoundAddress, PrimaryMessage, SessionOutcome,
 import { currentSession, startSession, type LiveSession, type SessionSummary } from './session-runner.js';
 import { refuse } from './refusal.js';
 import { resolveWorkerCount } from './worker-count.js';
+import { dropPrivileges } from './privileges.js';
 import { countIn, ReportQueue } from './report-queue.js';
 import { newSessionId } from './session-id.js';
 

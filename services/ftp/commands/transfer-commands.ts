@@ -55,14 +55,16 @@ async function restartPoint(
   size: number,
   marker: number,
 ): Promise<AsciiRestartPoint> {
-  if (marker === 0) return { offset: 0, lastWasCr: false };
-  if (session.transferType === 'I') {
-    if (marker > size) throw invalidRestart();
-    return { offset: marker, lastWasCr: false };
-  }
+  if (marker === 0 || session.transferType === 'I') return { offset: binaryRestart(size, marker), lastWasCr: false };
   const point = await asciiRestartPoint(handle, size, marker);
   if (!point) throw invalidRestart();
   return point;
+}
+
+/** TYPE I: the marker is the file offset itself; 554 past the end. */
+function binaryRestart(size: number, marker: number): number {
+  if (marker > size) throw invalidRestart();
+  return marker;
 }
 
 /** Size of the regular file at `target`, or 550 for anything else. */
@@ -169,10 +171,7 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
 /** The file offset an upload after REST `marker` writes from; 554 past the end. */
 async function resumeOffset(session: FtpSession, target: ResolvedPath, size: number, marker: number): Promise<number> {
   if (!target.exists) throw invalidRestart();
-  if (session.transferType === 'I') {
-    if (marker > size) throw invalidRestart();
-    return marker;
-  }
+  if (session.transferType === 'I') return binaryRestart(size, marker);
   const file = await session.fs.openFileForReading(target.real);
   try {
     return (await restartPoint(session, file.handle, file.size, marker)).offset;

@@ -27,20 +27,36 @@ export function checkAsciiCountable(size: number, what: string): void {
   }
 }
 
-/** The octets a TYPE A RETR of the open file sends. */
-export async function asciiStreamSize(handle: FileHandle, size: number): Promise<number> {
-  checkAsciiCountable(size, 'SIZE');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  let total = 0;
+/** One read of the file: its bytes, where they start, and the CRs ToNetworkAscii adds to them. */
+interface CountedChunk {
+  readonly chunk: Buffer;
+  readonly position: number;
+  /** ToNetworkAscii's state before the chunk: the byte before it was a CR. */
+  readonly lastWasCr: boolean;
+  readonly added: number;
+}
+
+/** The file from its start, a chunk at a time (the buffer is reused: use each chunk before the next). */
+async function* countedChunks(handle: FileHandle, chunkBytes: number): AsyncGenerator<CountedChunk> {
+  const buffer = Buffer.allocUnsafe(chunkBytes);
   let lastWasCr = false;
   for (let position = 0; ;) {
     const { bytesRead } = await fsCall(handle.read(buffer, 0, buffer.length, position));
-    if (bytesRead === 0) return total;
-    const counted = countAddedCrs(buffer.subarray(0, bytesRead), lastWasCr);
-    total += bytesRead + counted.added;
+    if (bytesRead === 0) return;
+    const chunk = buffer.subarray(0, bytesRead);
+    const counted = countAddedCrs(chunk, lastWasCr);
+    yield { chunk, position, lastWasCr, added: counted.added };
     lastWasCr = counted.lastWasCr;
     position += bytesRead;
   }
+}
+
+/** The octets a TYPE A RETR of the open file sends. */
+export async function asciiStreamSize(handle: FileHandle, size: number): Promise<number> {
+  checkAsciiCountable(size, 'SIZE');
+  let total = 0;
+  for await (const { chunk, added } of countedChunks(handle, CHUNK_BYTES)) total += chunk.length + added;
+  return total;
 }
 
 /** Where a restart in the file falls: resume at `offset`; `lastWasCr` is ToNetworkAscii's state there. */
@@ -66,24 +82,16 @@ export async function asciiRestartPoint(
   chunkBytes = CHUNK_BYTES, // smaller in tests, to put CRs and LFs on chunk boundaries
 ): Promise<AsciiRestartPoint | undefined> {
   checkAsciiCountable(size, 'REST');
-  const buffer = Buffer.allocUnsafe(chunkBytes);
-  let sent = 0; // octets of the stream for the file's bytes before `position`
-  let lastWasCr = false;
-  for (let position = 0; ;) {
-    const { bytesRead } = await fsCall(handle.read(buffer, 0, buffer.length, position));
-    const chunk = buffer.subarray(0, bytesRead);
-    if (bytesRead === 0) return sent === marker ? { offset: position, lastWasCr } : undefined;
-    const counted = countAddedCrs(chunk, lastWasCr);
-    if (sent + bytesRead + counted.added < marker) {
-      sent += bytesRead + counted.added;
-      lastWasCr = counted.lastWasCr;
-      position += bytesRead;
+  let sent = 0; // octets of the stream for the file's bytes before the chunk
+  for await (const { chunk, position, lastWasCr, added } of countedChunks(handle, chunkBytes)) {
+    if (sent + chunk.length + added < marker) {
+      sent += chunk.length + added;
       continue;
     }
     // The marker falls in this chunk: walk it from LF to LF.
     for (let i = 0; ;) {
       const lf = chunk.indexOf(LF, i);
-      const runEnd = lf === -1 ? bytesRead : lf;
+      const runEnd = lf === -1 ? chunk.length : lf;
       // Bytes before the next LF go out as they are, an octet each.
       if (marker - sent <= runEnd - i) {
         const at = i + (marker - sent);
@@ -99,4 +107,5 @@ export async function asciiRestartPoint(
       i = lf + 1;
     }
   }
+  return undefined; // the stream is shorter than the marker
 }

@@ -26,7 +26,7 @@ import {
 import { tcpBytesMoved, type TcpDirection } from '../../../shared/native/tcp-progress.js';
 import { IdleWatch, type IdleWatched } from '../../../shared/supervisor/idle-watch.js';
 import { FtpError } from '../errors.js';
-import type { FtpSession } from '../session.js';
+import type { AnnounceTransfer, FtpSession } from '../session.js';
 import { FromNetworkAscii, ToNetworkAscii } from './ascii-transforms.js';
 import { endedCleanly } from './clean-end.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
@@ -116,7 +116,7 @@ async function runDownload(
   session: FtpSession,
   options: DownloadOptions,
   signal: AbortSignal,
-  announce: (text: string) => Promise<void>,
+  announce: AnnounceTransfer,
 ): Promise<void> {
   const run = new TransferRun(session, options.description, 'sent', signal);
   const { content } = options;
@@ -164,7 +164,7 @@ async function runUpload(
   session: FtpSession,
   options: UploadOptions,
   signal: AbortSignal,
-  announce: (text: string) => Promise<void>,
+  announce: AnnounceTransfer,
 ): Promise<void> {
   const run = new TransferRun(session, options.description, 'received', signal);
   const sink = await options.sink();

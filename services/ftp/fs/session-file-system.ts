@@ -234,39 +234,39 @@ function outsideRoot(): FtpError {
 export function asFtpError(error: unknown): FtpError {
   if (error instanceof FtpError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  const { replyCode, message } = replyForSystemError(code);
+  const [replyCode, message] = replyForSystemError(code);
   return new FtpError(replyCode, message, code);
 }
 
-function replyForSystemError(code: string | undefined): FtpError {
+function replyForSystemError(code: string | undefined): readonly [number, string] {
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
     case 'ELOOP': // a symlink cycle leads nowhere
-      return new FtpError(550, 'No such file or directory.');
+      return [550, 'No such file or directory.'];
     case 'EACCES':
     case 'EPERM':
-      return new FtpError(550, 'Permission denied.');
+      return [550, 'Permission denied.'];
     case 'EEXIST':
-      return new FtpError(550, 'File exists.');
+      return [550, 'File exists.'];
     case 'ENOTEMPTY':
-      return new FtpError(550, 'Directory not empty.');
+      return [550, 'Directory not empty.'];
     case 'EISDIR':
-      return new FtpError(550, 'Is a directory.');
+      return [550, 'Is a directory.'];
     case 'EINVAL': // RNTO of a directory into itself
     case 'EBUSY':
-      return new FtpError(550, 'Operation not permitted on that path.');
+      return [550, 'Operation not permitted on that path.'];
     case 'EXDEV':
-      return new FtpError(550, 'Cannot rename across file systems.');
+      return [550, 'Cannot rename across file systems.'];
     case 'EROFS':
-      return new FtpError(550, 'Read-only file system.');
+      return [550, 'Read-only file system.'];
     case 'ENAMETOOLONG':
-      return new FtpError(553, 'File name too long.');
+      return [553, 'File name too long.'];
     case 'ENOSPC':
     case 'EDQUOT':
-      return new FtpError(552, 'Insufficient storage space.');
+      return [552, 'Insufficient storage space.'];
     default:
-      return new FtpError(451, 'Local error in processing.');
+      return [451, 'Local error in processing.'];
   }
 }
 
