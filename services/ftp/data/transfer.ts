@@ -12,6 +12,7 @@
  * The transfer runs in the background (FtpSession.startTransfer) so ABOR, STAT, NOOP and QUIT can
  * be read while it does. Bytes move with stream.pipeline, so a slow client or disk is backpressure.
  */
+import { ReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -133,6 +134,7 @@ async function runDownload(
       const stages = options.type === 'A' ? [new ToNetworkAscii(afterCr), run.meter] : [run.meter];
       // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
       await pipeline([stream, ...stages, socket], { signal });
+      if (typeof content !== 'function') run.checkWhole(content, bytesReadFrom(stream));
     }
     run.finish(true, options.onFinished);
     lingerThenClose(socket);
@@ -146,6 +148,11 @@ async function runDownload(
     // Not awaited: the next command need not wait for a thread-pool round trip after the 226.
     if (typeof content !== 'function') content.handle.close().catch(() => undefined);
   }
+}
+
+/** The file bytes a stream from `streamFrom` has read. */
+function bytesReadFrom(stream: Readable): number {
+  return stream instanceof ReadStream ? stream.bytesRead : 0;
 }
 
 /** A read stream over the file's range; it leaves the handle open (runDownload closes it). */
@@ -236,7 +243,8 @@ class TransferRun {
   /** Sends the rest of the file with sendfile(2), then ends the socket (FIN). */
   async sendFile(file: FileSource, socket: Socket): Promise<void> {
     this.signal.throwIfAborted(); // ABOR may have come while the data connection opened
-    await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)));
+    const sent = await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)));
+    this.checkWhole(file, sent); // before the FIN, so the client also sees the connection cut short
     socket.end();
     await finished(socket, { readable: false });
   }
@@ -247,13 +255,25 @@ class TransferRun {
     await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, true));
   }
 
-  /** Waits for a native job, counting its bytes; ABOR cancels the job. */
-  private async watch(job: SocketFileJob): Promise<void> {
+  /**
+   * A download that read fewer bytes than the file had when it was opened sent a truncated copy:
+   * someone shortened the file meanwhile. The client must not take it for the file with a 226, so
+   * it is a local error, 451 (RFC 959 4.2, "local error in processing").
+   */
+  checkWhole(file: FileSource, bytesRead: number): void {
+    const expected = Math.max(0, file.end - file.start);
+    if (bytesRead >= expected) return;
+    this.session.log.warn({ transfer: this.description, expected, bytesRead }, 'file shrank while being sent');
+    throw new FtpError(451, 'File shrank while being sent; transfer aborted.');
+  }
+
+  /** Waits for a native job, counting its bytes; ABOR cancels the job. Resolves with its count. */
+  private async watch(job: SocketFileJob): Promise<number> {
     const cancel = (): void => job.cancel();
     this.signal.addEventListener('abort', cancel, { once: true });
     this.nativeJob = job;
     try {
-      await job.done;
+      return await job.done;
     } finally {
       this.signal.removeEventListener('abort', cancel);
     }
