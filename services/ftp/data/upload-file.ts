@@ -20,8 +20,9 @@
  *   created empty with O_EXCL, before the 150, and the upload is `replacing` over it; discard
  *   removes the placeholder too, if the name still holds it.
  *
- * New files get mode 0666 & ~umask; a replaced file keeps its mode, as it would if it had been
- * rewritten in place.
+ * New files get mode 0666 & ~umask; a replaced file keeps its permission bits, as it would if it
+ * had been rewritten in place, but never a set-ID bit; and only a file the server may write is
+ * replaced, as only such a file could be rewritten in place.
  *
  * Every name is taken in the target's directory as it was checked, pinned by a descriptor
  * (fs/pinned.ts), never by a path string: the sink is opened before the 150 and committed or
@@ -65,7 +66,7 @@ export async function openReplacing(
   options: ReplacingOptions,
 ): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () =>
-    replacingSink(dir, name, await existingMode(dir, name, options.mode), undefined),
+    replacingSink(dir, name, await modeForReplacing(dir, name, options.mode), undefined),
   );
 }
 
@@ -167,6 +168,7 @@ async function appendingSink(
 ): Promise<UploadSink> {
   let undo: FileHandle;
   try {
+    await dropSetIdBits(handle);
     undo = await reopen(handle, dir, name, constants.O_RDWR);
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -208,6 +210,7 @@ async function copyingSink(
   try {
     await copyOpened(existing, dir.path(temp));
     handle = await openNoFollow(dir, temp, constants.O_RDWR);
+    await dropSetIdBits(handle); // the copy took the original's mode
     await handle.truncate(offset);
   } catch (error) {
     await handle?.close().catch(() => undefined);
@@ -361,14 +364,41 @@ function tempName(): string {
   return `${UPLOAD_TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
 }
 
-/** The mode of the regular file being replaced, else `fallback`. */
-async function existingMode(dir: PinnedDirectory, name: string, fallback: number): Promise<number> {
+/**
+ * The mode for the file that will replace `name`: that of the regular file there now, else
+ * `fallback`. The upload is renamed over it, and a rename asks only the directory's permission, so
+ * the file's own is asked here: an open for writing, as vsftpd's O_TRUNC would be, which a 0444
+ * file or another user's refuses (EACCES, 550), unless the server runs as root. The set-ID bits
+ * are never carried over: new bytes in a set-ID program would run with its owner's rights (SITE
+ * CHMOD refuses them for the same reason).
+ */
+async function modeForReplacing(dir: PinnedDirectory, name: string, fallback: number): Promise<number> {
+  let info;
   try {
-    const info = await lstat(dir.path(name));
-    return info.isFile() ? info.mode & 0o7777 : fallback;
+    info = await lstat(dir.path(name));
   } catch {
     return fallback;
   }
+  if (!info.isFile()) return fallback;
+  // O_NONBLOCK: should a FIFO have been moved in since the lstat, the open does not wait on it.
+  const writable = await openNoFollow(dir, name, constants.O_WRONLY | constants.O_NONBLOCK);
+  try {
+    return (await writable.stat()).mode & PERMISSION_BITS;
+  } finally {
+    await writable.close().catch(() => undefined);
+  }
+}
+
+/** rwx for user, group and others: a replaced or appended-to file keeps no set-ID or sticky bit. */
+const PERMISSION_BITS = 0o777;
+
+/**
+ * Clears set-user-ID, set-group-ID and sticky on a file about to take new bytes. The kernel clears
+ * set-ID on write only for a writer without CAP_FSETID, so not when the server runs as root.
+ */
+async function dropSetIdBits(handle: FileHandle): Promise<void> {
+  const { mode } = await handle.stat();
+  if ((mode & 0o7777) !== (mode & PERMISSION_BITS)) await handle.chmod(mode & PERMISSION_BITS);
 }
 
 /** Resolves once a finished file stream has fsynced and closed its file. */

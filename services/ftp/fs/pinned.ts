@@ -22,7 +22,7 @@
  * inode), but a directory's entries are named by its path again afterwards: the guarantee above
  * against a swap after the check is Linux's.
  */
-import { constants, existsSync, type BigIntStats } from 'node:fs';
+import { constants, existsSync, type BigIntStats, type Stats } from 'node:fs';
 import { copyFile, lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FtpError } from '../errors.js';
@@ -190,23 +190,38 @@ export async function entryStats(dir: PinnedDirectory, name: string): Promise<Bi
 
 /**
  * Opens the regular file `name` of `dir` for reading: not through a symlink moved into its place
- * (ELOOP), and never waiting on a FIFO (O_NONBLOCK, which changes nothing for a regular file).
- * 550 for anything but a regular file, and the file is closed again.
+ * (ELOOP), and never opening anything else. Where /proc is there the entry is first opened with
+ * O_PATH, which opens nothing (no device driver's open, no FIFO's writer woken), and only a regular
+ * file is then opened for reading, through that very descriptor. Without /proc, O_NONBLOCK keeps a
+ * FIFO from blocking. 550 for anything but a regular file.
  */
 export async function openRegularFile(
   dir: PinnedDirectory,
   name: string,
 ): Promise<{ handle: FileHandle; size: number }> {
-  const handle = await openNoFollow(dir, name, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
-    if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
-    return { handle, size: info.size };
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
+  if (!hasProcFd()) {
+    const handle = await openNoFollow(dir, name, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      return { handle, size: regularFileSize(await handle.stat()) };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
   }
+  const entry = await openNoFollow(dir, name, O_PATH);
+  try {
+    const size = regularFileSize(await entry.stat());
+    return { handle: await open(procPath(entry), constants.O_RDONLY), size };
+  } finally {
+    await entry.close().catch(() => undefined);
+  }
+}
+
+/** The size of a regular file; 550 for anything else. */
+function regularFileSize(info: Stats): number {
+  if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
+  if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
+  return info.size;
 }
 
 /**

@@ -253,6 +253,8 @@ function replyForSystemError(code: string | undefined): readonly [number, string
       return [550, 'Directory not empty.'];
     case 'EISDIR':
       return [550, 'Is a directory.'];
+    case 'ENXIO': // a socket, or a FIFO with no reader, opened for writing
+      return [550, 'Not a plain file.'];
     case 'EINVAL': // RNTO of a directory into itself
     case 'EBUSY':
       return [550, 'Operation not permitted on that path.'];

@@ -3,7 +3,8 @@
  * CWD, for local users with and without permissions and for anonymous; paths that try to leave the
  * root (`..`, absolute paths, a symlink to /etc, NUL bytes).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   existsSync,
   lstatSync,
@@ -308,10 +309,21 @@ describe('SITE', () => {
       expect(statSync(join(home, 'pipe')).mode & 0o7777).toBe(0o600);
       await ftp.expect('MFMT 20200102030405 pipe', 213);
       expect(statSync(join(home, 'pipe')).mtime.toISOString()).toBe(OLD_MTIME.toISOString());
-      // RETR refuses it before its 150, without opening it to wait for a writer (O_NONBLOCK).
+      // RETR refuses it before its 150, without opening it: no wait for a writer, and a writer
+      // waiting for a reader is not woken (it would write into a pipe the server then closes).
+      const writer = spawn('sh', ['-c', `echo from-the-writer > '${join(home, 'pipe')}'`], { stdio: 'ignore' });
+      const writerExit = once(writer, 'exit');
       const data = await ftp.pasv();
       expect((await ftp.command('RETR pipe')).code).toBe(550);
       data.destroy();
+      // Still waiting for its reader: this one gets its line.
+      const line = await new Promise<string>((resolve, reject) =>
+        execFile('cat', [join(home, 'pipe')], { timeout: 10_000 }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        ),
+      );
+      expect(line).toBe('from-the-writer\n');
+      await writerExit;
       const rootMode = statSync(home).mode & 0o7777;
       await ftp.expect(`SITE CHMOD ${rootMode.toString(8)} /`, 200);
       await ftp.expect('MFMT 20200102030405 /', 213);

@@ -67,4 +67,18 @@ describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', 
     alice.close();
     expect(statSync(join(home.path, 'mine.txt')).uid).toBe(NOBODY);
   });
+
+  it('STOR does not replace a file the worker may not write, though it may write the directory', async () => {
+    // The upload is renamed over the target, which asks only the directory; vsftpd's O_TRUNC open
+    // asks the file too. Root's file, 0644: nobody may not write it.
+    const path = join(home.path, 'roots.txt');
+    writeFileSync(path, 'root wrote this\n', { mode: 0o644 });
+    const alice = await FtpClient.connect(server.port('ftp'));
+    await alice.login('alice', PASSWORD);
+    expectCode(await alice.command('TYPE I'), 200);
+    expectCode((await store(alice, 'STOR roots.txt', 'replaced\n')).final, 550);
+    alice.close();
+    expect(readFileSync(path, 'utf8')).toBe('root wrote this\n');
+    expect(statSync(path).uid).toBe(0);
+  });
 });
