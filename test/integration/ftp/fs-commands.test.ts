@@ -5,6 +5,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { promisify } from 'node:util';
 import {
   existsSync,
   lstatSync,
@@ -317,12 +318,8 @@ describe('SITE', () => {
       expect((await ftp.command('RETR pipe')).code).toBe(550);
       data.destroy();
       // Still waiting for its reader: this one gets its line.
-      const line = await new Promise<string>((resolve, reject) =>
-        execFile('cat', [join(home, 'pipe')], { timeout: 10_000 }, (error, stdout) =>
-          error ? reject(error) : resolve(stdout),
-        ),
-      );
-      expect(line).toBe('from-the-writer\n');
+      const { stdout } = await promisify(execFile)('cat', [join(home, 'pipe')], { timeout: 10_000 });
+      expect(stdout).toBe('from-the-writer\n');
       await writerExit;
       const rootMode = statSync(home).mode & 0o7777;
       await ftp.expect(`SITE CHMOD ${rootMode.toString(8)} /`, 200);
