@@ -15,7 +15,7 @@
  *   ...
  */
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { connectSocket } from './ftp.js';
 import { FtpReplyReader, type FtpReply } from './ftp-replies.js';
 
@@ -83,11 +83,11 @@ export class FtpsClient {
   }
 
   /** AUTH TLS (or SSL, TLS-C...), then the handshake on the control connection. */
-  async authTls(mechanism = 'TLS'): Promise<TLSSocket> {
+  async authTls(mechanism = 'TLS', options: ConnectionOptions = {}): Promise<TLSSocket> {
     await this.expect(`AUTH ${mechanism}`, 234);
     const plain = this.socket;
     this.detach(plain);
-    const secured = await secureClient({ socket: plain });
+    const secured = await secureClient({ ...options, socket: plain });
     this.socket = secured;
     this.attach(secured);
     this.watchSessions(secured);
@@ -145,7 +145,7 @@ export class FtpsClient {
 }
 
 /** A TLS client connection (to a port, or over a connected socket) with the handshake done. */
-export function secureClient(options: { port?: number; socket?: Socket }): Promise<TLSSocket> {
+export function secureClient(options: ConnectionOptions): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect({ host: '127.0.0.1', rejectUnauthorized: false, ...options }, () => {
       socket.off('error', reject);

@@ -28,7 +28,6 @@ function expectOk(run: ClientRun): void {
   expect(run.code, `${run.summary}\n--- server trace ---\n${ftp.trace()}`).toBe(0);
 }
 
-/** The commands the server saw, in order, for checking which path a client took. */
 /** The verbs the server has seen, in order, for checking which path a client took. */
 function commandsSeen(): string[] {
   return ftp.commands().map((command) => command.split(' ')[0] as string);
@@ -196,6 +195,20 @@ describe('curl: FTPS', () => {
     const listing = await curl('--ssl-reqd', '-k', '-l', ftp.url('', { user: true }));
     expectOk(listing);
     expect(listing.stdout.toString().split(/\r?\n/)).toContain('secret.bin');
+  });
+
+  // OpenSSL clients use a TLS 1.3 ticket once (RFC 8446 C.4): each data connection must be given a
+  // new one to resume with, or every second transfer of a session is refused (522).
+  it('fetches three files in one session over explicit FTPS (TLS 1.3, a new ticket on each resumption)', async () => {
+    const readme = ftp.tree.get('readme.txt') as Buffer;
+    const url = ftp.url('readme.txt');
+    const before = commandsSeen().length;
+    const run = await curl('--ssl-reqd', '-k', '--tlsv1.3', url, url, url);
+    expectOk(run);
+    expect(run.stdout.equals(Buffer.concat([readme, readme, readme]))).toBe(true);
+    const verbs = commandsSeen().slice(before);
+    expect(verbs.filter((verb) => verb === 'AUTH')).toHaveLength(1); // one control connection
+    expect(verbs.filter((verb) => verb === 'RETR')).toHaveLength(3);
   });
 
   // curl's OpenSSL backend sets SSL_OP_NO_TICKET, so under TLS 1.2 it resumes by session id only

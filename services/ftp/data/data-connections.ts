@@ -123,9 +123,10 @@ export class DataConnections {
   /**
    * The data connection for the transfer that has just sent its 1xx reply: accepts (passive) or
    * makes (active) it, and wraps it in TLS under PROT P (RFC 4217 section 9). The setup is spent.
-   * Rejects with 425 when no connection comes, or with the signal's reason on ABOR.
+   * Rejects with 425 when no connection comes, or with the signal's reason on ABOR. `download`: the
+   * server sends on it (RETR, listings), which decides the TLS session tickets it gets (session-tickets.ts).
    */
-  async open(signal: AbortSignal): Promise<OpenDataConnection> {
+  async open(signal: AbortSignal, download: boolean): Promise<OpenDataConnection> {
     const setup = this.setup;
     this.setup = { kind: 'none' };
     const { config } = this.session;
@@ -151,7 +152,7 @@ export class DataConnections {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return { socket: await secureDataSocket(raw, this.session), tcp: raw };
+      return { socket: await secureDataSocket(raw, this.session, download), tcp: raw };
     } catch (error) {
       raw.destroy();
       throw signal.aborted ? abortReason(signal) : error;

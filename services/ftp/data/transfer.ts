@@ -285,7 +285,7 @@ class TransferRun {
   }
 
   async openData(): Promise<Socket> {
-    const { socket, tcp } = await this.session.data.open(this.signal);
+    const { socket, tcp } = await this.session.data.open(this.signal, this.direction === 'sent');
     this.socket = socket;
     this.tcp = tcp;
     socket.on('error', (error) => {

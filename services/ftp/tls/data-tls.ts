@@ -15,13 +15,14 @@ import type { TLSSocket } from 'node:tls';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { controlContextOf } from './session-context.js';
+import { sessionTicketsOf } from './session-tickets.js';
 import { startServerTls, TlsHandshakeError } from './tls-handshake.js';
 
 /**
  * Server-side TLS on an accepted (or connected) data socket. Rejects with an FtpError carrying the
  * final reply for the transfer; the data connection is closed by then.
  */
-export async function secureDataSocket(raw: Socket, session: FtpSession): Promise<TLSSocket> {
+export async function secureDataSocket(raw: Socket, session: FtpSession, download: boolean): Promise<TLSSocket> {
   const tls = session.shared.tls;
   const context = controlContextOf(session);
   if (!tls || !context || !session.isSecure) {
@@ -29,6 +30,7 @@ export async function secureDataSocket(raw: Socket, session: FtpSession): Promis
     raw.destroy();
     throw new FtpError(425, 'Cannot open a protected data connection: the control connection is not protected.');
   }
+  sessionTicketsOf(context)?.beforeDataHandshake(download);
   const { socket, secured } = startServerTls(raw, context, session.log, 'data');
   try {
     await secured;

@@ -3,17 +3,19 @@
  * connections are wrapped with. Loaded once per worker at start.
  *
  * With `requireSessionReuse` each control connection gets a secure context of its own, and so
- * session-ticket keys of its own (Node makes random ticket keys per context). Its data connections
- * are served from that same context, so a data connection can only resume a TLS session that was
- * issued on this control connection (or on one of its earlier data connections); a ticket from any
- * other connection cannot be decrypted and falls back to a full handshake, which data-tls.ts
- * refuses. See README.md in this folder for what that guarantees.
+ * session-ticket keys of its own (session-tickets.ts). Its data connections are served from that
+ * same context, so a data connection can only resume a TLS session that was issued on this control
+ * connection (or on one of its earlier downloads); a ticket from any other connection cannot be
+ * decrypted and falls back to a full handshake, which data-tls.ts refuses. See README.md in this
+ * folder for what that guarantees.
  */
+import { constants as cryptoConstants } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { FtpConfig } from '../config.js';
 import { loadOrCreateSelfSigned } from './self-signed.js';
+import { SessionTickets } from './session-tickets.js';
 
 export { secureDataSocket } from './data-tls.js';
 
@@ -81,6 +83,11 @@ function contextsFrom(config: FtpConfig['tls'], { credentials, selfSigned }: Loa
     // TLS 1.0 and 1.1 are deprecated (RFC 8996); every FTPS client still in use speaks 1.2.
     minVersion: 'TLSv1.2',
     honorCipherOrder: true,
+    // A TLS 1.2 client may ask for a new handshake at any time; each costs the server a full
+    // handshake's CPU, so a loop of them is a cheap denial of service. Node's limit on them reports
+    // through tls.Server, which these sockets have none of, so OpenSSL refuses them itself (a
+    // no_renegotiation alert, as vsftpd's OpenSSL sends). TLS 1.3 has no renegotiation.
+    secureOptions: cryptoConstants.SSL_OP_NO_RENEGOTIATION,
     // OpenSSL caches server-side sessions (for TLS 1.2 resumption by session id) only with a
     // session id context set.
     sessionIdContext: 'classicd-ftp',
@@ -94,7 +101,11 @@ function contextsFrom(config: FtpConfig['tls'], { credentials, selfSigned }: Loa
   return {
     selfSigned,
     newControlContext: config.requireSessionReuse
-      ? () => createSecureContext({ ...contextOptions, sessionTimeout: PER_CONNECTION_SESSION_TIMEOUT_S })
+      ? () => {
+          const context = createSecureContext({ ...contextOptions, sessionTimeout: PER_CONNECTION_SESSION_TIMEOUT_S });
+          SessionTickets.install(context);
+          return context;
+        }
       : () => shared,
   };
 }

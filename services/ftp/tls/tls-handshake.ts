@@ -10,6 +10,7 @@
 import type { Socket } from 'node:net';
 import { Server as TlsServer, TLSSocket, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
+import { sessionTicketsOf } from './session-tickets.js';
 
 /** A client that connects and then says nothing is not waited for longer than this. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -96,6 +97,12 @@ function sessionCacheFor(context: SecureContext): TlsServer {
   const sessions = new Map<string, Buffer>();
   server = new TlsServer();
   server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+    // Only the control connection's handshake: a data connection's full handshake is refused, and
+    // its session must not let the same stranger in next time (session-tickets.ts).
+    if (sessionTicketsOf(context)?.acceptsNewSessions === false) {
+      done();
+      return;
+    }
     if (sessions.size >= MAX_CACHED_SESSIONS) sessions.delete(sessions.keys().next().value as string);
     sessions.set(id.toString('hex'), data);
     done();

@@ -237,3 +237,22 @@ describe('a bad handshake', () => {
     expect(ftps.server.child.exitCode).toBeNull();
   });
 });
+
+describe('renegotiation', () => {
+  // Each renegotiation costs the server a full handshake, and a client may ask for one after
+  // another: OpenSSL refuses them (no_renegotiation), as vsftpd's does. TLS 1.3 has none, so 1.2.
+  it('is refused to a TLS 1.2 client', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    try {
+      const socket = await ftp.authTls('TLS', { maxVersion: 'TLSv1.2' });
+      await ftp.expect('NOOP', 200);
+      const refused = await new Promise<Error | null>((resolve) => {
+        socket.once('error', resolve);
+        if (!socket.renegotiate({ rejectUnauthorized: false }, resolve)) resolve(new Error('not attempted'));
+      });
+      expect(refused?.message).toMatch(/renegotiation/i);
+    } finally {
+      ftp.close();
+    }
+  });
+});

@@ -4,10 +4,11 @@
  * xferlog records the download, and curl and Python's ftplib get their files.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { constants as cryptoConstants, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
 import { connectSocket, readAll } from '../../helpers/ftp.js';
@@ -127,6 +128,38 @@ describe('PROT P transfers', () => {
     const listing = (await readAll(ftp.secureData(raw))).toString();
     expect(listing).toMatch(/readme\.txt/);
     expect((await ftp.reply()).code).toBe(226);
+    ftp.close();
+  });
+});
+
+describe('a stranger that reached the data port first', () => {
+  // Refused once (its handshake resumed nothing), it must not have been given a session there that
+  // the next transfer's check would take for the control connection's.
+  it.each([
+    { resumption: 'TLS 1.3 tickets', options: {} },
+    {
+      resumption: 'TLS 1.2 session ids',
+      options: { maxVersion: 'TLSv1.2', secureOptions: cryptoConstants.SSL_OP_NO_TICKET } as const,
+    },
+  ])('gets no TLS session to take the next transfer with ($resumption)', async ({ options }) => {
+    const ftp = await protectedSession(strict);
+    let stolen: Buffer | undefined;
+    for (const attempt of ['first', 'second']) {
+      const raw = await ftp.epsv(); // the stranger's connection: the first to reach the port
+      expect((await ftp.command('RETR /pub/readme.txt')).code).toBe(150);
+      const stranger = tlsConnect({
+        socket: raw,
+        host: '127.0.0.1',
+        rejectUnauthorized: false,
+        ...options,
+        ...(stolen ? { session: stolen } : {}),
+      });
+      stranger.on('error', () => undefined);
+      stranger.on('session', (session: Buffer) => (stolen = session));
+      expect((await readAll(stranger)).length, attempt).toBe(0);
+      expect((await ftp.reply()).code, attempt).toBe(522);
+    }
+    await expectProtectedReadme(ftp); // the control connection's own session still works
     ftp.close();
   });
 });

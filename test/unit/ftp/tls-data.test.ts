@@ -73,7 +73,7 @@ async function dataConnection(
 ): Promise<{ server: TLSSocket | FtpError; clientGot: string; clientReused: boolean }> {
   let serverResult!: Promise<TLSSocket | FtpError>;
   const port = await listen((raw) => {
-    serverResult = secureDataSocket(raw, session).then(
+    serverResult = secureDataSocket(raw, session, true).then(
       (socket) => {
         socket.end('payload');
         return socket;
@@ -132,7 +132,7 @@ describe('secureDataSocket with tls.requireSessionReuse', () => {
     const { session } = await controlConnection(strict);
     let serverResult!: Promise<unknown>;
     const port = await listen((raw) => {
-      serverResult = secureDataSocket(raw, session).catch((error: unknown) => error);
+      serverResult = secureDataSocket(raw, session, true).catch((error: unknown) => error);
     });
     const closed = await new Promise<boolean>((resolve) => {
       const client = netConnect({ port, host: '127.0.0.1' });
