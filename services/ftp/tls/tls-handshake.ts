@@ -62,6 +62,10 @@ export function startServerTls(raw: Socket, context: SecureContext, log: Logger,
     };
     const onError = (error: NodeJS.ErrnoException): void => fail(error.code ?? 'ERROR', error.message);
     const onClose = (): void => fail('CLOSED', 'the connection closed during the TLS handshake');
+    // The control socket is half-open (session.ts), and the TLS socket takes that from it: a client
+    // that sends FIN mid-handshake would otherwise leave it open, holding its session slot until
+    // the timeout. No handshake can finish without the client's bytes.
+    const onEnd = (): void => fail('CLOSED', 'the client closed its side during the TLS handshake');
     const timer = setTimeout(
       () => fail('TIMEOUT', `no TLS handshake within ${TLS_HANDSHAKE_TIMEOUT_MS} ms`),
       TLS_HANDSHAKE_TIMEOUT_MS,
@@ -72,10 +76,14 @@ export function startServerTls(raw: Socket, context: SecureContext, log: Logger,
       socket.off('secure', onSecure);
       socket.off('error', onError);
       socket.off('close', onClose);
+      socket.off('end', onEnd);
     };
     socket.once('secure', onSecure);
     socket.once('error', onError);
     socket.once('close', onClose);
+    socket.once('end', onEnd);
+    // A reset that arrived before the wrap left a destroyed socket, which sends no more events.
+    if (raw.destroyed) fail('CLOSED', 'the connection closed before the TLS handshake');
   });
   return { socket, secured };
 }

@@ -238,6 +238,26 @@ describe('a bad handshake', () => {
   });
 });
 
+describe('a client that closes mid-handshake', () => {
+  // The control socket is half-open; a FIN in the handshake must still end the session at once,
+  // not hold its slot (maxSessions, maxSessionsPerIp) until the 30 s handshake timeout.
+  it('is closed at once, with a log line', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.expect('AUTH TLS', 234);
+    const raw = ftp.control;
+    const closed = new Promise<void>((resolve) => raw.once('close', () => resolve()));
+    raw.on('error', () => undefined);
+    raw.resume();
+    raw.end(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])); // the start of a ClientHello, then FIN
+    const line = await ftps.server.waitForLine(
+      (logged) => logged.msg === 'tls handshake failed on the control connection' && logged.code === 'CLOSED',
+      10_000,
+    );
+    expect(line.reason).toMatch(/closed/);
+    await closed;
+  });
+});
+
 describe('renegotiation', () => {
   // Each renegotiation costs the server a full handshake, and a client may ask for one after
   // another: OpenSSL refuses them (no_renegotiation), as vsftpd's does. TLS 1.3 has none, so 1.2.
