@@ -15,7 +15,7 @@
 import type { Account } from '../auth/accounts.js';
 import type { FtpConfig } from '../config.js';
 import { FtpError } from '../errors.js';
-import { compileGlobs } from './globs.js';
+import { compileGlobs, type Glob } from './globs.js';
 import { isWithinVirtual } from './virtual-path.js';
 
 export type FileAction =
@@ -36,9 +36,9 @@ export type FileAction =
 
 export interface AccessRules {
   /** Compiled `deny` globs (anonymous only); each also matches everything below a match. */
-  readonly deny: readonly RegExp[];
+  readonly deny: readonly Glob[];
   /** Compiled `hide` globs (anonymous only); each matches the entry itself. */
-  readonly hide: readonly RegExp[];
+  readonly hide: readonly Glob[];
 }
 
 /** The rules for a worker, compiled once from the anonymous config. */

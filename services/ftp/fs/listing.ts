@@ -19,7 +19,7 @@ import type { FtpSession } from '../session.js';
 import { FtpError } from '../errors.js';
 import { readDirectory } from './directory-stream.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
-import { compileNameGlob, hasGlobCharacters } from './globs.js';
+import { compileNameGlob, hasGlobCharacters, type Glob } from './globs.js';
 import { listFlags, parseListArguments, type ListFlags } from './list-arguments.js';
 import { formatLsLine, type LsOptions } from './ls-format.js';
 import { accessOf, authorizeFor, isHiddenFor } from './session-access.js';
@@ -33,7 +33,7 @@ export type ListingPlan =
       readonly directory: ResolvedPath;
       readonly flags: ListFlags;
       /** Only names matching this (a glob's last component). */
-      readonly nameFilter: RegExp | undefined;
+      readonly nameFilter: Glob | undefined;
       /** NLST: put before each name (`dir/` for `NLST dir` and `NLST dir/*.txt`). */
       readonly namePrefix: string;
     }
