@@ -9,6 +9,7 @@
  * verb's first letter. Clients that send nothing urgent leave the whole sequence in the stream.
  */
 const IAC = 0xff;
+const CR = 0x0d;
 const DONT = 0xfe;
 const WILL = 0xfb;
 const SB = 0xfa;
@@ -73,8 +74,11 @@ export function parseCommandLine(raw: Buffer): ParsedCommand {
   } catch {
     return { ok: false, reason: 'invalid-utf8' };
   }
-  // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces.
-  text = text.replace(/\r+$/, '');
+  // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces. A loop,
+  // not /\r+$/: that RegExp tries every CR of a run as its start, quadratic in a line of thousands.
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === CR) end--;
+  text = text.slice(0, end);
   // A verb alone may trail white space (`NOOP<TAB>`, a harmless quirk); an argument comes after one space.
   const match = /^\s*([A-Za-z]{1,16})(?: (.*)|\s*)$/s.exec(text);
   // Not a command (RFC 959 5.3: letters, then a space before any argument). Guessing one, as by
