@@ -34,6 +34,13 @@ export type IdleVerdict =
 export interface IdleHandler {
   onIdle(): IdleVerdict;
   /**
+   * What counts as activity for the idle timeout, if not every byte in or out of the connection: a
+   * number that changes whenever the session does something. FTP counts command lines and reply
+   * bytes, as vsftpd restarts its timer per command, so that a client trickling the bytes of a line
+   * it never ends is idle all the same.
+   */
+  activity?(): number;
+  /**
    * The worker is shutting down (SIGTERM): a session that can end at a good moment says goodbye
    * and ends (FTP's 421 when no command or transfer is running), rather than waiting for the grace
    * period's end to be cut off. Sessions still running then are closed as before.

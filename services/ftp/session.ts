@@ -110,6 +110,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private finished = false;
   /** A command is being handled (between its line and the request for the next). */
   private handling = false;
+  /** Command lines read so far, for the idle timeout (activity()). */
+  private linesRead = 0;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;
@@ -192,6 +194,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
 
   /** The reader's callback with the next command line, or the end of the stream. */
   onLine(result: LineResult): void {
+    this.linesRead++;
     if (result.kind === 'end') return this.endOfCommands();
     this.handling = true;
     const handled = result.kind === 'overlong' ? this.rejectOverlongLine() : this.handleLine(result.line);
@@ -199,6 +202,15 @@ export class FtpSession implements LineConsumer, IdleHandler {
       () => this.readNextCommand(),
       (error: unknown) => this.abandon(error),
     );
+  }
+
+  /**
+   * Activity for the idle timeout: whole command lines and reply bytes, not bytes received. A
+   * client that sends one byte of a line every few seconds is idle (vsftpd's timer also restarts
+   * per command); counting its bytes let such clients hold their session slots for ever.
+   */
+  activity(): number {
+    return this.linesRead + (this.controlSocket.bytesWritten ?? 0);
   }
 
   /**

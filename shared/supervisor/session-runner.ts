@@ -166,9 +166,12 @@ export class LiveSession implements SessionContext {
     this.socket.destroy();
   }
 
-  /** For the idle watch: bytes in and out so far (what Node's socket timeout is refreshed by). */
+  /**
+   * For the idle watch: the service's own measure (IdleHandler.activity), else bytes in and out so
+   * far (what Node's socket timeout is refreshed by).
+   */
   activity(): number {
-    return this.socket.bytesRead + (this.socket.bytesWritten ?? 0);
+    return this.idleHandler?.activity?.() ?? this.socket.bytesRead + (this.socket.bytesWritten ?? 0);
   }
 
   /**

@@ -38,6 +38,20 @@ describe('idle timeout', () => {
     await ftp.closed;
   });
 
+  // vsftpd restarts its timer per command; counting bytes let a client that trickles a line it
+  // never ends hold its session (and its maxSessionsPerIp slot) for ever.
+  it('is not put off by a client that trickles the bytes of a line it never ends', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    const trickle = setInterval(() => ftp.control.write('N'), IDLE_MS / 4);
+    try {
+      const goodbye = await ftp.reply(IDLE_MS * 10);
+      expect(goodbye.code).toBe(421);
+      await ftp.closed;
+    } finally {
+      clearInterval(trickle);
+    }
+  });
+
   it('keeps a session whose transfer is in progress, however long the control connection is quiet', async () => {
     const ftp = await FtpsClient.connect(ftps.port);
     await ftp.login();
