@@ -149,15 +149,19 @@ async function start(file: string | undefined): Promise<number> {
     log,
     workerEntry: fileURLToPath(new URL('./classicd-worker.js', import.meta.url)),
   });
+  // The first signal stops gracefully (sessions finish within the grace period); the second closes
+  // every session now, but still lets each clean up (an upload's temporary file goes) before the
+  // workers exit; the third exits at once.
   let signalled = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signalled += 1;
-    if (signalled > 1) {
-      log.warn({ signal }, 'second signal: exiting now');
+    log.info({ signal, count: signalled }, 'signal received');
+    if (signalled === 1) void supervisor.stop();
+    else if (signalled === 2) void supervisor.hurry();
+    else {
+      log.warn({ signal }, 'third signal: exiting now');
       process.exit(EXIT_FAILURE);
     }
-    log.info({ signal }, 'signal received');
-    void supervisor.stop();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

@@ -195,6 +195,18 @@ export class Supervisor {
     this.pool.reopen(prepared);
   }
 
+  /**
+   * A stop already under way, hurried: every session is closed now rather than at the end of the
+   * grace period (a second SIGTERM or Ctrl-C). The workers still let each closed session clean up
+   * (an upload's temporary file) before they exit.
+   */
+  hurry(): Promise<void> {
+    const stopping = this.stop();
+    this.options.log.info({ sessions: this.pool.sessionCount }, 'closing every session now');
+    this.pool.hurry();
+    return stopping;
+  }
+
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */
   stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
     this.stopping ??= (async () => {

@@ -91,6 +91,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly intensity: RestartIntensity;
   private nextId = 1;
   private stopping = false;
+  /** During stop(): when the workers still there are killed. */
+  private forceKill: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ClassicdConfig,
@@ -159,6 +161,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     for (const slot of this.slots.values()) if (slot.ready) slot.send({ t: 'reopen', prepared });
   }
 
+  /** During stop(): every worker closes its sessions now (they still clean up before it exits). */
+  hurry(): void {
+    for (const slot of this.slots.values()) slot.send({ t: 'shutdown', graceMs: 0 });
+    this.forceKillAfter(0);
+  }
+
   /** Asks every worker to finish; resolves when all have exited, killing stragglers after grace. */
   stop(graceMs: number): Promise<void> {
     this.stopping = true;
@@ -169,7 +177,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       slot.retiring = true;
       slot.send({ t: 'shutdown', graceMs });
     }
-    const force = setTimeout(() => {
+    this.forceKillAfter(graceMs);
+    return Promise.all(exits).then(() => clearTimeout(this.forceKill));
+  }
+
+  /** Kills the workers still there `graceMs` plus a margin from now (replacing an earlier deadline). */
+  private forceKillAfter(graceMs: number): void {
+    clearTimeout(this.forceKill);
+    this.forceKill = setTimeout(() => {
       for (const slot of this.slots.values()) {
         this.log.warn(
           { worker: slot.id, workerPid: slot.worker.process.pid },
@@ -178,8 +193,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         slot.worker.process.kill('SIGKILL');
       }
     }, graceMs + FORCE_KILL_MARGIN_MS);
-    force.unref();
-    return Promise.all(exits).then(() => clearTimeout(force));
+    this.forceKill.unref();
   }
 
   private fork(): void {

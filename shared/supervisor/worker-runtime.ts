@@ -2,6 +2,7 @@
  * The worker process: starts each enabled service's runtime, then runs the sessions the primary
  * hands it (or, with dispatch shared or brokered, accepts them itself) until told to shut down.
  */
+import cluster from 'node:cluster';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { effectiveDispatch, type ClassicdConfig } from '../config/schema.js';
@@ -50,6 +51,8 @@ interface StartedService {
 
 /** How long a stopping worker waits for its services to close (flush their files) before it exits. */
 const CLOSE_SERVICES_MS = 2000;
+/** How long a worker whose primary is gone gives its sessions to clean up before it exits. */
+const ORPHAN_EXIT_MS = 3000;
 
 export class WorkerRuntime {
   private log: Logger | undefined;
@@ -73,8 +76,12 @@ export class WorkerRuntime {
     process.on('message', (message: PrimaryMessage, handle?: Socket) => {
       this.onMessage(message, handle).catch((error: unknown) => this.fatal('message handling failed', error));
     });
-    // The primary is gone: nobody will ever hand us work or collect our reports.
-    process.on('disconnect', () => process.exit(0));
+    // Node's cluster module exits a worker at once when its channel closes unexpectedly (a primary
+    // killed): marked as expected first, it leaves the exit to onDisconnect, which cleans up.
+    process.prependListener('disconnect', () => {
+      if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+    });
+    process.on('disconnect', () => this.onDisconnect());
     process.on('uncaughtException', (error) => this.onStrayError(error));
     process.on('unhandledRejection', (reason) => this.onStrayError(reason));
     send({ t: 'attached' });
@@ -353,8 +360,24 @@ export class WorkerRuntime {
     }
   }
 
+  /**
+   * The channel to the primary has closed: this worker's own exit() closed it, or the primary is
+   * gone (killed, or a bug). Then nobody will hand us work or collect our reports, but the sessions
+   * still running must clean up (an upload's temporary file) before the process goes: they are
+   * closed now, and the worker exits once they are done, or after ORPHAN_EXIT_MS.
+   */
+  private onDisconnect(): void {
+    if (this.exiting || this.sessions.size === 0) process.exit();
+    setTimeout(() => process.exit(), ORPHAN_EXIT_MS).unref();
+    void this.shutdown(0);
+  }
+
   private async shutdown(graceMs: number): Promise<void> {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown) {
+      // A second, hurried shutdown (the primary's second signal): close what is left now.
+      if (graceMs === 0) for (const session of this.sessions.keys()) session.close('shutdown');
+      return;
+    }
     this.shuttingDown = true;
     this.reportDatagrams();
     // Listeners stop accepting at once; their close callbacks wait for every session, so they are
@@ -410,7 +433,9 @@ export class WorkerRuntime {
     void Promise.race([Promise.all(closing), bound]).then(() => {
       this.reports.flush();
       this.log?.flush();
-      process.disconnect?.();
+      // Its 'disconnect' exits the process; an orphan, whose channel is gone already, exits here.
+      if (process.connected) process.disconnect?.();
+      else process.exit();
     });
   }
 

@@ -4,7 +4,7 @@
  * once and left hidden temporary files, STOU's placeholder, and an append's extra bytes behind.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
@@ -27,56 +27,128 @@ afterAll(() => {
   logs.remove();
 });
 
+/** Starts uploads that are still running when the server is told to stop; returns what to close. */
+async function startUploads(port: number): Promise<{ clients: FtpClient[]; dataSockets: Socket[] }> {
+  const clients: FtpClient[] = [];
+  const dataSockets: Socket[] = [];
+  // The last two have a command waiting behind the upload when the server stops (QUIT and PWD
+  // wait for a transfer to end), so no end of stream is read for them.
+  const uploads = [
+    ['STOR new.bin'],
+    ['APPE orig.txt'],
+    ['STOU unique.bin'],
+    ['STOR quit.bin', 'QUIT'],
+    ['STOR pwd.bin', 'PWD'],
+  ];
+  for (const [command, behind] of uploads) {
+    const client = await FtpClient.connect(port);
+    clients.push(client);
+    await client.login('alice', PASSWORD);
+    expectCode(await client.command('TYPE I'), 200);
+    const data = await openPassive(client, 'EPSV');
+    data.on('error', () => undefined); // cut by the server at shutdown
+    dataSockets.push(data);
+    expectCode(await client.command(command as string), 150);
+    if (behind) client.send(behind);
+    data.write(CHUNK); // and never ended: the uploads are running when the server stops
+  }
+  // Every upload has bytes on disk: the append in place, the others in their hidden files.
+  await eventually(() => statSync(join(home.path, 'orig.txt')).size > ORIGINAL.length);
+  await eventually(
+    () =>
+      readdirSync(home.path).filter(
+        (name) => name.startsWith('.classicd-upload-') && statSync(join(home.path, name)).size > 0,
+      ).length === 4,
+  );
+  return { clients, dataSockets };
+}
+
+/** Nothing of the stopped uploads is left, and each has its incomplete (`i`) xferlog line. */
+function expectUploadsUndone(xferlogLinesBefore: number): void {
+  expect(readdirSync(home.path)).toEqual(['orig.txt']);
+  expect(readFileSync(join(home.path, 'orig.txt'), 'utf8')).toBe(ORIGINAL);
+  const lines = readFileSync(xferlog, 'utf8').split('\n').filter(Boolean).slice(xferlogLinesBefore);
+  expect(lines).toHaveLength(5);
+  for (const line of lines) expect(line).toMatch(/ i$/);
+}
+
+/** Whether the process has exited: gone, or a zombie that its new parent has not reaped yet. */
+function exited(pid: number): boolean {
+  try {
+    return /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+function xferlogLines(): number {
+  return existsSync(xferlog) ? readFileSync(xferlog, 'utf8').split('\n').filter(Boolean).length : 0;
+}
+
 it('stopping the server mid-upload leaves no temporary file, no placeholder, and the appended file as it was', async () => {
   writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
+  const before = xferlogLines();
   const users = [await localUser('alice', home.path)];
   const server = await startClassicd(
     ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 100, xferlog }),
   );
-  const clients: FtpClient[] = [];
-  const dataSockets: Socket[] = [];
+  let running: Awaited<ReturnType<typeof startUploads>> | undefined;
   try {
-    // The last two have a command waiting behind the upload when the server stops (QUIT and PWD
-    // wait for a transfer to end), so no end of stream is read for them.
-    const uploads = [
-      ['STOR new.bin'],
-      ['APPE orig.txt'],
-      ['STOU unique.bin'],
-      ['STOR quit.bin', 'QUIT'],
-      ['STOR pwd.bin', 'PWD'],
-    ];
-    for (const [command, behind] of uploads) {
-      const client = await FtpClient.connect(server.port('ftp'));
-      clients.push(client);
-      await client.login('alice', PASSWORD);
-      expectCode(await client.command('TYPE I'), 200);
-      const data = await openPassive(client, 'EPSV');
-      data.on('error', () => undefined); // cut by the server at shutdown
-      dataSockets.push(data);
-      expectCode(await client.command(command as string), 150);
-      if (behind) client.send(behind);
-      data.write(CHUNK); // and never ended: the uploads are running when the server stops
-    }
-    // Every upload has bytes on disk: the append in place, the others in their hidden files.
-    await eventually(() => statSync(join(home.path, 'orig.txt')).size > ORIGINAL.length);
-    await eventually(
-      () =>
-        readdirSync(home.path).filter(
-          (name) => name.startsWith('.classicd-upload-') && statSync(join(home.path, name)).size > 0,
-        ).length === 4,
-    );
+    running = await startUploads(server.port('ftp'));
     await server.stop();
   } finally {
-    for (const socket of dataSockets) socket.destroy();
-    for (const client of clients) client.close();
+    for (const socket of running?.dataSockets ?? []) socket.destroy();
+    for (const client of running?.clients ?? []) client.close();
     await server.stop();
   }
-  expect(readdirSync(home.path)).toEqual(['orig.txt']);
-  expect(readFileSync(join(home.path, 'orig.txt'), 'utf8')).toBe(ORIGINAL);
-  // Each stopped upload has its xferlog line, incomplete (`i`), written before the worker exited.
-  const lines = readFileSync(xferlog, 'utf8').split('\n').filter(Boolean);
-  expect(lines).toHaveLength(5);
-  for (const line of lines) expect(line).toMatch(/ i$/);
+  expectUploadsUndone(before);
+});
+
+// A second SIGTERM (or Ctrl-C) closes every session at once instead of waiting out the grace period;
+// it used to exit the primary there and then, and the workers with it, before any upload was undone.
+it('a second signal closes the sessions at once, and the uploads are still undone', async () => {
+  writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
+  const before = xferlogLines();
+  const users = [await localUser('alice', home.path)];
+  const server = await startClassicd(
+    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 120_000, xferlog }),
+  );
+  let running: Awaited<ReturnType<typeof startUploads>> | undefined;
+  try {
+    running = await startUploads(server.port('ftp'));
+    server.child.kill('SIGTERM');
+    await server.waitForLine((line) => line.msg === 'waiting for sessions to finish');
+    server.child.kill('SIGTERM');
+    await server.exited; // long before the grace period's two minutes, which the test would not outlast
+  } finally {
+    for (const socket of running?.dataSockets ?? []) socket.destroy();
+    for (const client of running?.clients ?? []) client.close();
+    await server.stop();
+  }
+  expectUploadsUndone(before);
+});
+
+// A worker whose primary is gone (killed, or a bug) used to exit at once on its channel's close.
+it('a worker whose primary is killed closes its sessions, undoes their uploads, then exits', async () => {
+  writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
+  const before = xferlogLines();
+  const users = [await localUser('alice', home.path)];
+  const server = await startClassicd(
+    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 120_000, xferlog }),
+  );
+  const ready = await server.waitForLine((line) => line.msg === 'worker ready');
+  const workerPid = ready.workerPid as number;
+  let running: Awaited<ReturnType<typeof startUploads>> | undefined;
+  try {
+    running = await startUploads(server.port('ftp'));
+    server.child.kill('SIGKILL');
+    await eventually(() => exited(workerPid), 15_000);
+  } finally {
+    for (const socket of running?.dataSockets ?? []) socket.destroy();
+    for (const client of running?.clients ?? []) client.close();
+    await server.stop();
+  }
+  expectUploadsUndone(before);
 });
 
 // RFC 959 4.2: 421 "may be a reply to any command if the service knows it must shut down". A long
