@@ -4,7 +4,11 @@
  *
  * Small UDP services are the classic reflection amplifiers (chargen/echo, CVE-1999-0103): a forged
  * source makes us flood a victim. As xinetd does, datagrams from ports below `minSourcePort` (other
- * services, not clients) are dropped, and replies per source are rate-limited.
+ * services, not clients) are dropped, and replies per source are rate-limited. So are datagrams
+ * from the ports our own UDP services use: ours listen on port + 10000 by default, where xinetd's
+ * check does not reach, and one forged datagram from 127.0.0.1:10007 to echo on 10007, or from a
+ * peer's echo service on the same port, would otherwise bounce between the two for ever (the rate
+ * limit slows such a loop but never breaks it).
  */
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -26,6 +30,8 @@ export interface DatagramListenerOptions {
   readonly rateShare: number;
   readonly answer: (datagram: Datagram) => Buffer | undefined;
   readonly log: Logger;
+  /** The ports of every UDP service of ours; datagrams from them are dropped. */
+  readonly ownPorts: ReadonlySet<number>;
 }
 
 type MutableCounts = { -readonly [K in keyof DatagramCounts]: DatagramCounts[K] };
@@ -76,9 +82,9 @@ export class DatagramListener {
       this.counts.droppedAcl += 1;
       return;
     }
-    if (datagram.port < guard.minSourcePort) {
+    if (datagram.port < guard.minSourcePort || this.options.ownPorts.has(datagram.port)) {
       this.counts.droppedLowPort += 1;
-      log.debug({ svc, remote: `${datagram.address}:${datagram.port}` }, 'udp datagram from a privileged port dropped');
+      log.debug({ svc, remote: `${datagram.address}:${datagram.port}` }, 'udp datagram from a service port dropped');
       return;
     }
     if (!this.limiter.allow(datagram.address, Date.now())) {

@@ -39,6 +39,7 @@ export interface DatagramCounts {
   readonly received: number;
   readonly answered: number;
   readonly droppedAcl: number;
+  /** From a port below the guard's minSourcePort, or from one of our own UDP services' ports. */
   readonly droppedLowPort: number;
   readonly droppedRate: number;
   readonly bytesIn: number;

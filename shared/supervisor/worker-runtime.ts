@@ -68,6 +68,8 @@ export class WorkerRuntime {
   private admissionTable: { readonly table: AdmissionTable; readonly grant: AdmissionTableGrant } | undefined;
   private nextAdmissionId = 1;
   private exiting = false;
+  /** The ports this worker's UDP services are bound to (the same in every worker). */
+  private readonly udpPorts = new Set<number>();
 
   constructor(private readonly services: readonly ServiceDefinition[]) {}
 
@@ -162,8 +164,10 @@ export class WorkerRuntime {
       rateShare: 1 / workers,
       answer,
       log: this.requireLog(),
+      ownPorts: this.udpPorts,
     });
     const address = await listener.bind();
+    this.udpPorts.add(address.port);
     this.datagramListeners.set(svc, listener);
     return { svc, transport: 'udp', address: address.address, port: address.port };
   }
