@@ -53,6 +53,9 @@ function isAdminsProblem(error: FtpError): boolean {
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
 
+/** A session's faults logged at info (logClientFault); later ones go to debug. */
+const CLIENT_FAULT_INFO_LINES = 20;
+
 /**
  * The replies that count towards it: the client is not speaking FTP as it should (RFC 959 4.2.1:
  * 500-504 syntax and sequence, 530 commands before login). A 550 for a file that is not there is
@@ -112,6 +115,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private handling = false;
   /** Command lines read so far, for the idle timeout (activity()). */
   private linesRead = 0;
+  /** How many logClientFault lines this session has written. */
+  private clientFaultsLogged = 0;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;
@@ -415,7 +420,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
   }
 
   private async rejectOverlongLine(): Promise<void> {
-    this.log.info({ maxLineBytes: this.config.maxLineBytes }, 'overlong command line');
+    this.logClientFault({ maxLineBytes: this.config.maxLineBytes }, 'overlong command line');
     await this.replyError(new FtpError(500, 'Command line too long.'));
   }
 
@@ -423,7 +428,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     const parsed = parseCommandLine(raw);
     if (!parsed.ok) {
       if (parsed.reason === 'empty') return; // a stray CRLF is no command (RFC 959 5.3)
-      this.log.info({ reason: parsed.reason, bytes: raw.length }, 'malformed command line');
+      this.logClientFault({ reason: parsed.reason, bytes: raw.length }, 'malformed command line');
       return this.replyError(
         parsed.reason === 'invalid-utf8'
           ? new FtpError(501, 'Invalid UTF-8 in command.')
@@ -434,7 +439,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     const spec = COMMANDS.get(verb);
     if (!spec) {
       const shown = unknownVerbText(verb);
-      this.log.info(shown === undefined ? { cmdLength: verb.length } : { cmd: shown }, 'unknown command');
+      this.logClientFault(shown === undefined ? { cmdLength: verb.length } : { cmd: shown }, 'unknown command');
       return this.replyError(
         new FtpError(500, shown === undefined ? 'Command not understood.' : `${shown}: command not understood.`),
       );
@@ -478,7 +483,24 @@ export class FtpSession implements LineConsumer, IdleHandler {
    * would leave the admin guessing, so it is logged with the system's code.
    */
   private logSystemRefusal(error: FtpError, what: object): void {
-    this.context.logInfo({ ...what, code: error.systemCode, reply: error.replyCode }, 'refused by the file system');
+    this.logClientFault({ ...what, code: error.systemCode, reply: error.replyCode }, 'refused by the file system');
+  }
+
+  /**
+   * A line about something this client did (bad input, a refusal the admin may want to see), at
+   * info for the first few of the session and at debug after that. One client sending `BOGUS` and
+   * `NOOP` by turns (NOOP resets the consecutive-error count) wrote 20,000 info lines in a second.
+   */
+  private logClientFault(fields: object, message: string): void {
+    this.clientFaultsLogged += 1;
+    if (this.clientFaultsLogged <= CLIENT_FAULT_INFO_LINES) {
+      this.log.info(fields, message);
+      if (this.clientFaultsLogged === CLIENT_FAULT_INFO_LINES) {
+        this.log.info({ lines: CLIENT_FAULT_INFO_LINES }, 'further faults of this session are logged at debug level');
+      }
+    } else if (this.context.isLevelEnabled('debug')) {
+      this.log.debug(fields, message);
+    }
   }
 
   private async replyError(error: FtpError): Promise<void> {

@@ -63,6 +63,23 @@ describe('FTP control connection limits', () => {
     expect(JSON.stringify(server.lines).toLowerCase()).not.toContain('secret');
   });
 
+  // NOOP between bad commands resets the consecutive-error count, so the session goes on; its log
+  // lines must not (20,000 in a second from one client before).
+  it("logs a session's first faults at info, then says so once and logs no more at info", async () => {
+    const ftp = await FtpClient.connect(server.port('ftp'));
+    for (let i = 0; i < 60; i++) {
+      expect((await ftp.command('XYZW')).code).toBe(500);
+      await ftp.expect('NOOP', 200);
+    }
+    await ftp.quit();
+    const sid = (
+      await server.waitForLine((line) => line.msg === 'further faults of this session are logged at debug level')
+    ).sid;
+    await server.waitForLine((line) => line.msg === 'session end' && line.sid === sid);
+    const faults = server.lines.filter((line) => line.sid === sid && line.msg === 'unknown command');
+    expect(faults).toHaveLength(20);
+  });
+
   // vsftpd answers these 500 too. Taking `CWD<TAB>pub` for CWD without its argument answered 250
   // and stayed in /; `NOOP<CR>X` was a NOOP.
   it('answers a verb followed by anything but a space with 500, and does not run it', async () => {
