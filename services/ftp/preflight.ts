@@ -3,8 +3,9 @@
  * write. Each problem here would otherwise pass check-config and then stop the start.
  */
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { ConfigProblem } from '../../shared/config/load.js';
 import type { FtpConfig } from './config.js';
 import { nearestExisting } from './fs/nearest-existing.js';
@@ -18,8 +19,22 @@ export async function ftpPreflight(config: FtpConfig): Promise<readonly ConfigPr
   };
   if (config.tls.enabled && config.tls.cert) await check('tls.cert', readable(config.tls.cert));
   if (config.tls.enabled && config.tls.key) await check('tls.key', readable(config.tls.key));
+  if (config.tls.enabled && config.tls.cert && config.tls.key && problems.length === 0) {
+    await check('tls.key', pairProblem(config.tls.cert, config.tls.key));
+  }
   if (config.xferlog) await check('xferlog', appendable(config.xferlog));
   return problems;
+}
+
+/** Whether the key and certificate make a pair OpenSSL takes (start() would stop otherwise). */
+async function pairProblem(certPath: string, keyPath: string): Promise<string | undefined> {
+  const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+  try {
+    createSecureContext({ cert, key });
+    return undefined;
+  } catch (error) {
+    return `tls.key and tls.cert do not make a usable pair: ${(error as Error).message}`;
+  }
 }
 
 async function readable(path: string): Promise<string | undefined> {

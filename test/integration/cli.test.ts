@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { CERT_FILE, KEY_FILE, loadOrCreateSelfSigned } from '../../services/ftp/tls/self-signed.js';
 import { CLI } from '../helpers/classicd.js';
 
 interface Run {
@@ -146,6 +147,23 @@ describe('classicd check-config', () => {
     for (const path of ['supervisor', 'services.ftp.tls.cert', 'services.ftp.tls.key', 'services.ftp.xferlog']) {
       expect(run.stderr).toMatch(new RegExp(`^  ${path.replace(/\./g, '\\.')}: `, 'm'));
     }
+  });
+
+  it('exits 2 for a key and certificate that do not make a pair', async () => {
+    const one = await loadOrCreateSelfSigned(join(dir, 'pair-one'));
+    const other = await loadOrCreateSelfSigned(join(dir, 'pair-other'));
+    const file = writeConfig(
+      'mismatched.yaml',
+      [
+        'services:',
+        '  ftp:',
+        `    tls: { enabled: true, cert: ${join(one.dir, CERT_FILE)}, key: ${join(other.dir, KEY_FILE)} }`,
+        '',
+      ].join('\n'),
+    );
+    const run = await classicd(['check-config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^ {2}services\.ftp\.tls\.key: tls\.key and tls\.cert do not make a usable pair/m);
   });
 
   it('passes the example anonymous site by the schema; its certificate, not on this machine, stops it', async () => {

@@ -9,7 +9,7 @@
  * decrypted and falls back to a full handshake, which data-tls.ts refuses. See README.md in this
  * folder for what that guarantees.
  */
-import { constants as cryptoConstants } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
@@ -121,6 +121,7 @@ export async function loadCredentials(config: FtpConfig['tls'], log: Logger): Pr
     const [cert, key] = await Promise.allSettled([readPem(config.cert, 'tls.cert'), readPem(config.key, 'tls.key')]);
     if (cert.status === 'rejected') throw cert.reason;
     if (key.status === 'rejected') throw key.reason;
+    warnIfOutOfDate(cert.value, config.cert, log);
     return { credentials: { key: key.value, cert: cert.value }, selfSigned: false };
   }
   const pair = await loadOrCreateSelfSigned(config.selfSignedDir);
@@ -135,6 +136,28 @@ export async function loadCredentials(config: FtpConfig['tls'], log: Logger): Pr
     );
   }
   return { credentials: { key: pair.key, cert: pair.cert }, selfSigned: true };
+}
+
+/**
+ * A configured certificate that has expired (a renewal that did not run) or is not valid yet
+ * still loads, and every client then refuses it: said at start and at each SIGHUP's reload.
+ */
+function warnIfOutOfDate(pem: string, path: string, log: Logger): void {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(pem); // the first of the chain: the server's own
+  } catch {
+    return; // not parsable: the secure context reports it
+  }
+  const now = Date.now();
+  if (Date.parse(certificate.validTo) < now) {
+    log.warn({ path, validTo: certificate.validTo }, 'ftp tls: the certificate has expired; clients will refuse it');
+  } else if (Date.parse(certificate.validFrom) > now) {
+    log.warn(
+      { path, validFrom: certificate.validFrom },
+      'ftp tls: the certificate is not valid yet; clients will refuse it',
+    );
+  }
 }
 
 async function readPem(path: string, key: string): Promise<string> {

@@ -3,9 +3,10 @@
  * wins the race and shared by all, kept for later starts, or read from tls.cert/tls.key; and a
  * server with TLS off that does not offer it.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CERT_FILE, KEY_FILE, SELF_SIGNED_SUBDIR } from '../../../services/ftp/tls/self-signed.js';
 import { FtpsClient } from '../../helpers/ftps.js';
@@ -74,6 +75,31 @@ describe('the certificate', () => {
     try {
       expect(ftps.server.lines.some((line) => /self-signed certificate/.test(line.msg))).toBe(false);
       expect(await fingerprints(ftps.port, 1)).toEqual(new Set([firstFingerprint]));
+    } finally {
+      await ftps.stop();
+    }
+  });
+});
+
+describe('a configured certificate out of date', () => {
+  // It still loads, and every client refuses it: a renewal that did not run should not go unsaid.
+  it('is warned about at start', async () => {
+    const notAfterDate = new Date(Date.now() - 86_400_000);
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'rsa',
+      keySize: 2048,
+      algorithm: 'sha256',
+      notBeforeDate: new Date(notAfterDate.getTime() - 30 * 86_400_000),
+      notAfterDate,
+    });
+    const cert = join(dir, 'expired-cert.pem');
+    const key = join(dir, 'expired-key.pem');
+    writeFileSync(cert, pems.cert);
+    writeFileSync(key, pems.private);
+    const ftps = await startFtpsServer({ passivePorts: '31340-31349', tls: { cert, key }, workers: 1 });
+    try {
+      const warning = await ftps.server.waitForLine((line) => /certificate has expired/.test(line.msg));
+      expect(warning.path).toBe(cert);
     } finally {
       await ftps.stop();
     }
