@@ -144,9 +144,14 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   const target = await session.fs.resolve(argument);
   authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
   const size = target.exists ? await regularFileSize(session, target) : 0;
-  // APPE without REST writes after the end; REST n applies to STOR and APPE alike, and counts
-  // the stream's octets (TYPE A: found in the file as for RETR).
+  // APPE writes after the end. REST n counts the stream's octets (TYPE A: found in the file as for
+  // RETR); with STOR it resumes there. With APPE it must be the end: cutting the file at n and
+  // appending there (as this did) lost the tail to a stale REST, and appending at the end anyway
+  // (vsftpd) corrupts a resume meant for n; pyftpdlib refuses too.
   const offset = restart > 0 ? await resumeOffset(session, target, size, restart) : verb === 'APPE' ? size : 0;
+  if (verb === 'APPE' && offset !== size) {
+    throw new FtpError(554, `APPE appends at the end of the file; REST ${restart} is not its end.`);
+  }
   const mode = uploadMode(session);
   const claim =
     !target.exists && !mayDo(session, target, 'overwrite') ? await claimTarget(session, target, mode) : undefined;

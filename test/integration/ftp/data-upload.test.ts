@@ -162,6 +162,20 @@ describe.each([
     expect(readFileSync(join(home.path, 'fresh.txt'), 'utf8')).toBe('new\n');
   });
 
+  // APPE appends: a REST before it must name the end (then it is an ordinary append). Any other
+  // marker is refused, and the file is left alone; it used to be cut at the marker.
+  it('REST + APPE: at the end appends, anywhere else is 554 and the file stays', async () => {
+    const path = join(home.path, 'appe-rest.txt');
+    writeFileSync(path, '0123456789');
+    const client = await login();
+    expectCode(await client.command('REST 3'), 350);
+    expectCode((await store(client, 'APPE appe-rest.txt', 'ABC')).final, 554);
+    expect(readFileSync(path, 'utf8')).toBe('0123456789');
+    expectCode(await client.command('REST 10'), 350);
+    expectCode((await store(client, 'APPE appe-rest.txt', 'ABC')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('0123456789ABC');
+  });
+
   it('REST n + STOR resumes after byte n, and a REST inside the file replaces its tail', async () => {
     const path = join(home.path, 'resume.bin');
     writeFileSync(path, '0123456789');
