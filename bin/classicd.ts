@@ -21,13 +21,15 @@ import type { ClassicdConfig } from '../shared/config/schema.js';
 import { packageRoot } from '../shared/config/package-root.js';
 import { redactSecrets } from '../shared/config/redact.js';
 import { startHttpServer } from '../shared/http/server.js';
-import { createLogger } from '../shared/log/logger.js';
+import { abandonUnwrittenLogLines, createLogger } from '../shared/log/logger.js';
 import { resolveIdentity } from '../shared/supervisor/privileges.js';
 import { Supervisor } from '../shared/supervisor/supervisor.js';
 import { hashPasswordCommand } from './hash-password.js';
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
+/** How long a stopped primary waits for its last log writes before it exits anyway. */
+const EXIT_LINGER_MS = 2000;
 
 const HELP = `classicd: FTP and the inetd small services on one supervisor (SMTP, Telnet and Rlogin to come)
 
@@ -197,6 +199,13 @@ async function start(file: string | undefined): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Everything is closed, so the process ends as soon as nothing is left to do; one thing can be
+    // left: a log write that standard output does not take (a pipe nobody reads), which would hold
+    // the process for ever. Past the linger, such lines are given up.
+    setTimeout(() => {
+      abandonUnwrittenLogLines();
+      process.exit();
+    }, EXIT_LINGER_MS).unref();
   },
   (error: unknown) => {
     process.stderr.write(`classicd: ${(error as Error).stack ?? String(error)}\n`);

@@ -37,7 +37,18 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
  * are flushed synchronously when the process exits.
  */
 function bufferedStdout(bufferBytes: number): pino.DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: bufferBytes });
+  let exiting = false;
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: bufferBytes,
+    // Standard output that nobody reads (a stalled pipe or journal) must not grow the process
+    // without bound: lines past this are dropped (a flood of them grew a worker by 100 MB in 24 s).
+    maxLength: MAX_HELD_BYTES,
+    // ...nor keep it from exiting: at exit, a write the pipe refuses is given up, not retried for
+    // ever (sonic-boom's default, which kept a stopped primary alive until the pipe was read).
+    retryEAGAIN: () => !exiting,
+  });
   if (bufferBytes > 0) {
     // The flush timer is armed by a write, not left running: an idle process stays asleep, with no
     // wake-ups at all (sonic-boom's flush writes an empty string, a thread-pool round trip, even
@@ -53,7 +64,9 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
       return write(chunk);
     };
   }
+  stdoutDestinations.add(destination);
   process.once('exit', () => {
+    exiting = true;
     try {
       destination.flushSync();
     } catch {
@@ -64,3 +77,21 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
 }
 
 const FLUSH_INTERVAL_MS = 100;
+
+/** Every standard-output destination made here (one per process in practice). */
+const stdoutDestinations = new Set<pino.DestinationStream & { flushSync(): void }>();
+
+/**
+ * The lines standard output has not taken are given up: the exit that follows does not try to
+ * write them (ours, and pino's own exit hook, both flush synchronously), which on a blocking pipe
+ * that nobody reads would never return. For a process that has waited long enough for them; pino
+ * does the same when its output breaks (EPIPE).
+ */
+export function abandonUnwrittenLogLines(): void {
+  for (const destination of stdoutDestinations) {
+    destination.flushSync = () => undefined;
+    destination.write = () => true;
+  }
+}
+/** Log bytes held for a standard output that does not take them, before lines are dropped. */
+const MAX_HELD_BYTES = 16 * 1024 * 1024;
