@@ -4,7 +4,7 @@
  * SIZE is the number of octets a RETR would send under the current TYPE (RFC 3659 4), exactly:
  * estimates "MUST NOT be returned". In TYPE I that is the size on disk. In TYPE A it is that plus a
  * CR for every LF sent without one, which takes reading the file (data/ascii-offsets.ts: files up
- * to 64 MiB, 550 above). vsftpd answers the size on disk, which a TYPE A transfer of a text file
+ * to 64 MiB, 550 above; each version of a file is counted once, ascii-size-cache.ts). vsftpd answers the size on disk, which a TYPE A transfer of a text file
  * does not match; a REST with it would not resume where the client stopped.
  *
  * Times are UTC, `YYYYMMDDHHMMSS` (RFC 3659 2.3); MDTM gives whole seconds, which every client
@@ -12,7 +12,7 @@
  */
 import type { BigIntStats } from 'node:fs';
 import { stat, utimes } from 'node:fs/promises';
-import { asciiStreamSize } from '../data/ascii-offsets.js';
+import { cachedAsciiStreamSize } from '../data/ascii-size-cache.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { formatFtpTime, parseFtpTime } from '../fs/ftp-time.js';
 import { authorizeFor } from '../fs/session-access.js';
@@ -22,9 +22,9 @@ import type { CommandSpec } from './command-spec.js';
 
 /** The octets a TYPE A RETR of the file at `target` sends; 550 for a file too large to count. */
 async function asciiSize(session: FtpSession, target: ResolvedPath): Promise<number> {
-  const { handle, size } = await session.fs.openFileForReading(target.real);
+  const { handle } = await session.fs.openFileForReading(target.real);
   try {
-    return await asciiStreamSize(handle, size);
+    return await cachedAsciiStreamSize(handle);
   } finally {
     await handle.close().catch(() => undefined);
   }
