@@ -30,8 +30,8 @@ export async function secureDataSocket(raw: Socket, session: FtpSession, downloa
     raw.destroy();
     throw new FtpError(425, 'Cannot open a protected data connection: the control connection is not protected.');
   }
-  sessionTicketsOf(context)?.beforeDataHandshake(download);
   const { socket, secured } = startServerTls(raw, context, session.log, 'data');
+  sessionTicketsOf(context)?.dataHandshakeStarted(socket, download);
   try {
     await secured;
   } catch (error) {

@@ -23,7 +23,7 @@
  * every second transfer fails then, and a refused stranger keeps its tickets, as before.
  */
 import { randomBytes } from 'node:crypto';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 
 /** What OpenSSL's ticket-key callback returns (SSL_CTX_set_tlsext_ticket_key_cb). */
 const TICKET_UNKNOWN = 0; // decrypt: not ours, do a full handshake; encrypt: issue no ticket
@@ -45,8 +45,8 @@ export class SessionTickets {
   private readonly hmacKey = randomBytes(32);
   private readonly aesKey = randomBytes(TICKET_PART_BYTES);
   private phase: Phase = 'control';
-  /** Whether the handshake under way presented one of our tickets. */
-  private resumed = false;
+  /** The data connection whose handshake is under way (data handshakes come one at a time). */
+  private dataSocket: TLSSocket | undefined;
 
   /** Takes over `context`'s ticket keys; undefined where Node offers no hook for it. */
   static install(context: SecureContext): SessionTickets | undefined {
@@ -59,10 +59,10 @@ export class SessionTickets {
     return tickets;
   }
 
-  /** Called before each data connection's handshake on this context. */
-  beforeDataHandshake(download: boolean): void {
+  /** Called as each data connection's handshake starts on this context, before it reads a byte. */
+  dataHandshakeStarted(socket: TLSSocket, download: boolean): void {
     this.phase = download ? 'download' : 'upload';
-    this.resumed = false;
+    this.dataSocket = socket;
   }
 
   /** Whether a full handshake now may enter the session-id cache: only the control connection's. */
@@ -74,11 +74,14 @@ export class SessionTickets {
   private keys(name: Buffer, encrypt: boolean): readonly unknown[] {
     const { hmacKey, aesKey } = this;
     if (encrypt) {
-      const issue = this.phase === 'control' || (this.phase === 'download' && this.resumed);
+      // Whether the handshake really resumed, as OpenSSL has it: the key name alone proves nothing
+      // (it travels in clear, and OpenSSL checks a ticket's MAC only after this callback), so a
+      // stranger that copied it onto a forged ticket must not be given a real one.
+      const issue =
+        this.phase === 'control' || (this.phase === 'download' && this.dataSocket?.isSessionReused() === true);
       return [issue ? TICKET_OK : TICKET_UNKNOWN, hmacKey, aesKey, this.keyName, randomBytes(TICKET_PART_BYTES)];
     }
     if (!name.equals(this.keyName)) return [TICKET_UNKNOWN, hmacKey, aesKey];
-    this.resumed = true;
     return [this.phase === 'download' ? TICKET_RENEW : TICKET_OK, hmacKey, aesKey];
   }
 }

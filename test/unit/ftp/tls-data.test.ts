@@ -45,7 +45,7 @@ function listen(onSocket: (socket: Socket) => void): Promise<number> {
 async function controlConnection(
   tls: FtpTls,
   options: ConnectionOptions = {},
-): Promise<{ session: FtpSession; clientSession: Buffer }> {
+): Promise<{ session: FtpSession; clientSession: Buffer; ticket: Buffer | undefined }> {
   const session = { shared: { tls }, isSecure: true, log } as unknown as FtpSession;
   const port = await listen((raw) => {
     const context = tls.newControlContext();
@@ -53,24 +53,28 @@ async function controlConnection(
     const { socket, secured } = startServerTls(raw, context, log, 'control');
     void secured.then(() => socket.end('220 ready\r\n'));
   });
+  let ticket: Buffer | undefined;
   const clientSession = await new Promise<Buffer>((resolve, reject) => {
     const client = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...options });
     let latest: Buffer | undefined;
-    client.on('session', (ticket: Buffer) => (latest = ticket)); // TLS 1.3 tickets come after the handshake
+    client.on('session', (data: Buffer) => {
+      latest = data; // TLS 1.3 tickets come after the handshake
+      ticket = client.getTLSTicket();
+    });
     client.on('data', () => undefined);
     client.on('error', reject);
     client.on('close', () =>
       latest ? resolve(latest) : reject(new Error('no TLS session from the control connection')),
     );
   });
-  return { session, clientSession };
+  return { session, clientSession, ticket };
 }
 
 /** A data connection to a listener that calls secureDataSocket; what the server and the client saw. */
 async function dataConnection(
   session: FtpSession,
   clientOptions: ConnectionOptions,
-): Promise<{ server: TLSSocket | FtpError; clientGot: string; clientReused: boolean }> {
+): Promise<{ server: TLSSocket | FtpError; clientGot: string; clientReused: boolean; sessions: Buffer[] }> {
   let serverResult!: Promise<TLSSocket | FtpError>;
   const port = await listen((raw) => {
     serverResult = secureDataSocket(raw, session, true).then(
@@ -84,17 +88,19 @@ async function dataConnection(
       },
     );
   });
+  const sessions: Buffer[] = [];
   const { clientGot, clientReused } = await new Promise<{ clientGot: string; clientReused: boolean }>((resolve) => {
     let got = '';
     let reused = false;
     const client = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...clientOptions }, () => {
       reused = client.isSessionReused();
     });
+    client.on('session', (data: Buffer) => sessions.push(data));
     client.on('data', (chunk: Buffer) => (got += chunk.toString()));
     client.on('error', () => undefined);
     client.on('close', () => resolve({ clientGot: got, clientReused: reused }));
   });
-  return { server: await serverResult, clientGot, clientReused };
+  return { server: await serverResult, clientGot, clientReused, sessions };
 }
 
 describe('secureDataSocket with tls.requireSessionReuse', () => {
@@ -127,6 +133,27 @@ describe('secureDataSocket with tls.requireSessionReuse', () => {
     expect((result.server as FtpError).replyCode).toBe(522);
     expect(result.clientGot).toBe('');
   });
+
+  // A ticket's key name travels in clear, and OpenSSL checks the ticket's MAC only after the key
+  // callback: a stranger that copied the name onto a forged ticket was taken for a resumption and
+  // given a real ticket, with which its next data connection was accepted.
+  it.each(['TLSv1.3', 'TLSv1.2'] as const)(
+    'gives a %s stranger whose forged ticket bears our key name nothing to come back with',
+    async (version) => {
+      const { session, clientSession, ticket } = await controlConnection(strict, { maxVersion: version });
+      const at = ticket ? clientSession.indexOf(ticket) : -1;
+      expect(at).toBeGreaterThanOrEqual(0);
+      const forged = Buffer.from(clientSession);
+      for (let i = at + 16; i < at + (ticket as Buffer).length; i++) forged[i] = (forged[i] as number) ^ 0x5a;
+      const first = await dataConnection(session, { session: forged, maxVersion: version });
+      expect((first.server as FtpError).replyCode).toBe(522);
+      for (const given of first.sessions) {
+        const again = await dataConnection(session, { session: given, maxVersion: version });
+        expect((again.server as FtpError).replyCode).toBe(522);
+        expect(again.clientGot).toBe('');
+      }
+    },
+  );
 
   it('answers 425 when the data handshake fails, and closes the connection', async () => {
     const { session } = await controlConnection(strict);
