@@ -65,13 +65,17 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
     };
   }
   stdoutDestinations.add(destination);
-  process.once('exit', () => {
+  // Prepended, so it runs before pino's own exit hook, which also flushes synchronously and would
+  // retry a write the pipe refuses for ever: here a refused write is given up (retryEAGAIN answers
+  // no once `exiting`), and so are the lines behind it.
+  process.prependListener('exit', () => {
     exiting = true;
     try {
       destination.flushSync();
     } catch {
-      // A write still in flight at exit: what it held is already on its way.
+      // Refused (EAGAIN), or a write still in flight at exit: what it held is already on its way.
     }
+    abandon(destination);
   });
   return destination;
 }
@@ -88,10 +92,12 @@ const stdoutDestinations = new Set<pino.DestinationStream & { flushSync(): void 
  * does the same when its output breaks (EPIPE).
  */
 export function abandonUnwrittenLogLines(): void {
-  for (const destination of stdoutDestinations) {
-    destination.flushSync = () => undefined;
-    destination.write = () => true;
-  }
+  for (const destination of stdoutDestinations) abandon(destination);
+}
+
+function abandon(destination: pino.DestinationStream & { flushSync(): void }): void {
+  destination.flushSync = () => undefined;
+  destination.write = () => true;
 }
 /** Log bytes held for a standard output that does not take them, before lines are dropped. */
 const MAX_HELD_BYTES = 16 * 1024 * 1024;
