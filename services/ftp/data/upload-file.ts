@@ -32,10 +32,10 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
-import { copyOpened, openNoFollow, reopen, type PinnedDirectory } from '../fs/pinned.js';
+import { copyOpened, openNoFollow, reopen, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
@@ -167,8 +167,9 @@ async function appendingSink(
   offset: number,
 ): Promise<UploadSink> {
   let undo: FileHandle;
+  let originalMode: number;
   try {
-    await dropSetIdBits(handle);
+    originalMode = await dropSetIdBits(handle);
     undo = await reopen(handle, dir, name, constants.O_RDWR);
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -191,6 +192,7 @@ async function appendingSink(
       try {
         await file.abandon();
         await undo.truncate(offset); // back to exactly what it was
+        await undo.chmod(originalMode); // set-ID bits included: the file is the old one again
       } finally {
         await undo.close().catch(() => undefined);
       }
@@ -367,26 +369,25 @@ function tempName(): string {
 /**
  * The mode for the file that will replace `name`: that of the regular file there now, else
  * `fallback`. The upload is renamed over it, and a rename asks only the directory's permission, so
- * the file's own is asked here: an open for writing, as vsftpd's O_TRUNC would be, which a 0444
- * file or another user's refuses (EACCES, 550), unless the server runs as root. The set-ID bits
+ * the file's own is asked here, as vsftpd's O_TRUNC open would: a 0444 file, another user's, an
+ * immutable one, a program running (ETXTBSY) is not replaced (550), unless the server runs as root
+ * (which only the immutable flag stops). access(2), not an open for writing: that would count as a
+ * write to anything watching the file (inotify's close_write) and break its leases. The set-ID bits
  * are never carried over: new bytes in a set-ID program would run with its owner's rights (SITE
  * CHMOD refuses them for the same reason).
  */
 async function modeForReplacing(dir: PinnedDirectory, name: string, fallback: number): Promise<number> {
-  let info;
   try {
-    info = await lstat(dir.path(name));
+    if (!(await lstat(dir.path(name))).isFile()) return fallback;
   } catch {
     return fallback;
   }
-  if (!info.isFile()) return fallback;
-  // O_NONBLOCK: should a FIFO have been moved in since the lstat, the open does not wait on it.
-  const writable = await openNoFollow(dir, name, constants.O_WRONLY | constants.O_NONBLOCK);
-  try {
-    return (await writable.stat()).mode & PERMISSION_BITS;
-  } finally {
-    await writable.close().catch(() => undefined);
-  }
+  return withEntryPath(dir, name, async (path) => {
+    const current = await stat(path);
+    if (!current.isFile()) return fallback;
+    await access(path, constants.W_OK);
+    return current.mode & PERMISSION_BITS;
+  });
 }
 
 /** rwx for user, group and others: a replaced or appended-to file keeps no set-ID or sticky bit. */
@@ -396,9 +397,10 @@ const PERMISSION_BITS = 0o777;
  * Clears set-user-ID, set-group-ID and sticky on a file about to take new bytes. The kernel clears
  * set-ID on write only for a writer without CAP_FSETID, so not when the server runs as root.
  */
-async function dropSetIdBits(handle: FileHandle): Promise<void> {
-  const { mode } = await handle.stat();
-  if ((mode & 0o7777) !== (mode & PERMISSION_BITS)) await handle.chmod(mode & PERMISSION_BITS);
+async function dropSetIdBits(handle: FileHandle): Promise<number> {
+  const mode = (await handle.stat()).mode & 0o7777;
+  if (mode !== (mode & PERMISSION_BITS)) await handle.chmod(mode & PERMISSION_BITS);
+  return mode;
 }
 
 /** Resolves once a finished file stream has fsynced and closed its file. */

@@ -255,6 +255,8 @@ function replyForSystemError(code: string | undefined): readonly [number, string
       return [550, 'Is a directory.'];
     case 'ENXIO': // a socket, or a FIFO with no reader, opened for writing
       return [550, 'Not a plain file.'];
+    case 'ETXTBSY': // a program running: not to be replaced
+      return [550, 'File busy.'];
     case 'EINVAL': // RNTO of a directory into itself
     case 'EBUSY':
       return [550, 'Operation not permitted on that path.'];

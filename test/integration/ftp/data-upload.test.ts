@@ -261,9 +261,10 @@ describe.each([
     expect(sha(readFileSync(path))).toBe(sha(GOOD));
   });
 
-  it('a broken APPE leaves the file exactly as it was', async () => {
+  it('a broken APPE leaves the file exactly as it was, its set-ID bit too', async () => {
     const path = join(home.path, 'append-fail.txt');
     writeFileSync(path, 'keep me\n');
+    chmodSync(path, 0o4755); // cleared while the append runs, and given back when it fails
     const client = await login();
     const socket = await client.epsv();
     expectCode(await client.command('APPE append-fail.txt'), 150);
@@ -271,6 +272,7 @@ describe.each([
     socket.resetAndDestroy();
     expectCode(await client.reply(), 426);
     expect(readFileSync(path, 'utf8')).toBe('keep me\n');
+    expect(statSync(path).mode & 0o7777).toBe(0o4755);
   });
 
   it('ABOR during STOR: 426 then 226, nothing stored', async () => {
