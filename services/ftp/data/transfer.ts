@@ -12,10 +12,9 @@
  * The transfer runs in the background (FtpSession.startTransfer) so ABOR, STAT, NOOP and QUIT can
  * be read while it does. Bytes move with stream.pipeline, so a slow client or disk is backpressure.
  */
-import { ReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import {
@@ -131,10 +130,12 @@ async function runDownload(
     } else {
       stream = typeof content === 'function' ? await content() : streamFrom(content);
       const afterCr = typeof content === 'function' ? false : (content.asciiLastWasCr ?? false);
-      const stages = options.type === 'A' ? [new ToNetworkAscii(afterCr), run.meter] : [run.meter];
+      const stages: Transform[] = options.type === 'A' ? [new ToNetworkAscii(afterCr), run.meter] : [run.meter];
+      // A file is checked for all its bytes before the socket's FIN, which would tell the client
+      // it has the whole file.
+      if (typeof content !== 'function') stages.unshift(new WholeFileCheck(content, run));
       // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
       await pipeline([stream, ...stages, socket], { signal });
-      if (typeof content !== 'function') run.checkWhole(content, bytesReadFrom(stream));
     }
     run.finish(true, options.onFinished);
     lingerThenClose(socket);
@@ -150,9 +151,30 @@ async function runDownload(
   }
 }
 
-/** The file bytes a stream from `streamFrom` has read. */
-function bytesReadFrom(stream: Readable): number {
-  return stream instanceof ReadStream ? stream.bytesRead : 0;
+/** Passes a file's bytes on; at their end, fails the transfer if they were fewer than the file had. */
+class WholeFileCheck extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly file: FileSource,
+    private readonly run: TransferRun,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    try {
+      this.run.checkWhole(this.file, this.seen);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  }
 }
 
 /** A read stream over the file's range; it leaves the handle open (runDownload closes it). */
@@ -244,7 +266,7 @@ class TransferRun {
   async sendFile(file: FileSource, socket: Socket): Promise<void> {
     this.signal.throwIfAborted(); // ABOR may have come while the data connection opened
     const sent = await this.watch(sendFileTo(socket, file.handle.fd, file.start, Math.max(0, file.end - file.start)));
-    this.checkWhole(file, sent); // before the FIN, so the client also sees the connection cut short
+    this.checkWhole(file, sent); // before the FIN, which would tell the client it has the whole file
     socket.end();
     await finished(socket, { readable: false });
   }
@@ -264,6 +286,8 @@ class TransferRun {
     const expected = Math.max(0, file.end - file.start);
     if (bytesRead >= expected) return;
     this.session.log.warn({ transfer: this.description, expected, bytesRead }, 'file shrank while being sent');
+    // A reset, not a FIN: a client that does not wait for the reply sees the copy is cut short.
+    this.tcp?.resetAndDestroy();
     throw new FtpError(451, 'File shrank while being sent; transfer aborted.');
   }
 
