@@ -17,7 +17,15 @@ import {
   type TransferOutcome,
   type UploadOptions,
 } from '../data/transfer.js';
-import { claimName, openClaimed, openReplacing, openResuming, releaseClaim, type Claim } from '../data/upload-file.js';
+import {
+  claimName,
+  openAppending,
+  openClaimed,
+  openReplacing,
+  openResuming,
+  releaseClaim,
+  type Claim,
+} from '../data/upload-file.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
@@ -164,7 +172,8 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
       try {
         if (claim) return await openClaimed(claim, mode);
         const { dir, name } = await session.fs.pinParent(target.real);
-        return offset > 0 ? await openResuming(dir, name, offset) : await openReplacing(dir, name, { mode });
+        if (offset === 0) return await openReplacing(dir, name, { mode });
+        return verb === 'APPE' ? await openAppending(dir, name) : await openResuming(dir, name, offset);
       } catch (error) {
         throw asFtpError(error);
       }

@@ -157,6 +157,25 @@ export async function openResuming(dir: PinnedDirectory, name: string, offset: n
 }
 
 /**
+ * APPE: written after whatever the file holds when the upload starts. Its size when the command
+ * came is not used: another upload may have added to it since, and resuming from the old size
+ * would cut those bytes off. The sink owns `dir`.
+ */
+export async function openAppending(dir: PinnedDirectory, name: string): Promise<UploadSink> {
+  return closingOnFailure(dir, undefined, async () => {
+    const existing = await openNoFollow(dir, name, constants.O_RDWR);
+    let size: number;
+    try {
+      size = (await existing.stat()).size;
+    } catch (error) {
+      await existing.close().catch(() => undefined);
+      throw error;
+    }
+    return appendingSink(existing, dir, name, size);
+  });
+}
+
+/**
  * Written in place after the first `offset` bytes. A second descriptor on the same file undoes a
  * failed upload (truncates back to `offset`): the first belongs to the write, which closes it.
  */
