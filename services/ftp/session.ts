@@ -53,8 +53,8 @@ function isAdminsProblem(error: FtpError): boolean {
 /** Consecutive failed commands (unknown, bad syntax, out of sequence) before we hang up. */
 const MAX_CONSECUTIVE_ERRORS = 50;
 
-/** A session's faults logged at info (logClientFault); later ones go to debug. */
-const CLIENT_FAULT_INFO_LINES = 20;
+/** Lines of one kind a session logs at info (logWithinBudget); later ones go to debug. */
+const LOG_LINES_AT_INFO = 20;
 
 /**
  * The replies that count towards it: the client is not speaking FTP as it should (RFC 959 4.2.1:
@@ -115,8 +115,9 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private handling = false;
   /** Command lines read so far, for the idle timeout (activity()). */
   private linesRead = 0;
-  /** How many logClientFault lines this session has written. */
+  /** How many lines of each budgeted kind this session has logged (logWithinBudget). */
   private clientFaultsLogged = 0;
+  private systemRefusalsLogged = 0;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;
@@ -483,20 +484,34 @@ export class FtpSession implements LineConsumer, IdleHandler {
    * would leave the admin guessing, so it is logged with the system's code.
    */
   private logSystemRefusal(error: FtpError, what: object): void {
-    this.logClientFault({ ...what, code: error.systemCode, reply: error.replyCode }, 'refused by the file system');
+    this.systemRefusalsLogged += 1;
+    this.logWithinBudget(
+      this.systemRefusalsLogged,
+      { ...what, code: error.systemCode, reply: error.replyCode },
+      'refused by the file system',
+    );
+  }
+
+  /** A line about bad input from this client (logWithinBudget). */
+  private logClientFault(fields: object, message: string): void {
+    this.clientFaultsLogged += 1;
+    this.logWithinBudget(this.clientFaultsLogged, fields, message);
   }
 
   /**
-   * A line about something this client did (bad input, a refusal the admin may want to see), at
-   * info for the first few of the session and at debug after that. One client sending `BOGUS` and
-   * `NOOP` by turns (NOOP resets the consecutive-error count) wrote 20,000 info lines in a second.
+   * The `nth` line of its kind in this session: at info for the first few and at debug after that.
+   * One client sending `BOGUS` and `NOOP` by turns (NOOP resets the consecutive-error count) wrote
+   * 20,000 info lines in a second. Bad input and the file system's refusals (the admin's to fix:
+   * EACCES, ENOSPC...) each have a budget, so junk never hides a full disk.
    */
-  private logClientFault(fields: object, message: string): void {
-    this.clientFaultsLogged += 1;
-    if (this.clientFaultsLogged <= CLIENT_FAULT_INFO_LINES) {
-      this.log.info(fields, message);
-      if (this.clientFaultsLogged === CLIENT_FAULT_INFO_LINES) {
-        this.log.info({ lines: CLIENT_FAULT_INFO_LINES }, 'further faults of this session are logged at debug level');
+  private logWithinBudget(nth: number, fields: object, message: string): void {
+    if (nth <= LOG_LINES_AT_INFO) {
+      this.context.logInfo(fields, message);
+      if (nth === LOG_LINES_AT_INFO) {
+        this.context.logInfo(
+          { lines: LOG_LINES_AT_INFO, kind: message },
+          'further lines of this kind are logged at debug level',
+        );
       }
     } else if (this.context.isLevelEnabled('debug')) {
       this.log.debug(fields, message);

@@ -73,7 +73,10 @@ describe('FTP control connection limits', () => {
     }
     await ftp.quit();
     const sid = (
-      await server.waitForLine((line) => line.msg === 'further faults of this session are logged at debug level')
+      await server.waitForLine(
+        (line) =>
+          line.msg === 'further lines of this kind are logged at debug level' && line.kind === 'unknown command',
+      )
     ).sid;
     await server.waitForLine((line) => line.msg === 'session end' && line.sid === sid);
     const faults = server.lines.filter((line) => line.sid === sid && line.msg === 'unknown command');
