@@ -56,6 +56,15 @@ describe('hide/deny globs', () => {
     ['pub/', false, '/pub', true],
     ['**', false, '/anything/at/all', true],
     ['*', true, '/', true],
+    // Since the wildcard walk: the root has no components for a pattern with a slash (the RegExp
+    // took `/` for one empty component), a deny of `/` covers the whole tree, and a `-` first in a
+    // negated bracket is a member (the RegExp made `[!-b]` a range from `/`).
+    ['/*', false, '/', false],
+    ['**/*', false, '/', false],
+    ['/*', false, '/pub', true],
+    ['/', true, '/pub/a', true],
+    ['[!-b]x', false, '/ax', true],
+    ['[!-b]x', false, '/-x', false],
   ])('%s (subtree %s) on %s: %s', (pattern, subtree, path, expected) => {
     expect(compileGlob(pattern, { subtree }).test(path)).toBe(expected);
   });
