@@ -2,8 +2,9 @@
  * FTP over TLS (RFC 4217, on the framework of RFC 2228): AUTH, PBSZ, PROT and a refused CCC.
  *
  * The order RFC 4217 requires: AUTH TLS, then PBSZ 0, then PROT; each step out of order is a
- * bad sequence (503). AUTH SSL (what curl --ssl-reqd sends first) and AUTH TLS-C are the old
- * drafts' names for AUTH TLS; AUTH TLS-P also sets PROT P, as those drafts said.
+ * bad sequence (503). AUTH SSL (what curl --ssl-reqd sends first), AUTH TLS-C and AUTH TLS-P are
+ * the old drafts' names; AUTH SSL and AUTH TLS-P also set PROT P, as those drafts said and vsftpd
+ * does: a client of that era expects its data protected without asking (curl asks anyway).
  */
 import { badSequence, FtpError, notImplementedParameter, syntaxError } from '../errors.js';
 import type { FtpSession } from '../session.js';
@@ -45,7 +46,7 @@ const AUTH: CommandSpec = {
     if (session.login.kind === 'logged-in') session.reinitialize();
     else session.login = { kind: 'awaiting-user' };
     session.protectionBufferSizeSet = false;
-    session.dataProtection = mechanism === 'TLS-P' ? 'P' : 'C';
+    session.dataProtection = mechanism === 'TLS-P' || mechanism === 'SSL' ? 'P' : 'C';
   },
 };
 

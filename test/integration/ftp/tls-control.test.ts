@@ -48,11 +48,19 @@ describe('AUTH', () => {
     ftp.close();
   });
 
-  it('AUTH TLS-P also sets PROT P', async () => {
+  it.each(['TLS-P', 'SSL'])('AUTH %s also sets PROT P (the old drafts; vsftpd too)', async (mechanism) => {
     const ftp = await FtpsClient.connect(ftps.port);
-    await ftp.authTls('TLS-P');
+    await ftp.authTls(mechanism);
     const status = await ftp.expect('STAT', 211);
     expect(status.lines.join('\n')).toMatch(/data protection: private/);
+    ftp.close();
+  });
+
+  it('AUTH TLS leaves PROT C until the client asks (RFC 4217)', async () => {
+    const ftp = await FtpsClient.connect(ftps.port);
+    await ftp.authTls('TLS');
+    const status = await ftp.expect('STAT', 211);
+    expect(status.lines.join('\n')).toMatch(/data protection: clear/);
     ftp.close();
   });
 
