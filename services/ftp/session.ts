@@ -487,6 +487,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     this.systemRefusalsLogged += 1;
     this.logWithinBudget(
       this.systemRefusalsLogged,
+      'file-system refusals',
       { ...what, code: error.systemCode, reply: error.replyCode },
       'refused by the file system',
     );
@@ -495,21 +496,21 @@ export class FtpSession implements LineConsumer, IdleHandler {
   /** A line about bad input from this client (logWithinBudget). */
   private logClientFault(fields: object, message: string): void {
     this.clientFaultsLogged += 1;
-    this.logWithinBudget(this.clientFaultsLogged, fields, message);
+    this.logWithinBudget(this.clientFaultsLogged, 'bad input', fields, message);
   }
 
   /**
-   * The `nth` line of its kind in this session: at info for the first few and at debug after that.
+   * The `nth` line of its `kind` in this session: at info for the first few and at debug after that.
    * One client sending `BOGUS` and `NOOP` by turns (NOOP resets the consecutive-error count) wrote
    * 20,000 info lines in a second. Bad input and the file system's refusals (the admin's to fix:
    * EACCES, ENOSPC...) each have a budget, so junk never hides a full disk.
    */
-  private logWithinBudget(nth: number, fields: object, message: string): void {
+  private logWithinBudget(nth: number, kind: string, fields: object, message: string): void {
     if (nth <= LOG_LINES_AT_INFO) {
       this.context.logInfo(fields, message);
       if (nth === LOG_LINES_AT_INFO) {
         this.context.logInfo(
-          { lines: LOG_LINES_AT_INFO, kind: message },
+          { lines: LOG_LINES_AT_INFO, kind },
           'further lines of this kind are logged at debug level',
         );
       }

@@ -37,7 +37,8 @@ export function createLogger(config: LogConfig, options: LoggerOptions = {}): Lo
  * are flushed synchronously when the process exits.
  */
 function bufferedStdout(bufferBytes: number): pino.DestinationStream {
-  let exiting = false;
+  /** Once exiting: when a write standard output keeps refusing is given up. */
+  let giveUpAt = Infinity;
   const destination = pino.destination({
     dest: 1,
     sync: false,
@@ -45,9 +46,10 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
     // Standard output that nobody reads (a stalled pipe or journal) must not grow the process
     // without bound: lines past this are dropped (a flood of them grew a worker by 100 MB in 24 s).
     maxLength: MAX_HELD_BYTES,
-    // ...nor keep it from exiting: at exit, a write the pipe refuses is given up, not retried for
-    // ever (sonic-boom's default, which kept a stopped primary alive until the pipe was read).
-    retryEAGAIN: () => !exiting,
+    // ...nor keep it from exiting: at exit, a write the pipe keeps refusing is given up after a
+    // while, not retried for ever (sonic-boom's default, which kept a stopped primary alive until
+    // the pipe was read). A reader that is only slow gets that while to catch up.
+    retryEAGAIN: () => Date.now() < giveUpAt,
   });
   if (bufferBytes > 0) {
     // The flush timer is armed by a write, not left running: an idle process stays asleep, with no
@@ -66,10 +68,10 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
   }
   stdoutDestinations.add(destination);
   // Prepended, so it runs before pino's own exit hook, which also flushes synchronously and would
-  // retry a write the pipe refuses for ever: here a refused write is given up (retryEAGAIN answers
-  // no once `exiting`), and so are the lines behind it.
+  // retry a write the pipe refuses for ever: here a write still refused after EXIT_FLUSH_MS is
+  // given up, and so are the lines behind it.
   process.prependListener('exit', () => {
-    exiting = true;
+    giveUpAt = Date.now() + EXIT_FLUSH_MS;
     try {
       destination.flushSync();
     } catch {
@@ -81,6 +83,8 @@ function bufferedStdout(bufferBytes: number): pino.DestinationStream {
 }
 
 const FLUSH_INTERVAL_MS = 100;
+/** How long an exiting process keeps offering its last lines to a standard output that refuses them. */
+const EXIT_FLUSH_MS = 1000;
 
 /** Every standard-output destination made here (one per process in practice). */
 const stdoutDestinations = new Set<pino.DestinationStream & { flushSync(): void }>();

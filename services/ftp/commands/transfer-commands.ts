@@ -64,6 +64,9 @@ async function restartPoint(
   marker: number,
 ): Promise<AsciiRestartPoint> {
   if (marker === 0 || session.transferType === 'I') return { offset: binaryRestart(size, marker), lastWasCr: false };
+  // A TYPE A stream has at most two octets for each byte of the file (LF goes out as CR LF): a
+  // marker past that is past the end, known without reading up to 64 MiB to find it out.
+  if (marker > 2 * size) throw invalidRestart();
   const point = await asciiRestartPoint(handle, size, marker);
   if (!point) throw invalidRestart();
   return point;
@@ -173,7 +176,8 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
         if (claim) return await openClaimed(claim, mode);
         const { dir, name } = await session.fs.pinParent(target.real);
         if (offset === 0) return await openReplacing(dir, name, { mode });
-        return verb === 'APPE' ? await openAppending(dir, name) : await openResuming(dir, name, offset);
+        if (verb === 'APPE') return await openAppending(dir, name, restart > 0 ? offset : undefined);
+        return await openResuming(dir, name, offset);
       } catch (error) {
         throw asFtpError(error);
       }

@@ -287,7 +287,9 @@ class TransferRun {
     if (bytesRead >= expected) return;
     this.session.log.warn({ transfer: this.description, expected, bytesRead }, 'file shrank while being sent');
     // A reset, not a FIN: a client that does not wait for the reply sees the copy is cut short.
-    this.tcp?.resetAndDestroy();
+    // Plain TCP only: resetting the socket under a live TLS socket can crash Node (seen in a
+    // review's tests on 20 and 22); under TLS the pipeline's destroy ends it.
+    if (this.tcp && this.socket === this.tcp) this.tcp.resetAndDestroy();
     throw new FtpError(451, 'File shrank while being sent; transfer aborted.');
   }
 

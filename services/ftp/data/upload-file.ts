@@ -35,6 +35,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { access, lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
+import { FtpError } from '../errors.js';
 import { copyOpened, openNoFollow, reopen, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
@@ -161,12 +162,17 @@ export async function openResuming(dir: PinnedDirectory, name: string, offset: n
  * came is not used: another upload may have added to it since, and resuming from the old size
  * would cut those bytes off. The sink owns `dir`.
  */
-export async function openAppending(dir: PinnedDirectory, name: string): Promise<UploadSink> {
+export async function openAppending(dir: PinnedDirectory, name: string, expectedEnd?: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
     const existing = await openNoFollow(dir, name, constants.O_RDWR);
     let size: number;
     try {
       size = (await existing.stat()).size;
+      // REST n + APPE: n was the end when the command came; if it is no longer, the client's
+      // picture of the file is wrong, and appending elsewhere than n is what 554 refuses.
+      if (expectedEnd !== undefined && size !== expectedEnd) {
+        throw new FtpError(554, 'The file changed since REST; its end is no longer there.');
+      }
     } catch (error) {
       await existing.close().catch(() => undefined);
       throw error;
@@ -211,7 +217,9 @@ async function appendingSink(
       try {
         await file.abandon();
         await undo.truncate(offset); // back to exactly what it was
-        await undo.chmod(originalMode); // set-ID bits included: the file is the old one again
+        // The set-ID bits cleared for the append, given back (only then: a chmod of a file the
+        // worker does not own would fail).
+        if (originalMode !== (originalMode & PERMISSION_BITS)) await undo.chmod(originalMode);
       } finally {
         await undo.close().catch(() => undefined);
       }
@@ -388,10 +396,11 @@ function tempName(): string {
 /**
  * The mode for the file that will replace `name`: that of the regular file there now, else
  * `fallback`. The upload is renamed over it, and a rename asks only the directory's permission, so
- * the file's own is asked here, as vsftpd's O_TRUNC open would: a 0444 file, another user's, an
- * immutable one, a program running (ETXTBSY) is not replaced (550), unless the server runs as root
- * (which only the immutable flag stops). access(2), not an open for writing: that would count as a
- * write to anything watching the file (inotify's close_write) and break its leases. The set-ID bits
+ * the file's own is asked here, as vsftpd's O_TRUNC open would: a 0444 file, another user's, or
+ * an immutable one is not replaced (550), unless the server runs as root (which only the immutable
+ * flag stops). access(2), not an open for writing: that would count as a write to anything watching
+ * the file (inotify's close_write) and break its leases. (A program running is replaced, which is
+ * harmless: it keeps its old inode; only an open for writing is refused there, ETXTBSY.) The set-ID bits
  * are never carried over: new bytes in a set-ID program would run with its owner's rights (SITE
  * CHMOD refuses them for the same reason).
  */

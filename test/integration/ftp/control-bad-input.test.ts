@@ -74,8 +74,7 @@ describe('FTP control connection limits', () => {
     await ftp.quit();
     const sid = (
       await server.waitForLine(
-        (line) =>
-          line.msg === 'further lines of this kind are logged at debug level' && line.kind === 'unknown command',
+        (line) => line.msg === 'further lines of this kind are logged at debug level' && line.kind === 'bad input',
       )
     ).sid;
     await server.waitForLine((line) => line.msg === 'session end' && line.sid === sid);
