@@ -2,7 +2,8 @@
  * MLSD and MLST (RFC 3659 section 7): the machine-readable listing of a directory over the data
  * connection, and the facts of one path over the control connection.
  *
- * Both resolve the path (symlinks followed, inside the root) and need the `list` permission on it;
+ * Both resolve the path (symlinks followed, inside the root) and need the `list` permission on it
+ * (MLSD lists a link to a file inside the root with the file's facts: linkedFile);
  * MLSD lists dot files too (7.2 defines no hiding), leaving out only what hide/deny globs hide.
  * MLSD's first entries are the directory itself (`type=cdir`, named `.`) and, below the root, its
  * parent (`type=pdir`, `..`), as pure-ftpd and ProFTPD send them and as clients expect to skip.
@@ -13,7 +14,7 @@ import { entryFromStats, type EntryInfo } from './entry-info.js';
 import { assertReadableDirectory, childPath, directoryEntries } from './listing.js';
 import { formatFacts, formatMlsxLine } from './mlsx-format.js';
 import { permFact } from './perm-facts.js';
-import { accessOf, authorizeFor } from './session-access.js';
+import { accessOf, authorizeFor, isHiddenFor, mayDo } from './session-access.js';
 import type { ResolvedPath } from './session-file-system.js';
 import { virtualParent } from './virtual-path.js';
 
@@ -49,16 +50,45 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
   }
   if (head.length > 0) yield head;
   for await (const batch of directoryEntries(session, directory, false)) {
-    yield batch.map((entry) => {
+    const lines: string[] = [];
+    for (const listed of batch) {
       const path = {
-        virtual: childPath(directory.virtual, entry.name),
-        canonical: childPath(directory.canonical, entry.name),
+        virtual: childPath(directory.virtual, listed.name),
+        canonical: childPath(directory.canonical, listed.name),
       };
-      return formatMlsxLine(
-        formatFacts(entry, { facts, perm: permFact(account, rules, path, entry.type) }),
-        entry.name,
+      const followed = listed.type === 'symlink' ? await linkedFile(session, path.virtual, listed.name) : undefined;
+      const [entry, factsPath] = followed ?? [listed, path];
+      lines.push(
+        formatMlsxLine(
+          formatFacts(entry, { facts, perm: permFact(account, rules, factsPath, entry.type) }),
+          listed.name,
+        ),
       );
-    });
+    }
+    yield lines;
+  }
+}
+
+/**
+ * A symlink in MLSD that leads to a regular file inside the root, and that the session may see, is
+ * listed with that file's facts under the link's name, as MLST of the link answers. The RFC has no
+ * type that carries a link's target, and `type=OS.unix=symlink` alone made lftp's `mirror` (which
+ * takes MLSD when offered) leave every symlink out: it now gets the file, as from pyftpdlib. Links
+ * to directories stay `OS.unix=symlink`: a client that followed them could loop for ever (a link to
+ * an ancestor), and links leading out of the root or nowhere say nothing more.
+ */
+async function linkedFile(
+  session: FtpSession,
+  virtual: string,
+  name: string,
+): Promise<[EntryInfo, ResolvedPath] | undefined> {
+  try {
+    const target = await session.fs.resolve(virtual);
+    if (!target.exists || !mayDo(session, target, 'list') || isHiddenFor(session, target)) return undefined;
+    const entry = await entryAt(session, target.real, name);
+    return entry?.type === 'file' ? [entry, target] : undefined;
+  } catch {
+    return undefined; // out of the root, or gone
   }
 }
 

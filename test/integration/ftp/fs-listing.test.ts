@@ -3,6 +3,8 @@
  * connection, MLST and STAT <path> over the control connection, the hide/deny globs, the drop box,
  * and a symlink out of the root.
  */
+import { symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
@@ -243,6 +245,30 @@ describe('MLSD and MLST (RFC 3659)', () => {
       expect(byName.get('ünïcödé.txt')).toContain('size=2;');
     } finally {
       ftp.close();
+    }
+  });
+
+  // lftp's mirror takes MLSD, and left out every `type=OS.unix=symlink` entry, which carries no
+  // target: a link to a file inside the root now comes with the file's facts, as MLST's answer.
+  it("lists a link to a file inside the root with the file's facts; other links stay links", async () => {
+    const link = join(tree.anon, 'pub', 'readme-link');
+    const outside = join(tree.anon, 'pub', 'passwd-link');
+    symlinkSync('readme.txt', link);
+    symlinkSync('/etc/passwd', outside);
+    const ftp = await anonymous();
+    try {
+      const result = await listing(ftp, 'MLSD /pub');
+      const line = (name: string): string | undefined => result.lines.find((entry) => entry.endsWith(` ${name}`));
+      expect(line('readme-link')).toMatch(
+        /^type=file;size=6;modify=\d{14}(\.\d{3})?;perm=r;unique=[0-9a-f]+g[0-9a-f]+; /,
+      );
+      expect(line('readme-link')?.split(' ')[0]).toBe(line('readme.txt')?.split(' ')[0]); // the same file
+      expect(line('passwd-link')).toMatch(/^type=OS\.unix=symlink;/); // leads out of the root
+      expect(line('docs')).toMatch(/^type=OS\.unix=symlink;/); // a directory: never followed
+    } finally {
+      ftp.close();
+      unlinkSync(link);
+      unlinkSync(outside);
     }
   });
 
