@@ -9,7 +9,8 @@
  * - type (7.5.1): file, dir, cdir (the listed directory) and pdir (its parent) in MLSD; symlinks are
  *   `OS.unix=symlink`: the form RFC 3659's grammar allows (the RFC's examples show
  *   `OS.unix=slink:<target>`, which it does not; see the RFC's errata), and a target path would tell
- *   where the link leads, maybe outside the root. Other
+ *   where the link leads, maybe outside the root. (MLSD shows a link to a file inside the root as
+ *   that file: machine-listing.ts.) Other
  *   special files `OS.unix=fifo`, `OS.unix=socket`, `OS.unix=chr`, `OS.unix=blk`.
  * - size (7.5.7): octets, files only (a directory's size means nothing across systems).
  * - modify (7.5.3): UTC, `YYYYMMDDHHMMSS` with `.sss` when the file system has milliseconds.
