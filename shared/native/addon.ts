@@ -34,6 +34,8 @@ export interface NativeAddon {
   jobProgress(job: NativeJob): number;
   /** The TCP socket's bytes received (`received`) or acknowledged by the peer, or -errno. */
   tcpBytesMoved(socketFd: number, received: boolean): number;
+  /** flock(2) without waiting, exclusive or shared: 0, or -errno (-EWOULDBLOCK: another holds it). */
+  fileLockTry(fileFd: number, exclusive: boolean): number;
   /** A new admission table in a memfd (see shared/native/admission-table.ts); throws on failure. */
   admissionTableCreate(
     services: readonly AdmissionTableLimits[],

@@ -19,6 +19,7 @@ import {
 } from '../data/transfer.js';
 import {
   claimName,
+  fileBusy,
   openAppending,
   openClaimed,
   openReplacing,
@@ -26,6 +27,7 @@ import {
   releaseClaim,
   type Claim,
 } from '../data/upload-file.js';
+import { tryLockFile } from '../../../shared/native/file-lock.js';
 import { FtpError, syntaxError } from '../errors.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
@@ -125,6 +127,8 @@ const RETR: CommandSpec = {
     // directory, never through a symlink moved in since the check, never waiting on a FIFO.
     const file = await session.fs.openFileForReading(target.real);
     try {
+      // Shared with other downloads; not while an upload writes the file in place (upload-file.ts).
+      if (tryLockFile(file.handle, false) === 'busy') throw fileBusy();
       const start = await restartPoint(session, file.handle, file.size, offset);
       startDownload(session, {
         description: `RETR ${target.virtual}`,

@@ -15,7 +15,8 @@
  *   - n smaller than the size (the client overwrites the tail): the file is copied to the hidden
  *     file (a reflink where the file system can, COPYFILE_FICLONE), cut at n, written from there,
  *     and renamed over the target on commit, so this rarer case is atomic too.
- *   Two sessions appending to one file at once are not serialized (neither are they by vsftpd).
+ *   It holds the file's lock (lockedForInPlaceWrite): another in-place upload, or a download, of
+ *   the file meanwhile is 450, file busy.
  * - `claimed` (STOU; STOR by an account that may not overwrite, the drop box): the name is first
  *   created empty with O_EXCL, before the 150, and the upload is `replacing` over it; discard
  *   removes the placeholder too, if the name still holds it.
@@ -36,6 +37,7 @@ import { access, lstat, open, rename, stat, unlink, type FileHandle } from 'node
 import type { Writable } from 'node:stream';
 
 import { FtpError } from '../errors.js';
+import { tryLockFile } from '../../../shared/native/file-lock.js';
 import { copyOpened, openNoFollow, reopen, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
@@ -141,14 +143,19 @@ async function replacingSink(
 export async function openResuming(dir: PinnedDirectory, name: string, offset: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
     const existing = await openNoFollow(dir, name, constants.O_RDWR);
+    let undo: FileHandle | undefined;
     let size: number;
     try {
+      undo = await lockedForInPlaceWrite(existing, dir, name);
       size = (await existing.stat()).size;
+      if (offset >= size) return appendingSink(existing, undo, dir, offset);
     } catch (error) {
+      await undo?.close().catch(() => undefined);
       await existing.close().catch(() => undefined);
       throw error;
     }
-    if (offset >= size) return appendingSink(existing, dir, name, offset);
+    // The tail is replaced by a copy renamed over the file: nothing is written in place.
+    await undo.close().catch(() => undefined);
     try {
       return await copyingSink(existing, dir, name, offset);
     } finally {
@@ -165,8 +172,10 @@ export async function openResuming(dir: PinnedDirectory, name: string, offset: n
 export async function openAppending(dir: PinnedDirectory, name: string, expectedEnd?: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
     const existing = await openNoFollow(dir, name, constants.O_RDWR);
+    let undo: FileHandle | undefined;
     let size: number;
     try {
+      undo = await lockedForInPlaceWrite(existing, dir, name);
       size = (await existing.stat()).size;
       // REST n + APPE: n was the end when the command came; if it is no longer, the client's
       // picture of the file is wrong, and appending elsewhere than n is what 554 refuses.
@@ -174,29 +183,54 @@ export async function openAppending(dir: PinnedDirectory, name: string, expected
         throw new FtpError(554, 'The file changed since REST; its end is no longer there.');
       }
     } catch (error) {
+      await undo?.close().catch(() => undefined);
       await existing.close().catch(() => undefined);
       throw error;
     }
-    return appendingSink(existing, dir, name, size);
+    return appendingSink(existing, undo, dir, size);
   });
 }
 
 /**
- * Written in place after the first `offset` bytes. A second descriptor on the same file undoes a
- * failed upload (truncates back to `offset`): the first belongs to the write, which closes it.
+ * A second descriptor on the file `existing` holds, locked exclusively for an upload written in
+ * place (vsftpd's lock_upload_files, without the wait): two such uploads at once wrote over each
+ * other, and one that failed cut the file back to where it began, erasing an append another session
+ * had meanwhile been told was complete (226); a download during it could be given bytes that were
+ * then undone. Downloads take the lock shared (RETR), so each waits for neither: the one that finds
+ * the file taken answers 450, "file busy" (RFC 959 4.2). The lock is on this descriptor, which
+ * outlives the write's own (it undoes a failed upload), so it is held until the upload is done
+ * with. Without the native addon there is no lock, as before.
+ */
+async function lockedForInPlaceWrite(existing: FileHandle, dir: PinnedDirectory, name: string): Promise<FileHandle> {
+  const undo = await reopen(existing, dir, name, constants.O_RDWR);
+  if (tryLockFile(undo, true) === 'busy') {
+    await undo.close().catch(() => undefined);
+    throw fileBusy();
+  }
+  return undo;
+}
+
+/** 450: another session is writing the file in place, or reading it. */
+export function fileBusy(): FtpError {
+  return new FtpError(450, 'File busy: another session is reading or writing it.');
+}
+
+/**
+ * Written in place after the first `offset` bytes. `undo`, a second descriptor on the same file,
+ * locked (lockedForInPlaceWrite), undoes a failed upload (truncates back to `offset`): the first
+ * belongs to the write, which closes it.
  */
 async function appendingSink(
   handle: FileHandle,
+  undo: FileHandle,
   dir: PinnedDirectory,
-  name: string,
   offset: number,
 ): Promise<UploadSink> {
-  let undo: FileHandle;
   let originalMode: number;
   try {
     originalMode = await dropSetIdBits(handle);
-    undo = await reopen(handle, dir, name, constants.O_RDWR);
   } catch (error) {
+    await undo.close().catch(() => undefined);
     await handle.close().catch(() => undefined);
     throw error;
   }

@@ -275,6 +275,30 @@ describe.each([
     expect(statSync(path).mode & 0o7777).toBe(0o4755);
   });
 
+  // vsftpd's lock_upload_files, without its wait: an append in progress excludes another append and
+  // a download of the file (450, file busy). Before, two appends wrote over each other, and one that
+  // failed cut the file back, erasing the other's acknowledged bytes.
+  it('while an APPE runs, another APPE or a RETR of the file is 450; afterwards both work', async () => {
+    const path = join(home.path, 'busy.txt');
+    writeFileSync(path, 'base\n');
+    const writer = await login();
+    const other = await login();
+    const data = await writer.epsv();
+    expectCode(await writer.command('APPE busy.txt'), 150);
+    await new Promise<void>((resolve) => data.write('first\n', () => resolve()));
+    await eventually(() => statSync(path).size > 'base\n'.length);
+
+    const refused = await other.epsv();
+    expectCode(await other.command('APPE busy.txt'), 450);
+    expectCode(await other.command('RETR busy.txt'), 450);
+    refused.destroy();
+
+    await writeAll(data, '');
+    expectCode(await writer.reply(), 226);
+    expectCode((await store(other, 'APPE busy.txt', 'second\n')).final, 226);
+    expect((await retrieve(other, 'busy.txt')).data.toString()).toBe('base\nfirst\nsecond\n');
+  });
+
   it('ABOR during STOR: 426 then 226, nothing stored', async () => {
     const client = await login();
     const socket = await client.epsv();
