@@ -22,3 +22,5 @@ export const notImplementedParameter = (text = 'Command not implemented for that
   new FtpError(504, text);
 export const permissionDenied = (text = 'Permission denied.'): FtpError => new FtpError(550, text);
 export const fileUnavailable = (text = 'No such file or directory.'): FtpError => new FtpError(550, text);
+/** 450 (RFC 959 4.2: "file busy"): another session is writing the file in place, or reading it. */
+export const fileBusy = (): FtpError => new FtpError(450, 'File busy: another session is reading or writing it.');

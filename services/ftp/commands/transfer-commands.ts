@@ -19,7 +19,6 @@ import {
 } from '../data/transfer.js';
 import {
   claimName,
-  fileBusy,
   openAppending,
   openClaimed,
   openReplacing,
@@ -28,7 +27,7 @@ import {
   type Claim,
 } from '../data/upload-file.js';
 import { tryLockFile } from '../../../shared/native/file-lock.js';
-import { FtpError, syntaxError } from '../errors.js';
+import { fileBusy, FtpError, syntaxError } from '../errors.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
 import { virtualBaseName } from '../fs/virtual-path.js';

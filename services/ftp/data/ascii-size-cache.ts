@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { asciiStreamSize } from './ascii-offsets.js';
 
 /** Files remembered at once; the least recently asked go first. */
-const MAX_ENTRIES = 256;
+export const MAX_COUNTED_FILES = 256;
 
 const counted = new Map<string, number>();
 
@@ -32,7 +32,7 @@ export async function cachedAsciiStreamSize(handle: FileHandle): Promise<number>
   // Kept only if the file did not change while it was read.
   if (keyOf(await handle.stat({ bigint: true })) === key) {
     counted.set(key, size);
-    if (counted.size > MAX_ENTRIES) counted.delete(counted.keys().next().value as string);
+    if (counted.size > MAX_COUNTED_FILES) counted.delete(counted.keys().next().value as string);
   }
   return size;
 }

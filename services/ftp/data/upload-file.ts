@@ -15,7 +15,7 @@
  *   - n smaller than the size (the client overwrites the tail): the file is copied to the hidden
  *     file (a reflink where the file system can, COPYFILE_FICLONE), cut at n, written from there,
  *     and renamed over the target on commit, so this rarer case is atomic too.
- *   It holds the file's lock (lockedForInPlaceWrite): another in-place upload, or a download, of
+ *   It holds the file's lock (openForInPlaceWrite): another in-place upload, or a download, of
  *   the file meanwhile is 450, file busy.
  * - `claimed` (STOU; STOR by an account that may not overwrite, the drop box): the name is first
  *   created empty with O_EXCL, before the 150, and the upload is `replacing` over it; discard
@@ -36,7 +36,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import { access, lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
-import { FtpError } from '../errors.js';
+import { fileBusy, FtpError } from '../errors.js';
 import { tryLockFile } from '../../../shared/native/file-lock.js';
 import { copyOpened, openNoFollow, reopen, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
@@ -142,24 +142,14 @@ async function replacingSink(
  */
 export async function openResuming(dir: PinnedDirectory, name: string, offset: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
-    const existing = await openNoFollow(dir, name, constants.O_RDWR);
-    let undo: FileHandle | undefined;
-    let size: number;
-    try {
-      undo = await lockedForInPlaceWrite(existing, dir, name);
-      size = (await existing.stat()).size;
-      if (offset >= size) return appendingSink(existing, undo, dir, offset);
-    } catch (error) {
-      await undo?.close().catch(() => undefined);
-      await existing.close().catch(() => undefined);
-      throw error;
-    }
+    const { existing, undo, size } = await openForInPlaceWrite(dir, name);
+    if (offset >= size) return appendingSink(existing, undo, dir, offset);
     // The tail is replaced by a copy renamed over the file: nothing is written in place.
-    await undo.close().catch(() => undefined);
+    await closeQuietly(undo);
     try {
       return await copyingSink(existing, dir, name, offset);
     } finally {
-      await existing.close().catch(() => undefined);
+      await closeQuietly(existing);
     }
   });
 }
@@ -171,53 +161,52 @@ export async function openResuming(dir: PinnedDirectory, name: string, offset: n
  */
 export async function openAppending(dir: PinnedDirectory, name: string, expectedEnd?: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
-    const existing = await openNoFollow(dir, name, constants.O_RDWR);
-    let undo: FileHandle | undefined;
-    let size: number;
-    try {
-      undo = await lockedForInPlaceWrite(existing, dir, name);
-      size = (await existing.stat()).size;
-      // REST n + APPE: n was the end when the command came; if it is no longer, the client's
-      // picture of the file is wrong, and appending elsewhere than n is what 554 refuses.
-      if (expectedEnd !== undefined && size !== expectedEnd) {
-        throw new FtpError(554, 'The file changed since REST; its end is no longer there.');
-      }
-    } catch (error) {
-      await undo?.close().catch(() => undefined);
-      await existing.close().catch(() => undefined);
-      throw error;
+    const { existing, undo, size } = await openForInPlaceWrite(dir, name);
+    // REST n + APPE: n was the end when the command came; if it is no longer, the client's
+    // picture of the file is wrong, and appending elsewhere than n is what 554 refuses.
+    if (expectedEnd !== undefined && size !== expectedEnd) {
+      await closeQuietly(undo, existing);
+      throw new FtpError(554, 'The file changed since REST; its end is no longer there.');
     }
     return appendingSink(existing, undo, dir, size);
   });
 }
 
 /**
- * A second descriptor on the file `existing` holds, locked exclusively for an upload written in
- * place (vsftpd's lock_upload_files, without the wait): two such uploads at once wrote over each
- * other, and one that failed cut the file back to where it began, erasing an append another session
- * had meanwhile been told was complete (226); a download during it could be given bytes that were
- * then undone. Downloads take the lock shared (RETR), so each waits for neither: the one that finds
- * the file taken answers 450, "file busy" (RFC 959 4.2). The lock is on this descriptor, which
- * outlives the write's own (it undoes a failed upload), so it is held until the upload is done
- * with. Without the native addon there is no lock, as before.
+ * The existing file `name` of `dir`, open for writing, with a second descriptor on it locked
+ * exclusively for an upload written in place (vsftpd's lock_upload_files, without the wait), and
+ * its size once locked. Two such uploads at once wrote over each other, and one that failed cut the
+ * file back to where it began, erasing an append another session had meanwhile been told was
+ * complete (226); a download during it could be given bytes that were then undone. Downloads take
+ * the lock shared (RETR), so each waits for neither: the one that finds the file taken answers
+ * 450, "file busy" (RFC 959 4.2). The lock is on the second descriptor, which outlives the write's
+ * own (it undoes a failed upload), so it is held until the upload is done with. Without the native
+ * addon there is no lock, as before.
  */
-async function lockedForInPlaceWrite(existing: FileHandle, dir: PinnedDirectory, name: string): Promise<FileHandle> {
-  const undo = await reopen(existing, dir, name, constants.O_RDWR);
-  if (tryLockFile(undo, true) === 'busy') {
-    await undo.close().catch(() => undefined);
-    throw fileBusy();
+async function openForInPlaceWrite(
+  dir: PinnedDirectory,
+  name: string,
+): Promise<{ existing: FileHandle; undo: FileHandle; size: number }> {
+  const existing = await openNoFollow(dir, name, constants.O_RDWR);
+  let undo: FileHandle | undefined;
+  try {
+    undo = await reopen(existing, dir, name, constants.O_RDWR);
+    if (tryLockFile(undo, true) === 'busy') throw fileBusy();
+    return { existing, undo, size: (await existing.stat()).size };
+  } catch (error) {
+    await closeQuietly(undo, existing);
+    throw error;
   }
-  return undo;
 }
 
-/** 450: another session is writing the file in place, or reading it. */
-export function fileBusy(): FtpError {
-  return new FtpError(450, 'File busy: another session is reading or writing it.');
+/** Closes what is open, ignoring errors: a failure path, whose own error is the one to report. */
+async function closeQuietly(...handles: readonly (FileHandle | undefined)[]): Promise<void> {
+  for (const handle of handles) await handle?.close().catch(() => undefined);
 }
 
 /**
  * Written in place after the first `offset` bytes. `undo`, a second descriptor on the same file,
- * locked (lockedForInPlaceWrite), undoes a failed upload (truncates back to `offset`): the first
+ * locked (openForInPlaceWrite), undoes a failed upload (truncates back to `offset`): the first
  * belongs to the write, which closes it.
  */
 async function appendingSink(

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
-import { startClassicd } from '../../helpers/classicd.js';
+import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient, readAll } from '../../helpers/ftp.js';
 import { eventually, expectCode, ftpTestConfig, localUser, openPassive, PASSWORD, tempDir } from './data-fixture.js';
 
@@ -85,70 +85,54 @@ function xferlogLines(): number {
   return existsSync(xferlog) ? readFileSync(xferlog, 'utf8').split('\n').filter(Boolean).length : 0;
 }
 
-it('stopping the server mid-upload leaves no temporary file, no placeholder, and the appended file as it was', async () => {
+/**
+ * Starts a server with a `shutdownGraceMs`, starts the uploads, has `stop` stop it while they run,
+ * and checks they were all undone.
+ */
+async function stopDuringUploads(
+  shutdownGraceMs: number,
+  stop: (server: RunningClassicd) => Promise<unknown>,
+): Promise<void> {
   writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
   const before = xferlogLines();
   const users = [await localUser('alice', home.path)];
   const server = await startClassicd(
-    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 100, xferlog }),
+    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs, xferlog }),
   );
   let running: Awaited<ReturnType<typeof startUploads>> | undefined;
   try {
     running = await startUploads(server.port('ftp'));
-    await server.stop();
+    await stop(server);
   } finally {
     for (const socket of running?.dataSockets ?? []) socket.destroy();
     for (const client of running?.clients ?? []) client.close();
     await server.stop();
   }
   expectUploadsUndone(before);
+}
+
+it('stopping the server mid-upload leaves no temporary file, no placeholder, and the appended file as it was', async () => {
+  await stopDuringUploads(100, (server) => server.stop());
 });
 
 // A second SIGTERM (or Ctrl-C) closes every session at once instead of waiting out the grace period;
 // it used to exit the primary there and then, and the workers with it, before any upload was undone.
 it('a second signal closes the sessions at once, and the uploads are still undone', async () => {
-  writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
-  const before = xferlogLines();
-  const users = [await localUser('alice', home.path)];
-  const server = await startClassicd(
-    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 120_000, xferlog }),
-  );
-  let running: Awaited<ReturnType<typeof startUploads>> | undefined;
-  try {
-    running = await startUploads(server.port('ftp'));
+  await stopDuringUploads(120_000, async (server) => {
     server.child.kill('SIGTERM');
     await server.waitForLine((line) => line.msg === 'waiting for sessions to finish');
     server.child.kill('SIGTERM');
     await server.exited; // long before the grace period's two minutes, which the test would not outlast
-  } finally {
-    for (const socket of running?.dataSockets ?? []) socket.destroy();
-    for (const client of running?.clients ?? []) client.close();
-    await server.stop();
-  }
-  expectUploadsUndone(before);
+  });
 });
 
 // A worker whose primary is gone (killed, or a bug) used to exit at once on its channel's close.
 it('a worker whose primary is killed closes its sessions, undoes their uploads, then exits', async () => {
-  writeFileSync(join(home.path, 'orig.txt'), ORIGINAL);
-  const before = xferlogLines();
-  const users = [await localUser('alice', home.path)];
-  const server = await startClassicd(
-    ftpTestConfig({ anonymousRoot: anonymousRoot.path, users, workers: 1, shutdownGraceMs: 120_000, xferlog }),
-  );
-  const ready = await server.waitForLine((line) => line.msg === 'worker ready');
-  const workerPid = ready.workerPid as number;
-  let running: Awaited<ReturnType<typeof startUploads>> | undefined;
-  try {
-    running = await startUploads(server.port('ftp'));
+  await stopDuringUploads(120_000, async (server) => {
+    const ready = await server.waitForLine((line) => line.msg === 'worker ready');
     server.child.kill('SIGKILL');
-    await eventually(() => exited(workerPid), 15_000);
-  } finally {
-    for (const socket of running?.dataSockets ?? []) socket.destroy();
-    for (const client of running?.clients ?? []) client.close();
-    await server.stop();
-  }
-  expectUploadsUndone(before);
+    await eventually(() => exited(ready.workerPid as number), 15_000);
+  });
 });
 
 // RFC 959 4.2: 421 "may be a reply to any command if the service knows it must shut down". A long

@@ -3,7 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedAsciiStreamSize } from '../../../services/ftp/data/ascii-size-cache.js';
+import { cachedAsciiStreamSize, MAX_COUNTED_FILES } from '../../../services/ftp/data/ascii-size-cache.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'classicd-ascii-size-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +46,25 @@ describe('TYPE A sizes counted once per version of a file', () => {
     expect(await cachedAsciiStreamSize(third.handle)).toBe(17);
     expect(third.reads()).toBeGreaterThan(0);
     await third.handle.close();
+  });
+
+  it('remembers at most MAX_COUNTED_FILES files, forgetting the least recently asked', async () => {
+    const paths = Array.from({ length: MAX_COUNTED_FILES + 1 }, (_, i) => join(dir, `many-${i}.txt`));
+    for (const path of paths) writeFileSync(path, 'line\n');
+    for (const path of paths) {
+      const { handle } = await countingHandle(path);
+      await cachedAsciiStreamSize(handle);
+      await handle.close();
+    }
+    // The first was pushed out by the last; the second is still known.
+    for (const [path, reread] of [
+      [paths[1], false],
+      [paths[0], true],
+    ] as const) {
+      const again = await countingHandle(path as string);
+      expect(await cachedAsciiStreamSize(again.handle)).toBe(6);
+      expect(again.reads() > 0).toBe(reread);
+      await again.handle.close();
+    }
   });
 });
