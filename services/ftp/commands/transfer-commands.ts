@@ -146,8 +146,9 @@ const RETR: CommandSpec = {
 };
 
 /**
- * STOR and APPE: where the bytes go. A REST offset or APPE on an existing file keeps its first bytes
- * (`openResuming`); everything else is a new file renamed into place (`openReplacing`). An account
+ * STOR and APPE: where the bytes go. APPE writes in place after the file's end, making the file if
+ * it is not there (`openAppending`); REST n + STOR keeps the first n bytes (`openResuming`); any
+ * other STOR is a new file renamed into place (`openReplacing`). An account
  * that may not overwrite (the anonymous drop box) claims a new name before the 150, as STOU does, so
  * two uploads of one name cannot both be acknowledged, the second replacing the first.
  */
@@ -178,8 +179,15 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
       try {
         if (claim) return await openClaimed(claim, mode);
         const { dir, name } = await session.fs.pinParent(target.real);
+        if (verb === 'APPE') {
+          // After REST the file must still end at the marker; otherwise a missing file is made.
+          return await openAppending(
+            dir,
+            name,
+            restart > 0 ? { expectedEnd: offset } : { createMode: mayDo(session, target, 'create') ? mode : undefined },
+          );
+        }
         if (offset === 0) return await openReplacing(dir, name, { mode });
-        if (verb === 'APPE') return await openAppending(dir, name, restart > 0 ? offset : undefined);
         return await openResuming(dir, name, offset);
       } catch (error) {
         throw asFtpError(error);

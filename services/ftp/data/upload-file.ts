@@ -2,7 +2,7 @@
  * Where an upload's bytes go on disk, so that a partial upload never replaces a good file and 226
  * is sent only once the file is complete, fsynced and in place.
  *
- * - `replacing` (STOR, STOU, APPE/REST of a file that is not there): a new file with a hidden name
+ * - `replacing` (STOR, STOU, REST 0 + STOR): a new file with a hidden name
  *   beside the target, in the same directory (so the rename cannot cross file systems). On commit
  *   it is fsynced, closed and renamed over the target, then the directory is fsynced; on discard it
  *   is deleted. Readers see the old file or the new one, never a mix.
@@ -17,6 +17,9 @@
  *     and renamed over the target on commit, so this rarer case is atomic too.
  *   It holds the file's lock (openForInPlaceWrite): another in-place upload, or a download, of
  *   the file meanwhile is 450, file busy.
+ * - `appending` (APPE): like a resume at the end, from the file's size when the upload opens it. A
+ *   name that is not there yet is created empty first (O_EXCL) and appended to in the same way; if
+ *   the upload fails, the file it made is removed again.
  * - `claimed` (STOU; STOR by an account that may not overwrite, the drop box): the name is first
  *   created empty with O_EXCL, before the 150, and the upload is `replacing` over it; discard
  *   removes the placeholder too, if the name still holds it.
@@ -136,14 +139,16 @@ async function replacingSink(
 }
 
 /**
- * REST n + STOR, or APPE: the first `offset` bytes of the existing file `name` in `dir` stay, the
- * upload is written after them. The caller has checked that `offset` is at most the file's size.
- * The sink owns `dir`.
+ * REST n + STOR: the first `offset` bytes of the existing file `name` in `dir` stay, the upload is
+ * written after them. The caller has checked that `offset` is at most the file's size. The sink
+ * owns `dir`.
  */
 export async function openResuming(dir: PinnedDirectory, name: string, offset: number): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
-    const { existing, undo, size } = await openForInPlaceWrite(dir, name);
-    if (offset >= size) return appendingSink(existing, undo, dir, offset);
+    const opened = await openForInPlaceWrite(dir, name);
+    if (!opened) throw fileBusy(); // replaced or removed while it was being locked
+    const { existing, undo, size } = opened;
+    if (offset >= size) return appendingSink(existing, undo, dir, offset, undefined);
     // The tail is replaced by a copy renamed over the file: nothing is written in place.
     await closeQuietly(undo);
     try {
@@ -154,22 +159,107 @@ export async function openResuming(dir: PinnedDirectory, name: string, offset: n
   });
 }
 
+export interface AppendingOptions {
+  /** REST n + APPE: the end the client expects the file to have (554 if it has another). */
+  readonly expectedEnd?: number | undefined;
+  /** The account may create the file: if `name` is not there, it is made with this mode. */
+  readonly createMode?: number | undefined;
+}
+
 /**
  * APPE: written after whatever the file holds when the upload starts. Its size when the command
  * came is not used: another upload may have added to it since, and resuming from the old size
- * would cut those bytes off. The sink owns `dir`.
+ * would cut those bytes off.
+ *
+ * A name that is not there is created (`createMode`) and appended to in place too, locked like any
+ * other: taking the replacing way (a hidden file renamed over the name), two APPEs of one new name
+ * were both answered 226 and the second rename erased the first's bytes. Now the second finds the
+ * first's file, locked: 450, or, once the first is done, it appends after it. The sink owns `dir`.
  */
-export async function openAppending(dir: PinnedDirectory, name: string, expectedEnd?: number): Promise<UploadSink> {
+export async function openAppending(
+  dir: PinnedDirectory,
+  name: string,
+  options: AppendingOptions,
+): Promise<UploadSink> {
   return closingOnFailure(dir, undefined, async () => {
-    const { existing, undo, size } = await openForInPlaceWrite(dir, name);
+    const { existing, undo, size, created } = await openAppendTarget(dir, name, options.createMode);
     // REST n + APPE: n was the end when the command came; if it is no longer, the client's
     // picture of the file is wrong, and appending elsewhere than n is what 554 refuses.
-    if (expectedEnd !== undefined && size !== expectedEnd) {
+    if (options.expectedEnd !== undefined && size !== options.expectedEnd) {
       await closeQuietly(undo, existing);
       throw new FtpError(554, 'The file changed since REST; its end is no longer there.');
     }
-    return appendingSink(existing, undo, dir, size);
+    // Removed again if the upload fails, but only if it is still the empty file this upload made:
+    // another APPE may have filled it and been answered before this one took the lock.
+    return appendingSink(existing, undo, dir, size, created && size === 0 ? name : undefined);
   });
+}
+
+/** How many times an APPE looks for its file again when it vanished between the look and the lock. */
+const APPEND_OPEN_ATTEMPTS = 3;
+
+/**
+ * The file an APPE writes, locked: created if `createMode` is given and `name` is not there, else
+ * the existing one. A file that vanishes before it is locked (a failed APPE removing the new file
+ * it made) is looked for again, so the name is created afresh rather than written after its
+ * removal, where the bytes would be answered 226 and lost.
+ */
+async function openAppendTarget(
+  dir: PinnedDirectory,
+  name: string,
+  createMode: number | undefined,
+): Promise<InPlaceFile & { created: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    if (createMode !== undefined) {
+      const created = await createForInPlaceWrite(dir, name, createMode);
+      if (created) return { ...created, created: true };
+    }
+    const opened = await openForInPlaceWrite(dir, name).catch((error: unknown) => {
+      if (createMode !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (opened) return { ...opened, created: false };
+    if (attempt === APPEND_OPEN_ATTEMPTS) throw fileBusy();
+  }
+}
+
+/** An existing file opened for an upload written in place, and locked (openForInPlaceWrite). */
+interface InPlaceFile {
+  readonly existing: FileHandle;
+  readonly undo: FileHandle;
+  readonly size: number;
+}
+
+/**
+ * `name` created empty in `dir` with exactly `mode`, open for writing and locked; undefined if the
+ * name is taken. Another APPE may open it before this one locks it: then it is theirs (450 here).
+ */
+async function createForInPlaceWrite(
+  dir: PinnedDirectory,
+  name: string,
+  mode: number,
+): Promise<InPlaceFile | undefined> {
+  let existing: FileHandle;
+  try {
+    existing = await open(
+      dir.path(name),
+      constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      mode,
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  let undo: FileHandle | undefined;
+  try {
+    await existing.chmod(mode); // exactly this mode, whatever the process umask
+    undo = await reopen(existing, dir, name, constants.O_RDWR);
+    if (tryLockFile(undo, true) === 'busy') throw fileBusy();
+    return { existing, undo, size: (await existing.stat()).size };
+  } catch (error) {
+    await closeQuietly(undo, existing);
+    throw error;
+  }
 }
 
 /**
@@ -182,21 +272,34 @@ export async function openAppending(dir: PinnedDirectory, name: string, expected
  * 450, "file busy" (RFC 959 4.2). The lock is on the second descriptor, which outlives the write's
  * own (it undoes a failed upload), so it is held until the upload is done with. Without the native
  * addon there is no lock, as before.
+ *
+ * Undefined if, once locked, the name no longer names the file: it was removed or replaced while
+ * this upload opened it, and bytes written to it now would be answered 226 and be nowhere.
  */
-async function openForInPlaceWrite(
-  dir: PinnedDirectory,
-  name: string,
-): Promise<{ existing: FileHandle; undo: FileHandle; size: number }> {
+async function openForInPlaceWrite(dir: PinnedDirectory, name: string): Promise<InPlaceFile | undefined> {
   const existing = await openNoFollow(dir, name, constants.O_RDWR);
   let undo: FileHandle | undefined;
   try {
     undo = await reopen(existing, dir, name, constants.O_RDWR);
     if (tryLockFile(undo, true) === 'busy') throw fileBusy();
+    if (!(await stillNamed(dir, name, undo))) {
+      await closeQuietly(undo, existing);
+      return undefined;
+    }
     return { existing, undo, size: (await existing.stat()).size };
   } catch (error) {
     await closeQuietly(undo, existing);
     throw error;
   }
+}
+
+/** Whether `name` in `dir` is still the file `handle` holds open. */
+async function stillNamed(dir: PinnedDirectory, name: string, handle: FileHandle): Promise<boolean> {
+  const [held, named] = await Promise.all([
+    handle.stat({ bigint: true }),
+    lstat(dir.path(name), { bigint: true }).catch(() => undefined),
+  ]);
+  return named !== undefined && named.ino === held.ino && named.dev === held.dev;
 }
 
 /** Closes what is open, ignoring errors: a failure path, whose own error is the one to report. */
@@ -207,23 +310,25 @@ async function closeQuietly(...handles: readonly (FileHandle | undefined)[]): Pr
 /**
  * Written in place after the first `offset` bytes. `undo`, a second descriptor on the same file,
  * locked (openForInPlaceWrite), undoes a failed upload (truncates back to `offset`): the first
- * belongs to the write, which closes it.
+ * belongs to the write, which closes it. `newName`: the file was made, empty, as `newName` in `dir`
+ * for this upload; committing syncs `dir` too (the new name must last, as a renamed upload's does),
+ * and a failed upload removes the file if the name still holds it, so nothing of it is left.
  */
 async function appendingSink(
   handle: FileHandle,
   undo: FileHandle,
   dir: PinnedDirectory,
   offset: number,
+  newName: string | undefined,
 ): Promise<UploadSink> {
   let originalMode: number;
   try {
     originalMode = await dropSetIdBits(handle);
   } catch (error) {
-    await undo.close().catch(() => undefined);
-    await handle.close().catch(() => undefined);
+    await closeQuietly(undo, handle);
     throw error;
   }
-  await dir.close(); // nothing more is named in it
+  if (newName === undefined) await dir.close(); // nothing more is named in it
   const file = new OpenUpload(handle, offset);
   let committed = false;
   return {
@@ -233,7 +338,14 @@ async function appendingSink(
     commit: async () => {
       await file.syncAndClose();
       committed = true;
-      await undo.close().catch(() => undefined);
+      try {
+        // A directory the server may not read cannot be synced: the file's own fsync carries the
+        // new name on the journaling file systems (see syncRenamedFile). Best effort either way.
+        if (newName !== undefined && !(await dir.sync())) await undo.sync().catch(() => undefined);
+      } finally {
+        await closeQuietly(undo);
+        if (newName !== undefined) await dir.close();
+      }
     },
     discard: async () => {
       if (committed) return;
@@ -243,8 +355,12 @@ async function appendingSink(
         // The set-ID bits cleared for the append, given back (only then: a chmod of a file the
         // worker does not own would fail).
         if (originalMode !== (originalMode & PERMISSION_BITS)) await undo.chmod(originalMode);
+        if (newName !== undefined && (await stillNamed(dir, newName, undo))) {
+          await unlink(dir.path(newName)).catch(ignoreMissing);
+        }
       } finally {
-        await undo.close().catch(() => undefined);
+        await closeQuietly(undo);
+        if (newName !== undefined) await dir.close();
       }
     },
   };

@@ -160,6 +160,38 @@ describe.each([
     expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
     expectCode((await store(client, 'APPE fresh.txt', 'new\n')).final, 226);
     expect(readFileSync(join(home.path, 'fresh.txt'), 'utf8')).toBe('new\n');
+    expect(statSync(join(home.path, 'fresh.txt')).mode & 0o777).toBe(0o640); // the umask's
+  });
+
+  // An APPE of a new name makes the file and appends to it in place, locked like any other. It
+  // used to go the replacing way (a hidden file renamed over the name): both APPEs were answered
+  // 226, and the second rename erased the first's bytes.
+  it('two APPEs of one new name: the second is 450 while the first runs, then appends after it', async () => {
+    const path = join(home.path, 'new-log.txt');
+    const writer = await login();
+    const other = await login();
+    const data = await writer.epsv();
+    expectCode(await writer.command('APPE new-log.txt'), 150);
+    await new Promise<void>((resolve) => data.write('first\n', () => resolve()));
+
+    const refused = await other.epsv();
+    expectCode(await other.command('APPE new-log.txt'), 450);
+    refused.destroy();
+
+    await writeAll(data, '');
+    expectCode(await writer.reply(), 226);
+    expectCode((await store(other, 'APPE new-log.txt', 'second\n')).final, 226);
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('a broken APPE of a new name leaves no file behind', async () => {
+    const client = await login();
+    const socket = await client.epsv();
+    expectCode(await client.command('APPE broken-new.txt'), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(256 * 1024), () => resolve()));
+    socket.resetAndDestroy();
+    expectCode(await client.reply(), 426);
+    expect(existsSync(join(home.path, 'broken-new.txt'))).toBe(false);
   });
 
   // APPE appends: a REST before it must name the end (then it is an ordinary append). Any other
