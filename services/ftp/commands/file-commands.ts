@@ -92,13 +92,22 @@ const RNTO: CommandSpec = {
     if (!argument) throw syntaxError('RNTO needs a file name.');
     const source = await session.fs.resolveEntry(from);
     authorizeFor(session, source, 'rename');
-    await entryType(session, source);
+    const sourceType = await entryType(session, source);
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'rename');
     // Renaming onto an existing file replaces it: that takes the right to overwrite it too.
     if (target.exists && target.real !== source.real) authorizeFor(session, target, 'overwrite');
     await session.fs.inParent(source.real, (from, fromName) =>
-      session.fs.inParent(target.real, (to, toName) => rename(from.path(fromName), to.path(toName))),
+      session.fs.inParent(target.real, (to, toName) =>
+        rename(from.path(fromName), to.path(toName)).catch((error: unknown) => {
+          // rename(2) answers ENOTDIR when a directory would replace a file: the name exists, so
+          // the usual "No such file or directory" would mislead.
+          if (sourceType === 'dir' && (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+            throw new FtpError(550, 'A file has that name: a directory cannot replace it.');
+          }
+          throw error;
+        }),
+      ),
     );
     session.log.info({ from: source.virtual, to: target.virtual }, 'renamed');
     await session.reply(250, 'Rename successful.');

@@ -197,6 +197,11 @@ describe('RNFR and RNTO', () => {
       expect(await codes(ftp, ['RNFR new-link', 'RNTO ../../../escaped'])).toEqual([350, 250]);
       expect(lstatSync(join(home, 'escaped')).isSymbolicLink()).toBe(true); // `..` stayed in the root
       expect(await codes(ftp, ['RNFR docs', 'RNTO docs/inside'])).toEqual([350, 550]); // into itself
+      // A directory onto a file: rename(2) says ENOTDIR, which is not "No such file".
+      expect(await codes(ftp, ['RNFR docs'])).toEqual([350]);
+      const onto = await ftp.command('RNTO target.txt');
+      expect([onto.code, onto.text]).toEqual([550, 'A file has that name: a directory cannot replace it.']);
+      expect(readFileSync(join(home, 'target.txt'), 'utf8')).toBe('keep me\n');
     } finally {
       ftp.close();
     }
