@@ -2,7 +2,9 @@
  * Turns one control-connection line into a verb and an argument. Pure.
  *
  * The control connection speaks Telnet (RFC 959 section 4.1, "the Telnet protocol"): IAC sequences
- * are stripped, IAC IAC stands for a 0xFF byte. ABOR arrives after IAC IP IAC DM (RFC 959 4.1.3), and
+ * are stripped, IAC IAC stands for a 0xFF byte. Every option stays off: a request to turn one on is
+ * refused (`telnetRefusals`), as RFC 1123 3.2.1 has a host do with an option it does not support
+ * and 4.1.2.12 lets a server-FTP do with every one. ABOR arrives after IAC IP IAC DM (RFC 959 4.1.3), and
  * one byte of that is sent as TCP urgent data, which Linux takes out of the stream (Node cannot read
  * it). BSD ftp sends IAC IP IAC with the second IAC urgent, then DM ABOR, so a bare DM (0xF2) is
  * left before the verb; lftp sends the DM urgent (RFC 854's Synch), so an IAC is left before the
@@ -11,6 +13,8 @@
 const IAC = 0xff;
 const CR = 0x0d;
 const DONT = 0xfe;
+const DO = 0xfd;
+const WONT = 0xfc;
 const WILL = 0xfb;
 const SB = 0xfa;
 const SE = 0xf0;
@@ -53,6 +57,38 @@ export function stripTelnet(line: Buffer): Buffer {
     }
   }
   return out.subarray(0, length);
+}
+
+/**
+ * What to answer the option negotiation in one line's bytes: IAC DONT for each IAC WILL, IAC WONT
+ * for each IAC DO (RFC 854; RFC 1123 3.2.1: "A host MUST refuse (i.e, reply WONT/DONT to a DO/WILL)
+ * an unsupported option"). WONT and DONT ask for what already holds, so they get nothing, and as
+ * this side never asks, nothing it says can start a loop (RFC 1143). Undefined when there is none.
+ */
+export function telnetRefusals(line: Buffer): Buffer | undefined {
+  if (!line.includes(IAC)) return undefined;
+  const refusals: number[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] !== IAC) {
+      i++;
+      continue;
+    }
+    const command = line[i + 1];
+    const option = line[i + 2];
+    if ((command === WILL || command === DO) && option !== undefined) {
+      refusals.push(IAC, command === WILL ? DONT : WONT, option);
+      i += 3;
+    } else if (command === WONT || command === DONT) {
+      i += 3;
+    } else if (command === SB) {
+      const end = line.indexOf(Buffer.from([IAC, SE]), i + 2);
+      i = end === -1 ? line.length : end + 2;
+    } else {
+      i += 2; // IAC IAC (a data byte), IAC IP, IAC DM, ...
+    }
+  }
+  return refusals.length > 0 ? Buffer.from(refusals) : undefined;
 }
 
 export type ParsedCommand =

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { LineReader, type LineConsumer, type LineResult } from '../../shared/net/line-reader.js';
 import type { IdleHandler, IdleVerdict, SessionContext } from '../../shared/service.js';
 import type { Account } from './auth/accounts.js';
-import { parseCommandLine, stripTelnet } from './command-line.js';
+import { parseCommandLine, stripTelnet, telnetRefusals } from './command-line.js';
 import type { CommandSpec } from './commands/command-spec.js';
 import { COMMANDS, unknownVerbText } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
@@ -261,6 +261,14 @@ export class FtpSession implements LineConsumer, IdleHandler {
     return new Promise((resolve) => socket.write(wire, () => resolve()));
   }
 
+  /** Telnet's IAC DONT/WONT answers (command-line.ts), ahead of the line's reply. */
+  private refuseTelnetOptions(refusals: Buffer): void {
+    if (this.context.isLevelEnabled('debug'))
+      this.log.debug({ telnet: refusals.toString('hex') }, 'telnet options refused');
+    const socket = this.controlSocket;
+    if (!socket.destroyed && socket.writable) socket.write(refusals);
+  }
+
   /** QUIT and fatal errors: the loop stops after the current command and the connection closes. */
   endAfterReply(): void {
     this.quitting = true;
@@ -426,6 +434,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   }
 
   private async handleLine(raw: Buffer): Promise<void> {
+    const refusals = telnetRefusals(raw);
+    if (refusals) this.refuseTelnetOptions(refusals);
     const parsed = parseCommandLine(raw);
     if (!parsed.ok) {
       if (parsed.reason === 'empty') return; // a stray CRLF is no command (RFC 959 5.3)

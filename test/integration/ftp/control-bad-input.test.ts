@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
-import { metricReaches } from '../../helpers/net.js';
+import { metricReaches, tcpExchange } from '../../helpers/net.js';
 import { ftpTestConfig, localUser, tempDir } from './data-fixture.js';
 
 let server: RunningClassicd;
@@ -31,6 +31,19 @@ describe('FTP control connection limits', () => {
     expect((await ftp.command(`NOOP ${'x'.repeat(5000)}`)).code).toBe(500);
     await ftp.expect('NOOP', 200);
     await ftp.quit();
+  });
+
+  // RFC 1123 3.2.1: a host refuses an option it does not support: DONT for WILL, WONT for DO.
+  it('refuses Telnet options on the control connection ahead of the reply, and answers the command', async () => {
+    const IAC = 0xff;
+    const negotiation = [IAC, 0xfd, 0x01, IAC, 0xfb, 0x1f, IAC, 0xfc, 0x03]; // DO ECHO, WILL NAWS, WONT SGA
+    const wire = await tcpExchange(
+      server.port('ftp'),
+      Buffer.concat([Buffer.from(negotiation), Buffer.from('NOOP\r\nQUIT\r\n')]),
+    );
+    const afterBanner = wire.subarray(wire.indexOf('\r\n') + 2);
+    expect([...afterBanner.subarray(0, 6)]).toEqual([IAC, 0xfc, 0x01, IAC, 0xfe, 0x1f]); // WONT ECHO, DONT NAWS
+    expect(afterBanner.subarray(6).toString('latin1')).toMatch(/^200 .*\r\n221 /);
   });
 
   it('refuses invalid UTF-8 with 501 (RFC 2640) and goes on', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, stripTelnet } from '../../../services/ftp/command-line.js';
+import { parseCommandLine, stripTelnet, telnetRefusals } from '../../../services/ftp/command-line.js';
 import { formatReply, quotePath } from '../../../services/ftp/reply.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer =>
@@ -21,6 +21,25 @@ describe('stripTelnet', () => {
 
   it('IAC IAC stands for one 0xFF byte', () => {
     expect([...stripTelnet(bytes('a', [0xff, 0xff], 'b'))]).toEqual([0x61, 0xff, 0x62]);
+  });
+});
+
+describe('telnetRefusals', () => {
+  it.each([
+    ['no IAC: nothing to answer', bytes('NOOP'), undefined],
+    [
+      'WILL gets DONT, DO gets WONT',
+      bytes([0xff, 0xfb, 0x01, 0xff, 0xfd, 0x03], 'NOOP'),
+      [0xff, 0xfe, 0x01, 0xff, 0xfc, 0x03],
+    ],
+    ['WONT and DONT ask for what holds: no answer (RFC 1143)', bytes([0xff, 0xfc, 0x01, 0xff, 0xfe, 0x03]), undefined],
+    ['IAC IAC is a data byte, not a command', bytes([0xff, 0xff, 0xfb, 0x01]), undefined],
+    ['a WILL inside a subnegotiation is its data', bytes([0xff, 0xfa, 0x18, 0xfb, 0x01, 0xff, 0xf0]), undefined],
+    ["ABOR's IAC IP IAC DM needs no answer", bytes([0xff, 0xf4, 0xff, 0xf2], 'ABOR'), undefined],
+    ['a WILL cut off at the end of the line is not answered', bytes('NOOP', [0xff, 0xfb]), undefined],
+  ])('%s', (_name, input, expected) => {
+    const refusals = telnetRefusals(input);
+    expect(refusals === undefined ? undefined : [...refusals]).toEqual(expected);
   });
 });
 
