@@ -3,10 +3,16 @@
  *
  * RFC 959 says the argument is a pathname, but clients pass `ls` options first: wget `LIST -a`,
  * basic-ftp `LIST -a <path>`, others `LIST -la`, `LIST -l`, `NLST -a`, `LIST -la /path` (which
- * pyftpdlib answers with 550). Leading words that begin with `-` are taken as options and the rest
- * of the line, inner spaces kept, is the path. `--` ends the options. The caller first checks
- * whether the whole argument names an existing entry: a file really called `-la` is listed, not
- * taken as options.
+ * pyftpdlib answers with 550). An argument that begins with `-` is taken as options, always, as
+ * vsftpd, ProFTPD and pure-ftpd take it: words up to a space each, `--` ending them, and what follows
+ * the space after the last is the path, exactly as given. A file really called `-la` is named
+ * `./-la` or `-- -la`. Taking `-la` as that file whenever one existed let anyone who may upload
+ * (`STOR -a`) turn every `LIST -a` of the directory (wget, file managers) into a listing of that one
+ * file, and a mirror of it into nothing.
+ *
+ * Without options the argument is the path as it is, leading spaces included (RFC 959 5.3.1: one
+ * space separates the verb from its argument): `LIST  x` names ` x`, as RETR would. An argument of
+ * white space only is the working directory.
  *
  * Options that change the result: `a`/`A` (show dot files), `d` (the directory itself, not its
  * contents). The rest (`l`, `R`, `t`, ...) are accepted and ignored, as vsftpd does (no recursion).
@@ -20,17 +26,16 @@ export interface ListArguments {
 }
 
 export function parseListArguments(argument: string): ListArguments {
-  let rest = argument.trimStart();
+  let rest = argument;
   let options = '';
-  for (;;) {
-    const match = /^(-\S*)(?:\s+|$)/.exec(rest);
-    if (!match) break;
-    const word = match[1] as string;
-    rest = rest.slice(match[0].length);
+  while (rest.startsWith('-')) {
+    const space = rest.indexOf(' ');
+    const word = space === -1 ? rest : rest.slice(0, space);
+    rest = space === -1 ? '' : rest.slice(space + 1);
     if (word === '--') break;
     options += word.slice(1);
   }
-  return { options, path: rest };
+  return { options, path: rest.trim() === '' ? '' : rest };
 }
 
 export interface ListFlags {

@@ -49,12 +49,7 @@ export type ListingPlan =
 
 export async function planListing(session: FtpSession, argument: string): Promise<ListingPlan> {
   const fs = session.fs;
-  let { options, path } = parseListArguments(argument);
-  // `LIST -la` where a file called `-la` exists lists that file (unlike the options reading).
-  if (argument.trimStart().startsWith('-') && (await existsQuietly(session, argument.trimStart()))) {
-    options = '';
-    path = argument.trimStart();
-  }
+  const { options, path } = parseListArguments(argument);
   const flags = listFlags(options);
   const target = await fs.resolve(path);
   // Asked before existence, so a refused client cannot tell what is there (the drop box).
@@ -89,14 +84,6 @@ async function planGlob(session: FtpSession, path: string, flags: ListFlags): Pr
   // As in a shell, `*` does not pick dot files unless the pattern itself starts with a dot.
   const globFlags = { ...flags, all: flags.all || pattern.startsWith('.') };
   return { kind: 'directory', directory, flags: globFlags, nameFilter: compileNameGlob(pattern), namePrefix: dirPart };
-}
-
-async function existsQuietly(session: FtpSession, path: string): Promise<boolean> {
-  try {
-    return (await session.fs.resolve(path)).exists;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -17,6 +17,7 @@
  *   pub/to-private -> private a symlink to a denied directory
  *   docs/guide.txt
  *   odd/-la                   a file really named `-la`
+ *   odd/ lead.txt, odd/plain.txt  a name that begins with a space, and an ordinary one
  *   incoming/existing.bin     the drop box
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,8 @@ export function makeTree(): { base: string; anon: string; cleanup: () => void } 
   symlinkSync('private', join(pub, 'to-private'));
   writeFileSync(join(anon, 'docs', 'guide.txt'), 'guide\n');
   writeFileSync(join(anon, 'odd', '-la'), 'not an option\n');
+  writeFileSync(join(anon, 'odd', ' lead.txt'), 'leading space\n');
+  writeFileSync(join(anon, 'odd', 'plain.txt'), 'plain\n');
   writeFileSync(join(anon, 'incoming', 'existing.bin'), 'someone else\n');
   return { base, anon, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
@@ -106,6 +109,7 @@ export async function listing(ftp: FtpClient, command: string): Promise<Listing>
 
 /** The name at the end of an `ls -l` line (a symlink's ` -> target` removed). */
 export function lsName(line: string): string {
-  const name = line.split(/\s+/).slice(8).join(' ');
+  // Eight fields, then one space: the name is the rest, leading spaces included.
+  const name = /^(?:\S+\s+){7}\S+ (.*)$/s.exec(line)?.[1] ?? '';
   return name.replace(/ -> .*$/, '');
 }

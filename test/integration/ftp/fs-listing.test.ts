@@ -105,13 +105,41 @@ describe('LIST', () => {
     }
   });
 
-  it('takes `-la` as a file name when a file has that name', async () => {
+  // As vsftpd, ProFTPD and pure-ftpd: a leading `-` is options, even where a file has that name.
+  // Taking the file instead let an uploader's `STOR -a` turn wget's `LIST -a` into a one-line listing.
+  it('takes `-la` as options even beside a file of that name, which `./-la` and `-- -la` name', async () => {
     const ftp = await anonymous();
     try {
       await ftp.expect('CWD /odd', 250);
-      const result = await listing(ftp, 'LIST -la');
-      expect(result.lines).toHaveLength(1);
-      expect(result.lines[0]).toMatch(/^-rw-.* 14 .* -la$/);
+      const whole = await listing(ftp, 'LIST -la');
+      expect(whole.lines.map(lsName).sort()).toEqual([' lead.txt', '-la', 'plain.txt']);
+      for (const named of ['LIST ./-la', 'LIST -- -la', 'LIST -l ./-la']) {
+        const result = await listing(ftp, named);
+        expect(result.lines).toHaveLength(1);
+        expect(result.lines[0]).toMatch(/^-rw-.* 14 .* -la$/);
+      }
+      expect((await listing(ftp, 'NLST -a')).lines.sort()).toEqual([' lead.txt', '-la', 'plain.txt']);
+    } finally {
+      ftp.close();
+    }
+  });
+
+  // RFC 959 5.3.1: one space separates the verb from the pathname, which may begin with a space.
+  it('lists a name that begins with a space, with and without options', async () => {
+    const ftp = await anonymous();
+    try {
+      for (const [command, line] of [
+        ['LIST  lead.txt', / lead\.txt$/],
+        ['LIST -l  lead.txt', / lead\.txt$/],
+        ['LIST /odd/ lead.txt', / lead\.txt$/],
+        ['NLST /odd/ lead.txt', /^\/odd\/ lead\.txt$/],
+      ] as const) {
+        if (!command.includes('/odd')) await ftp.expect('CWD /odd', 250);
+        const result = await listing(ftp, command);
+        expect(result.reply.code, command).toBe(226);
+        expect(result.lines, command).toHaveLength(1);
+        expect(result.lines[0], command).toMatch(line);
+      }
     } finally {
       ftp.close();
     }

@@ -10,11 +10,15 @@ describe('LIST/NLST arguments as clients send them', () => {
     ['-la /pub', 'la', '/pub'], // pyftpdlib answers this with 550; we must not
     ['-a /pub/some dir', 'a', '/pub/some dir'], // basic-ftp's `LIST -a <path>`, spaces kept
     ['-l -a pub', 'la', 'pub'],
-    ['  -la   pub', 'la', 'pub'],
+    ['-la  lead', 'la', ' lead'], // one space ends the options; the path is the rest, exactly
+    [' lead', '', ' lead'], // RFC 959 5.3.1: one space after the verb, the argument is the rest
+    ['  -la', '', '  -la'], // not options: the argument begins with spaces
+    ['   ', '', ''], // white space only: the working directory
     ['pub', '', 'pub'],
     ['/pub/my file.txt', '', '/pub/my file.txt'],
     ['pub -la', '', 'pub -la'], // options only come first
     ['-- -weird', '', '-weird'], // `--` ends the options
+    ['./-la', '', './-la'], // a file called `-la`, named so
     ['-la --', 'la', ''],
     ['-', '', ''],
   ])('%j: options %j, path %j', (argument, options, path) => {
