@@ -8,6 +8,8 @@
  * unenterable for anonymous; `hide` globs only leave entries out of listings (globs.ts has the
  * pattern rules).
  *
+ * Names of uploads in progress (`.classicd-upload-*`, upload-temp-name.ts) are refused to everyone.
+ *
  * A path is judged twice when a symlink is involved: by the name the client used and by where it
  * really leads inside the root (`ResolvedPath.canonical`). Both must pass, so a link cannot carry
  * anonymous around a deny glob or into (or out of) the drop box.
@@ -16,6 +18,7 @@ import type { Account } from '../auth/accounts.js';
 import type { FtpConfig } from '../config.js';
 import { FtpError } from '../errors.js';
 import { compileGlobs, type Glob } from './globs.js';
+import { namesUploadTemp } from './upload-temp-name.js';
 import { isWithinVirtual } from './virtual-path.js';
 
 export type FileAction =
@@ -77,6 +80,7 @@ export function authorize(account: Account, rules: AccessRules, virtualPath: str
 }
 
 export function isAllowed(account: Account, rules: AccessRules, virtualPath: string, action: FileAction): boolean {
+  if (namesUploadTemp(virtualPath)) return false; // the server's own, for no one to name
   if (!account.anonymous) {
     const needed = LOCAL_PERMISSION[action];
     return account.permissions.has(needed);

@@ -3,7 +3,7 @@
  * 226 only once the file is in place, and a broken upload never replacing a good file.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -357,6 +357,33 @@ describe.each([
     expect(readFileSync(join(anonymousRoot.path, 'readme.txt'), 'utf8')).toBe('read only\n');
     expect(existsSync(join(anonymousRoot.path, 'new.txt'))).toBe(false);
     expect(existsSync(join(home.path, 'nope.txt'))).toBe(false);
+  });
+
+  // Such names are the server's own: a client could read another session's upload as it is
+  // written, or keep files under names no listing shows.
+  it('refuses every command that names an upload in progress (.classicd-upload-*)', async () => {
+    writeFileSync(join(home.path, 'named.txt'), 'x');
+    const client = await login();
+    // As another session's STOR would have it while it runs.
+    writeFileSync(join(home.path, '.classicd-upload-0011223344556677'), 'half an upload');
+    try {
+      const data = await client.epsv();
+      expectCode(await client.command('RETR .classicd-upload-0011223344556677'), 550);
+      data.destroy();
+      for (const command of [
+        'SIZE .classicd-upload-0011223344556677',
+        'MLST .classicd-upload-0011223344556677',
+        'DELE .classicd-upload-0011223344556677',
+        'MKD .classicd-upload-dir',
+      ]) {
+        expectCode(await client.command(command), 550);
+      }
+      expectCode(await client.command('RNFR named.txt'), 350);
+      expectCode(await client.command('RNTO .classicd-upload-mine'), 550);
+      expectCode((await store(client, 'STOR .classicd-upload-mine', 'hidden')).opening, 550);
+    } finally {
+      rmSync(join(home.path, '.classicd-upload-0011223344556677'));
+    }
   });
 
   it('STOR onto a directory is 550', async () => {

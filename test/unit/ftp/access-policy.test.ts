@@ -143,3 +143,32 @@ describe('access policy: local users', () => {
     expect(isHidden(user, rules, '/.profile')).toBe(false);
   });
 });
+
+describe('access policy: names of uploads in progress', () => {
+  const everyone = [
+    account(),
+    account({
+      name: 'alice',
+      anonymous: false,
+      uploadDir: undefined,
+      permissions: new Set<Permission>(['read', 'write', 'delete', 'mkdir', 'rename']),
+    }),
+  ];
+
+  it.each(['/.classicd-upload-0123abcd', '/incoming/.classicd-upload-x', '/.classicd-upload-dir/file.txt'])(
+    'refuses %s to every account, for every action',
+    (path) => {
+      for (const who of everyone) {
+        for (const action of ACTIONS)
+          expect(isAllowed(who, noRules, path, action), `${who.name} ${action}`).toBe(false);
+      }
+    },
+  );
+
+  it('allows names that only look alike', () => {
+    const alice = everyone[1] as Account;
+    for (const path of ['/x.classicd-upload-1', '/classicd-upload-1', '/.classicd-uploads/a']) {
+      expect(isAllowed(alice, noRules, path, 'create'), path).toBe(true);
+    }
+  });
+});
