@@ -5,10 +5,11 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { RefusalReason, ServiceDefinition } from '../service.js';
+import { formatHostPort } from '../net/host-port.js';
 
 export function refuse(socket: Socket, definition: ServiceDefinition, reason: RefusalReason, log: Logger): void {
   log.info(
-    { svc: definition.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason },
+    { svc: definition.name, remote: formatHostPort(socket.remoteAddress, socket.remotePort), reason },
     'connection refused',
   );
   socket.on('error', () => socket.destroy());

@@ -22,6 +22,7 @@ import type { Level, Logger } from 'pino';
 import type { IdleHandler, SessionContext } from '../service.js';
 import { IdleWatch } from './idle-watch.js';
 import type { SessionOutcome } from './ipc.js';
+import { formatHostPort } from '../net/host-port.js';
 
 const sessionScope = new AsyncLocalStorage<LiveSession>();
 const idleWatch = new IdleWatch();
@@ -252,7 +253,7 @@ export class LiveSession implements SessionContext {
   }
 
   private logBindings(): { svc: string; sid: string; remote: string } {
-    return { svc: this.svc, sid: this.sid, remote: `${this.remoteAddress}:${this.remotePort}` };
+    return { svc: this.svc, sid: this.sid, remote: formatHostPort(this.remoteAddress, this.remotePort) };
   }
 }
 

@@ -55,18 +55,24 @@ describe('curl: downloads', () => {
     expect(sha(await download([], 'big.bin'))).toBe(sha(big()));
   });
 
-  it('fetches it with PASV (--disable-epsv)', async () => {
+  it('fetches it with PASV (--disable-epsv); the trace shows who connected to which data port', async () => {
     const before = commandsSeen().length;
+    const linesBefore = ftp.server.lines.length;
     expect(sha(await download(['--disable-epsv'], 'big.bin'))).toBe(sha(big()));
     const seen = commandsSeen().slice(before);
     expect(seen).toContain('PASV');
     expect(seen).not.toContain('EPSV');
+    const accepted = ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection accepted');
+    expect(accepted).toMatchObject({ peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataPort: expect.any(Number) });
   });
 
-  it('fetches it actively with EPRT (-P 127.0.0.1)', async () => {
+  it('fetches it actively with EPRT (-P 127.0.0.1); the trace shows the connection made', async () => {
     const before = commandsSeen().length;
+    const linesBefore = ftp.server.lines.length;
     expect(sha(await download(['-P', '127.0.0.1'], 'big.bin'))).toBe(sha(big()));
     expect(commandsSeen().slice(before)).toContain('EPRT');
+    const made = ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection made');
+    expect(made).toMatchObject({ target: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
   });
 
   it('fetches it actively with PORT (-P 127.0.0.1 --disable-eprt)', async () => {

@@ -87,6 +87,16 @@ describe('tnftp', () => {
     expect(readFileSync(join(local, 'ünïcødé-名前.txt'))).toEqual(ftp.tree.get('ünïcødé-名前.txt'));
   });
 
+  // STAT with a path writes its listing itself; the protocol trace must still show the reply.
+  it('rstatus of a directory: the listing on the control connection, and the reply in the trace', async () => {
+    const text = expectOk(await tnftp(ftp.scratch('tnftp-rstatus'), ['rstatus nested/level1']));
+    expect(text).toMatch(/sibling\.txt/);
+    const traced = ftp.server.lines.filter((line) => line.msg === 'ftp reply').map((line) => String(line.reply));
+    expect(traced).toContainEqual(
+      expect.stringMatching(/^212-Status of \/nested\/level1:\r\n\[\d+ listing lines\]\r\n212 End of status\.$/),
+    );
+  });
+
   it('fetches several files with mget (NLST to expand the pattern)', async () => {
     const local = ftp.scratch('tnftp-mget');
     expectOk(await tnftp(local, ['binary', 'cd nested/level1', 'mget *.txt']));

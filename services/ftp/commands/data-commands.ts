@@ -89,7 +89,9 @@ async function setActive(session: FtpSession, verb: string, parsed: ParseResult)
     throw new FtpError(parsed.code, `${parsed.reason}.`);
   }
   session.data.setActive(parsed, verb);
-  await session.reply(200, `${verb} command successful. Consider using PASV.`);
+  // vsftpd's wording, which points at passive mode; over IPv6 PASV is 522 (RFC 2428), so name EPSV.
+  const passive = session.data.family === 4 ? 'PASV' : 'EPSV';
+  await session.reply(200, `${verb} command successful. Consider using ${passive}.`);
 }
 
 const PORT: CommandSpec = {

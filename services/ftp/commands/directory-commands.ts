@@ -1,5 +1,5 @@
 /** The working directory: PWD, CWD, CDUP and their RFC 775 X-aliases. */
-import { FtpError } from '../errors.js';
+import { FtpError, syntaxError } from '../errors.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { quotePath } from '../reply.js';
 import type { FtpSession } from '../session.js';
@@ -27,7 +27,9 @@ const CWD: CommandSpec = {
   help: 'Change the working directory.',
   access: 'login',
   async handler(session, argument) {
-    await enter(session, argument || '/');
+    // RFC 959 5.3.1: `CWD <SP> <pathname>`; without one it is a syntax error (vsftpd: 550).
+    if (!argument) throw syntaxError('CWD needs a directory name.');
+    await enter(session, argument);
     await session.reply(250, 'Directory successfully changed.');
   },
 };

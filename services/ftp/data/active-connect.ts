@@ -32,17 +32,18 @@ export function connectActive(
       settle();
       resolve(socket);
     };
-    const onError = (): void => {
+    const onError = (error?: NodeJS.ErrnoException): void => {
       settle();
       socket.destroy();
-      reject(new FtpError(425, "Can't open data connection."));
+      // The system's reason travels as the error's systemCode, for the log (ECONNREFUSED, ...).
+      reject(new FtpError(425, "Can't open data connection.", error?.code ?? 'ETIMEDOUT'));
     };
     const onAbort = (): void => {
       settle();
       socket.destroy();
       reject(abortReason(signal));
     };
-    const timer = setTimeout(onError, timeoutMs);
+    const timer = setTimeout(() => onError(), timeoutMs);
     timer.unref();
     socket.once('connect', onConnect);
     socket.once('error', onError);

@@ -16,6 +16,7 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { canonicalAddress } from '../../../shared/net/cidr.js';
+import { formatHostPort } from '../../../shared/net/host-port.js';
 import { FtpError } from '../errors.js';
 import type { FtpSession } from '../session.js';
 import { secureDataSocket } from '../tls/ftp-tls.js';
@@ -78,8 +79,7 @@ export class DataConnections {
     const listener = new PassiveListener(listening, this.clientAddress, () => this.session.log);
     const port = listener.port;
     this.setup = { kind: 'passive', listener };
-    if (this.session.context.isLevelEnabled('debug'))
-      this.session.log.debug({ dataPort: port }, 'passive listener open');
+    this.trace({ dataPort: port }, 'passive listener open');
     return port;
   }
 
@@ -94,7 +94,7 @@ export class DataConnections {
       // The connection would leave from the control connection's local address, which cannot
       // reach another IP version: RFC 2428 section 2's 522, naming the protocol that works.
       this.session.log.info(
-        { cmd: verb, target: `${address}:${target.port}`, client: this.clientAddress },
+        { cmd: verb, target: formatHostPort(address, target.port), client: this.clientAddress },
         'active data connection in another network protocol refused',
       );
       throw new FtpError(
@@ -104,14 +104,14 @@ export class DataConnections {
     }
     if (address !== this.clientAddress) {
       this.session.log.warn(
-        { cmd: verb, target: `${address}:${target.port}`, client: this.clientAddress },
+        { cmd: verb, target: formatHostPort(address, target.port), client: this.clientAddress },
         'active data connection to a foreign address refused',
       );
       throw new FtpError(504, `${verb} refused: data connections go only to your own address.`);
     }
     if (target.port < LOWEST_ACTIVE_PORT) {
       this.session.log.warn(
-        { cmd: verb, target: `${address}:${target.port}` },
+        { cmd: verb, target: formatHostPort(address, target.port) },
         'active data connection to a privileged port refused',
       );
       throw new FtpError(504, `${verb} refused: ports below ${LOWEST_ACTIVE_PORT} are not allowed.`);
@@ -136,13 +136,27 @@ export class DataConnections {
         throw new FtpError(425, 'Use PORT, EPRT, PASV or EPSV first.');
       case 'passive':
         raw = await setup.listener.take(config.passive.acceptTimeoutMs, signal);
+        this.trace(
+          { peer: formatHostPort(raw.remoteAddress, raw.remotePort), dataPort: raw.localPort },
+          'data connection accepted',
+        );
         break;
-      case 'active':
-        raw = await connectActive(setup.target, this.localAddress, config.active.connectTimeoutMs, signal);
+      case 'active': {
+        const target = formatHostPort(setup.target.address, setup.target.port);
+        raw = await connectActive(setup.target, this.localAddress, config.active.connectTimeoutMs, signal).catch(
+          (error: unknown) => {
+            // The client's 425 says nothing more; the admin's or tester's line says why.
+            if (error instanceof FtpError)
+              this.session.log.info({ target, code: error.systemCode }, 'active data connection failed');
+            throw error;
+          },
+        );
+        this.trace({ target, from: formatHostPort(raw.localAddress, raw.localPort) }, 'data connection made');
         raw.on('error', (error: NodeJS.ErrnoException) =>
           this.session.log.debug({ code: error.code }, 'data connection error'),
         );
         break;
+      }
     }
     if (this.session.dataProtection !== 'P') return { socket: raw, tcp: raw };
     // The client may start its handshake only after our 150 (Python's ftplib does): the caller has
@@ -159,6 +173,11 @@ export class DataConnections {
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A line of the protocol trace (debug), which follows the data connections as well as the commands. */
+  private trace(fields: Record<string, unknown>, message: string): void {
+    if (this.session.context.isLevelEnabled('debug')) this.session.log.debug(fields, message);
   }
 
   /** The session's byte budget for `bytesPerSecond` (0: none); kept across its transfers. */

@@ -45,6 +45,9 @@ export async function secureDataSocket(raw: Socket, session: FtpSession, downloa
     // vsftpd's wording, which FTPS clients and their users already know.
     throw new FtpError(522, 'SSL connection failed: session reuse required.');
   }
+  if (session.context.isLevelEnabled('debug')) {
+    session.log.debug({ protocol: socket.getProtocol(), resumed: socket.isSessionReused() }, 'data connection tls');
+  }
   return socket;
 }
 

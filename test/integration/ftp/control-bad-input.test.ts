@@ -140,6 +140,7 @@ describe('FTP control connection limits', () => {
       ['ALLO 1024', 202],
       ['ALLO 1024 R 512', 202],
       ['SMNT /', 502], // RFC 959 4.2.1: known, not implemented
+      ['CWD', 501], // RFC 959 5.3.1: CWD <SP> <pathname>
     ] as const) {
       expect((await ftp.command(line)).code, line).toBe(code);
     }

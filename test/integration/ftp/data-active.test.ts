@@ -139,13 +139,20 @@ describe('ftp active data connections', () => {
     expectCode(await client.command(command), code);
   });
 
-  it('a PORT nobody listens on: 150, then 425, and the session goes on', async () => {
+  it('a PORT nobody listens on: 150, then 425, the reason logged, and the session goes on', async () => {
     const client = await login();
     const listener = await dataListener();
     await new Promise((resolve) => listener.server.close(resolve)); // a port that was just free
     expectCode(await client.command(`PORT ${portArgument('127.0.0.1', listener.port)}`), 200);
     expectCode(await client.command('RETR file.txt'), 150);
     expectCode(await client.reply(), 425);
+    // The 425 says no more; the log says where the server tried and what the system answered.
+    await server.waitForLine(
+      (line) =>
+        line.msg === 'active data connection failed' &&
+        line.target === `127.0.0.1:${listener.port}` &&
+        line.code === 'ECONNREFUSED',
+    );
     expectCode(await client.command('NOOP'), 200);
   });
 });

@@ -446,7 +446,7 @@ describe('paths that try to leave the root', () => {
     }
   });
 
-  it('refuses CWD, SIZE, MDTM, MLST, LIST and RETR through a symlink to /etc with 550', async () => {
+  it('refuses CWD, SIZE, MDTM, MLST, LIST and RETR through a symlink to /etc with 550 (STAT 450)', async () => {
     for (const [user, prefix] of [
       ['anonymous', '/pub/etc'],
       ['alice', '/etc'],
@@ -460,10 +460,10 @@ describe('paths that try to leave the root', () => {
             `SIZE ${prefix}/passwd`,
             `MDTM ${prefix}/passwd`,
             `MLST ${prefix}/passwd`,
-            `STAT ${prefix}`,
+            `STAT ${prefix}`, // RFC 959 5.4: STAT's refusal is 450
           ]),
           user,
-        ).toEqual([550, 250, 550, 550, 550, 550]);
+        ).toEqual([550, 250, 550, 550, 550, 450]);
         expect((await listing(ftp, `LIST ${prefix}`)).reply.code, user).toBe(550);
         const data = await ftp.epsv();
         const received = readAll(data);

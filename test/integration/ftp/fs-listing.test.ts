@@ -368,14 +368,14 @@ describe('STAT <path> (RFC 959 4.1.3)', () => {
     }
   });
 
-  it('lists one file, and refuses what LIST refuses', async () => {
+  it('lists one file, and refuses what LIST refuses, with 450 (RFC 959 5.4 lists no 550 for STAT)', async () => {
     const ftp = await anonymous();
     try {
       const reply = await ftp.expect('STAT /pub/readme.txt', 213);
       expect(reply.lines).toHaveLength(3);
       expect(lsName(reply.lines[1] as string)).toBe('readme.txt');
       for (const path of ['/incoming', '/pub/private', '/pub/etc', '/pub/server.key', '/nope']) {
-        expect((await ftp.command(`STAT ${path}`)).code, path).toBe(550);
+        expect((await ftp.command(`STAT ${path}`)).code, path).toBe(450);
       }
     } finally {
       ftp.close();
