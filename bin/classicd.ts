@@ -22,7 +22,7 @@ import { packageRoot } from '../shared/config/package-root.js';
 import { redactSecrets } from '../shared/config/redact.js';
 import { startHttpServer } from '../shared/http/server.js';
 import { abandonUnwrittenLogLines, createLogger } from '../shared/log/logger.js';
-import { resolveIdentity } from '../shared/supervisor/privileges.js';
+import { resolveIdentity, WORKERS_AS_ROOT_WARNING, workersWouldRunAsRoot } from '../shared/supervisor/privileges.js';
 import { Supervisor } from '../shared/supervisor/supervisor.js';
 import { hashPasswordCommand } from './hash-password.js';
 
@@ -104,6 +104,7 @@ async function checkConfig(file: string | undefined): Promise<number> {
       process.stderr.write(`classicd: the configuration is valid, but classicd could not start with it:\n${lines}\n`);
       return EXIT_USAGE;
     }
+    if (workersRunAsRoot(config)) process.stderr.write(`classicd: warning: ${WORKERS_AS_ROOT_WARNING}\n`);
     process.stdout.write(`# effective configuration, from: ${sources.join('; ')}\n`);
     process.stdout.write(toYaml(redactSecrets(config)));
     return 0;
@@ -111,6 +112,15 @@ async function checkConfig(file: string | undefined): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`classicd: ${error.message}\n`);
     return EXIT_USAGE;
+  }
+}
+
+/** Whether the workers would serve as root; false where the user cannot be resolved (start says why). */
+function workersRunAsRoot(config: ClassicdConfig): boolean {
+  try {
+    return workersWouldRunAsRoot(config.supervisor.user, config.supervisor.group);
+  } catch {
+    return false;
   }
 }
 
@@ -144,6 +154,7 @@ async function start(file: string | undefined): Promise<number> {
   const { config, sources } = loaded;
   const log = createLogger(config.log, { base: { proc: 'primary' } });
   log.info({ version: version(), sources }, 'starting');
+  if (workersRunAsRoot(config)) log.warn(WORKERS_AS_ROOT_WARNING);
 
   const supervisor = new Supervisor({
     config,

@@ -40,6 +40,20 @@ export function dropPrivileges(user: string, group: string): Identity | undefine
   return identity;
 }
 
+/**
+ * Whether the workers would serve sessions as root: started as root with no `supervisor.user`, or
+ * with one that is root. Every path check of every service then runs with root's rights behind
+ * it; vsftpd never serves a session so (its nopriv_user and ftp_username). Throws as resolveIdentity.
+ */
+export function workersWouldRunAsRoot(user: string, group: string): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return (resolveIdentity(user, group)?.uid ?? 0) === 0;
+}
+
+/** The warning for it, the same at start and in check-config. */
+export const WORKERS_AS_ROOT_WARNING =
+  "workers serve every session as root: set supervisor.user to an unprivileged user (e.g. nobody), as vsftpd's nopriv_user";
+
 /** The uid and gid `user` and `group` name (undefined for no user), without switching to them. */
 export function resolveIdentity(user: string, group: string): Identity | undefined {
   if (!user) return undefined;

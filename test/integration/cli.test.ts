@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CERT_FILE, KEY_FILE, loadOrCreateSelfSigned } from '../../services/ftp/tls/self-signed.js';
+import { WORKERS_AS_ROOT_WARNING } from '../../shared/supervisor/privileges.js';
 import { CLI } from '../helpers/classicd.js';
 
 interface Run {
@@ -28,6 +29,9 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Started as root, classicd warns unless supervisor.user names another user (tests run as root in CI). */
+const RUNNING_AS_ROOT = process.getuid?.() === 0;
 
 const cleanEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLASSICD_')));
@@ -98,7 +102,7 @@ describe('classicd check-config', () => {
     const file = writeConfig('valid.yaml', 'http: { port: 9025 }\nservices: { daytime: { port: 2013 } }\n');
     const run = await classicd(['check-config', file], { CLASSICD_LOG__LEVEL: 'warn' });
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(RUNNING_AS_ROOT ? `classicd: warning: ${WORKERS_AS_ROOT_WARNING}\n` : '');
     expect(run.stdout).toMatch(
       /^# effective configuration, from: .*default\.yaml; .*valid\.yaml; env: CLASSICD_LOG__LEVEL\n/,
     );
@@ -110,6 +114,19 @@ describe('classicd check-config', () => {
     expect(printed.log.level).toBe('warn');
     expect(printed.http).toMatchObject({ port: 9025, host: '127.0.0.1' });
     expect(printed.services.daytime).toMatchObject({ port: 2013, host: '127.0.0.1' });
+  });
+
+  // vsftpd never serves a session as root; classicd does if told to, but says so.
+  it.runIf(RUNNING_AS_ROOT)('warns, as root, unless supervisor.user names an unprivileged user', async () => {
+    for (const [user, warned] of [
+      ["''", true],
+      ['root', true],
+      ['nobody', false],
+    ] as const) {
+      const run = await classicd(['check-config', writeConfig(`user-${user}.yaml`, `supervisor: { user: ${user} }\n`)]);
+      expect(run.code, user).toBe(0);
+      expect(run.stderr.includes(WORKERS_AS_ROOT_WARNING), user).toBe(warned);
+    }
   });
 
   it('checks the defaults alone when no file is given', async () => {
