@@ -286,7 +286,57 @@ describe('loadConfig: messages that say how to fix the mistake', () => {
     );
     const problems = problemsOf(file);
     expect(problems.find((p) => p.path === 'services.ftp.anonymous.upload.umask')?.message).toMatch(/in quotes/);
-    expect(problems.find((p) => p.path === 'services.ftp.passive.address')?.message).toMatch(/auto, an IP address/);
+    expect(problems.find((p) => p.path === 'services.ftp.passive.address')?.message).toMatch(/auto, an IPv4 address/);
+  });
+
+  // A 227 carries IPv4 only and EPSV no address; 0.0.0.0 sends every client to itself.
+  it('refuses passive addresses no client could use, and a rule without one', () => {
+    const file = writeConfig(
+      [
+        'services:',
+        '  ftp:',
+        '    passive:',
+        '      address: "2001:db8::1"',
+        '      rules:',
+        '        - { network: 192.168.0.0/16, address: 0.0.0.0 }',
+        '        - { network: 10.0.0.0/8 }',
+        '        - { network: 172.16.0.0/12, address: ftp.example.org }',
+        '',
+      ].join('\n'),
+    );
+    const problems = problemsOf(file);
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'services.ftp.passive.address',
+      'services.ftp.passive.rules.0.address',
+      'services.ftp.passive.rules.1.address',
+    ]);
+    expect(problems.find((p) => p.path === 'services.ftp.passive.rules.0.address')?.message).toMatch(/not 0\.0\.0\.0/);
+    expect(problems.find((p) => p.path === 'services.ftp.passive.rules.1.address')?.message).toMatch(/is required/);
+  });
+
+  it('refuses TLS settings that cannot work together, naming the key', () => {
+    const HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
+    const file = writeConfig(
+      [
+        'services:',
+        '  ftp:',
+        '    tls: { enabled: false, implicitPort: 10990 }',
+        '    users:',
+        `      - { name: alice, password: "${HASH}", root: /srv/x, permissions: [read], tlsRequired: true }`,
+        '',
+      ].join('\n'),
+    );
+    expect(
+      problemsOf(file)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['services.ftp.tls.implicitPort', 'services.ftp.users.0.tlsRequired']);
+    const halfPair = writeConfig(
+      ['services:', '  ftp:', '    tls: { enabled: true, cert: /etc/cert.pem }', ''].join('\n'),
+    );
+    const problems = problemsOf(halfPair);
+    expect(problems.map((p) => p.path)).toEqual(['services.ftp.tls.key']);
+    expect(problems[0]?.message).toMatch(/both tls\.cert and tls\.key, or neither/);
   });
 });
 
