@@ -7,6 +7,11 @@ import type { ServiceDefinition } from '../service.js';
 import { hostSchema, portSchema, type CommonServiceConfig, type DispatchMode } from './service-limits.js';
 import { SCHEDULER_NAMES } from '../supervisor/schedulers/index.js';
 
+/** A user or group, by name or by id: YAML reads `user: 65534` as a number, which means the id. */
+const nameOrId = z.union([z.string(), z.number().int().nonnegative().transform(String)], {
+  error: 'must be a name or a numeric id',
+});
+
 export const logSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   /** `auto` writes readable lines to a terminal and JSON lines anywhere else. */
@@ -59,9 +64,9 @@ export const supervisorSchema = z.strictObject({
    * The user (name or uid) the workers, which serve every session, run as once their services
    * have started; empty keeps the user classicd started as (supervisor/privileges.ts).
    */
-  user: z.string(),
+  user: nameOrId,
   /** The workers' group (name or gid); empty is the user's primary group. */
-  group: z.string(),
+  group: nameOrId,
 });
 
 export function buildConfigSchema(services: readonly ServiceDefinition[]) {

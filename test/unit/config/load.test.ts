@@ -289,6 +289,13 @@ describe('loadConfig: messages that say how to fix the mistake', () => {
     expect(problems.find((p) => p.path === 'services.ftp.passive.address')?.message).toMatch(/auto, an IPv4 address/);
   });
 
+  it('takes a numeric supervisor.user or group as the id it is (YAML reads 65534 as a number)', () => {
+    const file = writeConfig('supervisor: { user: 65534, group: 65534 }\n');
+    const { config } = loadConfig(SERVICES, { file, env: {}, cwd: dir });
+    expect(config.supervisor).toMatchObject({ user: '65534', group: '65534' });
+    expect(problemsOf(writeConfig('supervisor: { user: -1 }\n'))[0]?.message).toMatch(/a name or a numeric id/);
+  });
+
   // A 227 carries IPv4 only and EPSV no address; 0.0.0.0 sends every client to itself.
   it('refuses passive addresses no client could use, and a rule without one', () => {
     const file = writeConfig(
