@@ -99,6 +99,15 @@ export interface Datagram {
   readonly port: number;
 }
 
+/** What a worker offers its services besides sessions. */
+export interface WorkerHost {
+  /**
+   * Appends `line` (with its newline) to the service's log `name` (one of its primaryLogs), which
+   * the primary writes: the workers, which may run as supervisor.user, never hold the file.
+   */
+  appendToLog(name: string, line: string): void;
+}
+
 /** A service's per-worker state, made once when the worker starts (a quotes file read, say). */
 export interface ServiceRuntime {
   /**
@@ -138,7 +147,13 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
   readonly tcpListeners?: (config: C) => readonly ListenerSpec[];
   /** What a refused client hears before the close, if the protocol has such a reply. */
   readonly refusal?: (reason: RefusalReason) => string | undefined;
-  readonly start: (config: C, log: Logger) => Promise<ServiceRuntime> | ServiceRuntime;
+  readonly start: (config: C, log: Logger, host: WorkerHost) => Promise<ServiceRuntime> | ServiceRuntime;
+  /**
+   * Log files the primary keeps for the service, by name (`xferlog`), each a path, or empty for
+   * off. Workers append to them with WorkerHost.appendToLog; the primary opens them at start (a
+   * path it cannot write stops the start), reopens them on SIGHUP and closes them at the end.
+   */
+  readonly primaryLogs?: (config: C) => Readonly<Record<string, string>>;
   /**
    * For `check-config`: what would make start() fail that the schema cannot see (a certificate
    * file that cannot be read, a log that cannot be written), each with its key path under the

@@ -10,6 +10,7 @@ import { ftpPreflight } from './preflight.js';
 import { prepareFtpReopen, reopenFtp, type FtpReopen } from './reopen.js';
 import { createFtpShared, type FtpShared } from './runtime.js';
 import { FtpSession } from './session.js';
+import { XFERLOG } from './xferlog.js';
 import { acceptImplicitTls } from './tls/control-tls.js';
 import { bindControlContext } from './tls/session-context.js';
 
@@ -23,6 +24,8 @@ export const ftpService = defineService({
   configSchema: ftpConfigSchema,
   preflight: ftpPreflight,
   prepareReopen: prepareFtpReopen,
+  // Written by the primary, which keeps its rights and the file's owner (xferlog.ts).
+  primaryLogs: (config: FtpConfig) => ({ [XFERLOG]: config.xferlog }),
   tcpListeners: (config: FtpConfig) => [
     { name: 'main', host: config.host, port: config.port },
     ...(config.tls.enabled && config.tls.implicitPort > 0
@@ -44,20 +47,18 @@ export const ftpService = defineService({
         return '421 Service not available.\r\n';
     }
   },
-  async start(config, log) {
+  async start(config, log, host) {
     await warnAboutAnonymousRoot(config.anonymous, log);
     await warnAboutUserRoots(config.users, log);
-    const shared = await createFtpShared(config, log);
+    const shared = await createFtpShared(config, log, host);
     return {
       // Sessions return nothing and call context.finish() themselves (see FtpSession.start).
       session: (socket, context) => {
         if (context.listener === IMPLICIT_TLS_LISTENER) startImplicitTlsSession(socket, shared, context);
         else new FtpSession(socket, shared, context).start();
       },
-      // SIGHUP: the xferlog after logrotate, the certificate after a renewal (reopen.ts).
+      // SIGHUP: the certificate after a renewal (reopen.ts); the primary reopens the xferlog.
       reopen: (prepared) => reopenFtp(shared, prepared as FtpReopen | undefined),
-      // Its last xferlog lines (transfers a shutdown stopped) are written before the worker exits.
-      close: () => shared.xferlog.close(),
       async afterSwitchingUser() {
         for (const { problem, path } of await checkRootsAsWorkerUser(config)) log.warn({ path }, problem);
       },

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { ConfigProblem } from '../../shared/config/load.js';
 import type { FtpConfig } from './config.js';
-import { nearestExisting } from './fs/nearest-existing.js';
+import { nearestExisting } from '../../shared/fs/nearest-existing.js';
 
 export async function ftpPreflight(config: FtpConfig): Promise<readonly ConfigProblem[]> {
   if (!config.enabled) return [];

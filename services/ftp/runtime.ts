@@ -4,13 +4,14 @@
  */
 import type { Logger } from 'pino';
 import { nativeAddonProblem } from '../../shared/native/addon.js';
+import type { WorkerHost } from '../../shared/service.js';
 import { AccountDirectory } from './auth/accounts.js';
 import type { FtpConfig } from './config.js';
 import { buildAccessRules, type AccessRules } from './fs/access-policy.js';
 import { PassivePortPool } from './data/passive-ports.js';
 import { CheckedRoots } from './fs/checked-roots.js';
 import { loadFtpTls, type FtpTls } from './tls/ftp-tls.js';
-import { XferLog } from './xferlog.js';
+import { XFERLOG, XferLog } from './xferlog.js';
 
 export interface FtpShared {
   readonly config: FtpConfig;
@@ -25,7 +26,7 @@ export interface FtpShared {
   readonly roots: CheckedRoots;
 }
 
-export async function createFtpShared(config: FtpConfig, log: Logger): Promise<FtpShared> {
+export async function createFtpShared(config: FtpConfig, log: Logger, host: WorkerHost): Promise<FtpShared> {
   const nativeProblem = nativeAddonProblem();
   if (config.nativeTransfers && nativeProblem) {
     log.warn({ reason: nativeProblem }, 'native transfers unavailable: file data goes through streams (slower)');
@@ -36,7 +37,7 @@ export async function createFtpShared(config: FtpConfig, log: Logger): Promise<F
     accessRules: buildAccessRules(config.anonymous),
     passivePorts: new PassivePortPool(config.passive.ports),
     tls: config.tls.enabled ? await loadFtpTls(config.tls, log) : undefined,
-    xferlog: await XferLog.open(config.xferlog, log),
+    xferlog: new XferLog(config.xferlog ? (line) => host.appendToLog(XFERLOG, line) : undefined),
     roots: new CheckedRoots(),
   };
 }

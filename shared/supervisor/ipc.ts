@@ -90,6 +90,8 @@ export type WorkerMessage =
       readonly bytesOut: number;
       readonly outcome: SessionOutcome;
     }
+  /** A line for the service's log `log` (ServiceDefinition.primaryLogs), which the primary writes. */
+  | { readonly t: 'log-line'; readonly svc: string; readonly log: string; readonly line: string }
   /** What the worker's own admissions (dispatch shared, brokered by table) came to since its last. */
   | { readonly t: 'tally'; readonly svc: string; readonly tally: SessionTally }
   /** Several of the reports above, sent together (report-queue.ts). */

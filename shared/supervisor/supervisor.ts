@@ -16,6 +16,7 @@ import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
 import { createScheduler, type Scheduler } from './schedulers/index.js';
 import { resolveIdentity, type Identity } from './privileges.js';
+import { PrimaryLogs } from './primary-logs.js';
 import { WorkerPool, type WorkerSlot } from './worker-pool.js';
 import { newSessionId } from './session-id.js';
 import { resolveWorkerCount } from './worker-count.js';
@@ -68,6 +69,9 @@ export class Supervisor {
   private listening = false;
   private stopping: Promise<void> | undefined;
   private stopReason: StopReason = { kind: 'requested' };
+
+  /** The log files the primary writes for the services (primary-logs.ts); opened by start(). */
+  private logs: PrimaryLogs | undefined;
 
   /** The SIGHUP being handled, if any: the next waits for it. */
   private reopening: Promise<void> = Promise.resolve();
@@ -129,6 +133,12 @@ export class Supervisor {
         this.admissionTable?.admissionFor(svc, config) ?? new AdmissionController(config, Date.now()),
       );
     }
+    // Before any worker can send a line; a path that cannot be written stops the start here.
+    this.logs = await PrimaryLogs.open(
+      this.enabled.map((definition) => ({ definition, config: this.serviceConfig(definition) })),
+      this.workersIdentity(),
+      log,
+    );
     this.pool.start();
     let workerBound: readonly BoundAddress[];
     try {
@@ -151,6 +161,12 @@ export class Supervisor {
     this.listening = true;
     for (const address of this.bound) log.info(address, 'listening');
     return this.bound;
+  }
+
+  /** The workers' uid and gid when they switch to supervisor.user; throws for an unknown user. */
+  private workersIdentity(): Identity | undefined {
+    const { supervisor } = this.options.config;
+    return resolveIdentity(supervisor.user, supervisor.group);
   }
 
   get ready(): boolean {
@@ -176,13 +192,13 @@ export class Supervisor {
   private async reopenNow(): Promise<void> {
     const log = this.options.log;
     log.info('reopening log files and re-reading certificates');
-    const { supervisor } = this.options.config;
     let workers: Identity | undefined;
     try {
-      workers = resolveIdentity(supervisor.user, supervisor.group);
+      workers = this.workersIdentity();
     } catch (error) {
       log.error({ err: error }, 'supervisor.user: unknown; files are prepared for no particular user');
     }
+    await this.logs?.reopen();
     const prepared: Record<string, unknown> = {};
     for (const definition of this.enabled) {
       if (!definition.prepareReopen) continue;
@@ -216,6 +232,8 @@ export class Supervisor {
       for (const server of this.servers) server.close();
       for (const pending of this.waiting.splice(0)) pending.socket.destroy();
       await this.pool.stop(graceMs);
+      // The workers have sent their last lines (an exiting worker flushes its reports first).
+      await this.logs?.close();
       this.options.log.info('stopped');
       this.resolveStopped(this.stopReason);
     })();
@@ -308,6 +326,8 @@ export class Supervisor {
         return;
       case 'tally':
         return this.countTally(slot, message.svc, message.tally);
+      case 'log-line':
+        return this.logs?.append(message.svc, message.log, message.line);
       case 'datagrams': {
         const { svc, counts } = message;
         this.metrics.bytesReceived.inc({ service: svc, transport: 'udp' }, counts.bytesIn);

@@ -14,6 +14,7 @@ import {
   type RefusalReason,
   type ServiceDefinition,
   type ServiceRuntime,
+  type WorkerHost,
 } from '../service.js';
 import { AccessList } from '../net/access-list.js';
 import { AdmissionController, type Admission } from './admission.js';
@@ -116,7 +117,11 @@ export class WorkerRuntime {
       for (const definition of this.services) {
         const serviceConfig = config.services[definition.name];
         if (!serviceConfig?.enabled) continue;
-        const runtime = await definition.start(serviceConfig, log.child({ svc: definition.name }));
+        const runtime = await definition.start(
+          serviceConfig,
+          log.child({ svc: definition.name }),
+          this.hostFor(definition.name),
+        );
         this.started.set(definition.name, { definition, config: serviceConfig, runtime });
       }
       const identity = dropPrivileges(config.supervisor.user, config.supervisor.group);
@@ -423,9 +428,9 @@ export class WorkerRuntime {
   }
 
   /**
-   * Services close first (their files flushed: FTP's xferlog lines for the transfers the shutdown
-   * stopped), within CLOSE_SERVICES_MS; then the last reports and log lines, then the channel,
-   * whose end exits the process.
+   * Services close first (whatever they flush), within CLOSE_SERVICES_MS; then the last reports,
+   * with the log lines for the primary's files (FTP's xferlog lines for the transfers the shutdown
+   * stopped), and the worker's own log lines; then the channel, whose end exits the process.
    */
   private exit(): void {
     if (this.exiting) return;
@@ -441,6 +446,11 @@ export class WorkerRuntime {
       if (process.connected) process.disconnect?.();
       else process.exit();
     });
+  }
+
+  /** What the services get besides sessions: their log lines go to the primary with the reports. */
+  private hostFor(svc: string): WorkerHost {
+    return { appendToLog: (log, line) => this.reports.push({ t: 'log-line', svc, log, line }) };
   }
 
   private requireLog(): Logger {

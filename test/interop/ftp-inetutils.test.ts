@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../integration/ftp/data-fixture.js';
 import {
   sha,
   startInteropServer,
@@ -60,8 +61,8 @@ describe('inetutils-ftp', () => {
     expect(readFileSync(join(local, 'file with spaces.txt'), 'utf8')).toBe('spaces in the path\n');
     expect(commandsSince(before)).toContain('TYPE A');
     // The transfer log says which type moved the file: `a` for ASCII (xferlog(5)).
-    const xferlog = readFileSync(join(ftp.dir, 'xferlog'), 'utf8');
-    expect(xferlog).toMatch(/ \/readme\.txt a _ o a /);
+    // Written by the primary a few milliseconds after the transfer: waited for, not raced.
+    await eventually(() => / \/readme\.txt a _ o a /.test(readFileSync(join(ftp.dir, 'xferlog'), 'utf8')));
   });
 
   it('uploads a text file in ASCII mode as a local user: stored with LF line ends', async () => {

@@ -1,9 +1,20 @@
 /**
  * SIGHUP (and SIGUSR1), as logrotate's postrotate and systemd's ExecReload send it: the server goes
- * on, every worker reopens the xferlog at its path and reads the certificate again. Before, SIGHUP
- * killed the server, and SIGUSR1 opened Node's debugger port in whichever process got it.
+ * on, the primary reopens the xferlog at its path, and every worker takes up the certificate read
+ * again. Before, SIGHUP killed the server, and SIGUSR1 opened Node's debugger port in whichever
+ * process got it.
  */
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +107,8 @@ it('SIGUSR1 reopens too, and opens no debugger port in the primary or a worker',
 });
 
 // The shipped example's setup: workers as nobody, a key only root may read, a log directory only
-// root may write. The primary, still root, reads the key and hands the new xferlog to the workers.
+// root may write. The primary, still root, reads the key and writes the xferlog, which keeps the
+// owner and mode logrotate gave it: it used to be handed to nobody at every SIGHUP.
 describe.skipIf(process.getuid?.() !== 0)('SIGHUP with workers switched to nobody', () => {
   let privateDir: string;
   let server: FtpsServer;
@@ -129,6 +141,7 @@ describe.skipIf(process.getuid?.() !== 0)('SIGHUP with workers switched to nobod
     // logrotate: move the file away and create a new one, as root, mode 0640.
     renameSync(server.xferlog, `${server.xferlog}.1`);
     writeFileSync(server.xferlog, '', { mode: 0o640 });
+    chownSync(server.xferlog, 0, 4); // logrotate's `create 0640 root adm`
     copyFileSync(join(renewed.dir, CERT_FILE), join(privateDir, 'cert.pem'));
     copyFileSync(join(renewed.dir, KEY_FILE), join(privateDir, 'key.pem'));
 
@@ -144,5 +157,7 @@ describe.skipIf(process.getuid?.() !== 0)('SIGHUP with workers switched to nobod
     expectCode((await retrieve(again, 'pub/readme.txt')).final, 226);
     again.close();
     await eventually(() => xferlogLines(server.xferlog).length === 1);
+    const kept = statSync(server.xferlog);
+    expect([kept.uid, kept.gid, kept.mode & 0o777]).toEqual([0, 4, 0o640]);
   });
 });

@@ -15,6 +15,7 @@ import { connectSocket, readAll } from '../../helpers/ftp.js';
 import { FtpsClient } from '../../helpers/ftps.js';
 import { freePort } from '../../helpers/net.js';
 import { README, startFtpsServer, type FtpsServer } from '../../helpers/ftps-server.js';
+import { eventually } from './data-fixture.js';
 
 let strict: FtpsServer;
 
@@ -101,8 +102,10 @@ describe('PROT P transfers', () => {
       expect((await ftp.reply()).code).toBe(226);
     }
     await ftp.expect('QUIT', 221);
-    const lines = readFileSync(strict.xferlog, 'utf8').trimEnd().split('\n');
-    expect(lines.length).toBeGreaterThanOrEqual(2);
+    // The worker sends its lines to the primary, which writes the file: a few milliseconds later.
+    const xferlogLines = (): string[] => readFileSync(strict.xferlog, 'utf8').trimEnd().split('\n');
+    await eventually(() => xferlogLines().length >= 2);
+    const lines = xferlogLines();
     expect(lines[0]).toMatch(
       /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} \d+ 127\.0\.0\.1 13 \/pub\/readme\.txt b _ o a <no_password> ftp 0 \* c$/,
     );
