@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient, sha, startInteropServer, type ClientRun, type InteropServer } from '../helpers/ftp-interop.js';
+import type { LogLine } from '../helpers/classicd.js';
+import { eventually } from '../integration/ftp/data-fixture.js';
 
 let ftp: InteropServer;
 
@@ -62,8 +64,14 @@ describe('curl: downloads', () => {
     const seen = commandsSeen().slice(before);
     expect(seen).toContain('PASV');
     expect(seen).not.toContain('EPSV');
-    const accepted = ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection accepted');
-    expect(accepted).toMatchObject({ peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/), dataPort: expect.any(Number) });
+    // Log lines are written in batches: waited for, not raced.
+    const accepted = (): LogLine | undefined =>
+      ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection accepted');
+    await eventually(() => accepted() !== undefined);
+    expect(accepted()).toMatchObject({
+      peer: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      dataPort: expect.any(Number),
+    });
   });
 
   it('fetches it actively with EPRT (-P 127.0.0.1); the trace shows the connection made', async () => {
@@ -71,8 +79,10 @@ describe('curl: downloads', () => {
     const linesBefore = ftp.server.lines.length;
     expect(sha(await download(['-P', '127.0.0.1'], 'big.bin'))).toBe(sha(big()));
     expect(commandsSeen().slice(before)).toContain('EPRT');
-    const made = ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection made');
-    expect(made).toMatchObject({ target: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    const made = (): LogLine | undefined =>
+      ftp.server.lines.slice(linesBefore).find((line) => line.msg === 'data connection made');
+    await eventually(() => made() !== undefined);
+    expect(made()).toMatchObject({ target: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
   });
 
   it('fetches it actively with PORT (-P 127.0.0.1 --disable-eprt)', async () => {

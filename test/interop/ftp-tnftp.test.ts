@@ -91,9 +91,11 @@ describe('tnftp', () => {
   it('rstatus of a directory: the listing on the control connection, and the reply in the trace', async () => {
     const text = expectOk(await tnftp(ftp.scratch('tnftp-rstatus'), ['rstatus nested/level1']));
     expect(text).toMatch(/sibling\.txt/);
-    const traced = ftp.server.lines.filter((line) => line.msg === 'ftp reply').map((line) => String(line.reply));
-    expect(traced).toContainEqual(
-      expect.stringMatching(/^212-Status of \/nested\/level1:\r\n\[\d+ listing lines\]\r\n212 End of status\.$/),
+    // Log lines are written in batches: waited for, not raced.
+    await ftp.server.waitForLine(
+      (line) =>
+        line.msg === 'ftp reply' &&
+        /^212-Status of \/nested\/level1:\r\n\[\d+ listing lines\]\r\n212 End of status\.$/.test(String(line.reply)),
     );
   });
 

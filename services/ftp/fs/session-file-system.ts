@@ -87,6 +87,10 @@ export class SessionFileSystem {
     try {
       const real = await realpath(mapped);
       if (!this.isInside(real)) throw outsideRoot();
+      // `name/` names a directory (POSIX pathname resolution: ENOTDIR otherwise), as vsftpd has it.
+      if (argument.endsWith('/') && virtual !== '/' && !(await stat(real)).isDirectory()) {
+        throw new FtpError(550, 'Not a directory.');
+      }
       return { virtual, canonical: this.toVirtual(real), real, exists: true };
     } catch (error) {
       if (error instanceof FtpError) throw error;

@@ -431,6 +431,22 @@ describe('anonymous', () => {
   });
 });
 
+// POSIX pathname resolution: a trailing slash names a directory; `file/` is ENOTDIR (vsftpd: 550).
+describe('a trailing slash', () => {
+  it('names a directory: on a file it is 550 for SIZE, MDTM, MLST and RETR; on a directory it works', async () => {
+    const ftp = await login('alice', 'secret');
+    try {
+      expect(await codes(ftp, ['SIZE docs/a.txt/', 'MDTM docs/a.txt/', 'MLST docs/a.txt/'])).toEqual([550, 550, 550]);
+      const data = await ftp.epsv();
+      expect((await ftp.command('RETR docs/a.txt/')).code).toBe(550);
+      data.destroy();
+      expect(await codes(ftp, ['MLST docs/', 'CWD docs/', 'CWD /', 'SIZE docs/a.txt'])).toEqual([250, 250, 250, 213]);
+    } finally {
+      ftp.close();
+    }
+  });
+});
+
 describe('paths that try to leave the root', () => {
   it('keeps `..` and absolute paths inside the root', async () => {
     const ftp = await login();
