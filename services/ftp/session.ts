@@ -118,6 +118,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
   /** How many lines of each budgeted kind this session has logged (logWithinBudget). */
   private clientFaultsLogged = 0;
   private systemRefusalsLogged = 0;
+  private policyRefusalsLogged = 0;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;
@@ -503,6 +504,16 @@ export class FtpSession implements LineConsumer, IdleHandler {
     );
   }
 
+  /**
+   * A refusal by the account's permissions or the anonymous rules (a drop-box read-back, an upload
+   * outside it, a denied path): what an admin looks for to see a site probed, as vsftpd's FAIL
+   * lines show it. Logged within its own budget (logWithinBudget).
+   */
+  logPolicyRefusal(fields: { readonly path: string; readonly action: string }): void {
+    this.policyRefusalsLogged += 1;
+    this.logWithinBudget(this.policyRefusalsLogged, 'access-policy refusals', fields, 'refused by the access policy');
+  }
+
   /** A line about bad input from this client (logWithinBudget). */
   private logClientFault(fields: object, message: string): void {
     this.clientFaultsLogged += 1;
@@ -512,8 +523,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   /**
    * The `nth` line of its `kind` in this session: at info for the first few and at debug after that.
    * One client sending `BOGUS` and `NOOP` by turns (NOOP resets the consecutive-error count) wrote
-   * 20,000 info lines in a second. Bad input and the file system's refusals (the admin's to fix:
-   * EACCES, ENOSPC...) each have a budget, so junk never hides a full disk.
+   * 20,000 info lines in a second. Bad input, the access policy's refusals and the file system's
+   * (the admin's to fix: EACCES, ENOSPC...) each have a budget, so junk never hides a full disk.
    */
   private logWithinBudget(nth: number, kind: string, fields: object, message: string): void {
     if (nth <= LOG_LINES_AT_INFO) {

@@ -119,31 +119,57 @@ const RETR: CommandSpec = {
     if (!argument) throw syntaxError('RETR needs a file name.');
     requireDataConnection(session);
     const target = await session.fs.resolve(argument);
-    authorizeFor(session, target, 'read');
-    if (!target.exists) throw new FtpError(550, 'No such file or directory.');
-    // Opened before the 150, so every refusal comes first; the size is the open file's (fstat),
-    // so it matches what is sent even if the path is replaced meanwhile. Opened through its pinned
-    // directory, never through a symlink moved in since the check, never waiting on a FIFO.
-    const file = await session.fs.openFileForReading(target.real);
-    try {
-      // Shared with other downloads; not while an upload writes the file in place (upload-file.ts).
-      if (tryLockFile(file.handle, false) === 'busy') throw fileBusy();
-      const start = await restartPoint(session, file.handle, file.size, offset);
-      startDownload(session, {
-        description: `RETR ${target.virtual}`,
-        openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${file.size} bytes).`,
-        type: session.transferType,
-        // Closed by the transfer.
-        content: { handle: file.handle, start: start.offset, end: file.size, asciiLastWasCr: start.lastWasCr },
-        onFinished: xferlogRecorder(session, target.virtual, 'o'),
-      });
-    } catch (error) {
-      // No transfer started: a REST past the end (554), or the data connection went meanwhile (425).
-      await file.handle.close();
-      throw error;
-    }
+    await loggingRefusal(session, target.virtual, 'o', () => retrieve(session, target, offset));
   },
 };
+
+/** RETR once its path is known: every refusal before the 150, then the download. */
+async function retrieve(session: FtpSession, target: ResolvedPath, offset: number): Promise<void> {
+  authorizeFor(session, target, 'read');
+  if (!target.exists) throw new FtpError(550, 'No such file or directory.');
+  // Opened before the 150, so every refusal comes first; the size is the open file's (fstat),
+  // so it matches what is sent even if the path is replaced meanwhile. Opened through its pinned
+  // directory, never through a symlink moved in since the check, never waiting on a FIFO.
+  const file = await session.fs.openFileForReading(target.real);
+  try {
+    // Shared with other downloads; not while an upload writes the file in place (upload-file.ts).
+    if (tryLockFile(file.handle, false) === 'busy') throw fileBusy();
+    const start = await restartPoint(session, file.handle, file.size, offset);
+    startDownload(session, {
+      description: `RETR ${target.virtual}`,
+      openingText: `Opening ${typeName(session)} mode data connection for ${virtualBaseName(target.virtual)} (${file.size} bytes).`,
+      type: session.transferType,
+      // Closed by the transfer.
+      content: { handle: file.handle, start: start.offset, end: file.size, asciiLastWasCr: start.lastWasCr },
+      onFinished: xferlogRecorder(session, target.virtual, 'o'),
+    });
+  } catch (error) {
+    // No transfer started: a REST past the end (554), or the data connection went meanwhile (425).
+    await file.handle.close();
+    throw error;
+  }
+}
+
+/**
+ * Runs a transfer command's `attempt` once its path is known; if it is refused before any transfer
+ * starts, the xferlog says so with an incomplete (`i`) line of 0 bytes, as vsftpd logs a RETR it
+ * could not open: what an admin reads to see a drop box or a site probed.
+ */
+async function loggingRefusal(
+  session: FtpSession,
+  virtualPath: string,
+  direction: 'o' | 'i',
+  attempt: () => Promise<void>,
+): Promise<void> {
+  try {
+    await attempt();
+  } catch (error) {
+    if (error instanceof FtpError) {
+      xferlogRecorder(session, virtualPath, direction)({ completed: false, bytes: 0, durationMs: 0 });
+    }
+    throw error;
+  }
+}
 
 /**
  * STOR and APPE: where the bytes go. APPE writes in place after the file's end, making the file if
@@ -157,6 +183,11 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
   if (!argument) throw syntaxError(`${verb} needs a file name.`);
   requireDataConnection(session);
   const target = await session.fs.resolve(argument);
+  await loggingRefusal(session, target.virtual, 'i', () => store(session, verb, target, restart));
+}
+
+/** STOR or APPE once its path is known: every refusal before the 150, then the upload. */
+async function store(session: FtpSession, verb: 'STOR' | 'APPE', target: ResolvedPath, restart: number): Promise<void> {
   authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
   const size = target.exists ? await regularFileSize(session, target) : 0;
   // APPE writes after the end. REST n counts the stream's octets (TYPE A: found in the file as for

@@ -29,10 +29,18 @@ export function accessOf(session: FtpSession): SessionAccess {
   return { account, rules: session.shared.accessRules };
 }
 
-/** Throws 550 unless the session may do `action` on `path` (by name and by where it leads). */
+/**
+ * Throws 550 unless the session may do `action` on `path` (by name and by where it leads); a
+ * refusal is logged (FtpSession.logPolicyRefusal).
+ */
 export function authorizeFor(session: FtpSession, path: PolicyPath, action: FileAction): void {
   const { account, rules } = accessOf(session);
-  authorizePath(account, rules, path, action);
+  try {
+    authorizePath(account, rules, path, action);
+  } catch (error) {
+    session.logPolicyRefusal({ path: path.virtual, action });
+    throw error;
+  }
 }
 
 export function mayDo(session: FtpSession, path: PolicyPath, action: FileAction): boolean {

@@ -386,6 +386,27 @@ describe.each([
     }
   });
 
+  // As vsftpd logs a RETR it could not open: an incomplete line of 0 bytes, and the reason in the log.
+  it('a refused transfer leaves an incomplete xferlog line and an access-policy log line', async () => {
+    const reader = await login('reader');
+    expectCode((await store(reader, 'STOR refused-upload.txt', 'x')).opening, 550);
+    const data = await reader.epsv();
+    expectCode(await reader.command('RETR missing-download.txt'), 550);
+    data.destroy();
+    const lines = (): string[] => (existsSync(xferlog) ? readFileSync(xferlog, 'utf8').split('\n') : []);
+    await eventually(() => lines().some((line) => line.includes('/missing-download.txt')));
+    expect(lines().find((line) => line.includes('/refused-upload.txt'))).toMatch(
+      / 127\.0\.0\.1 0 \/refused-upload\.txt b _ i r reader ftp 0 \* i$/,
+    );
+    expect(lines().find((line) => line.includes('/missing-download.txt'))).toMatch(
+      / 0 \/missing-download\.txt b _ o r reader ftp 0 \* i$/,
+    );
+    await server.waitForLine(
+      (line) =>
+        line.msg === 'refused by the access policy' && line.path === '/refused-upload.txt' && line.action === 'create',
+    );
+  });
+
   it('STOR onto a directory is 550', async () => {
     const client = await login();
     expectCode(await client.command('MKD subdir'), 257);
