@@ -11,8 +11,8 @@
  * have changed (another session of the same user can rename a directory away and move a symlink
  * into its place), goes through descriptors checked after they are opened: see pinned.ts.
  */
-import type { BigIntStats } from 'node:fs';
-import { lstat, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type BigIntStats } from 'node:fs';
+import { access, lstat, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
 import { entryStats, openRegularFile, PinnedDirectory, withEntryPath, type InsideRoot } from './pinned.js';
@@ -37,6 +37,9 @@ export async function realRoot(root: string): Promise<string> {
   const rootReal = await realpath(root);
   const info = await stat(rootReal);
   if (!info.isDirectory()) throw new Error(`FTP root ${root} is not a directory`);
+  // What chdir(2) asks: vsftpd's login fails (500 OOPS) where the session could not enter its root,
+  // rather than answering 230 and then 550 to every command.
+  await access(rootReal, constants.X_OK);
   return rootReal;
 }
 

@@ -46,6 +46,19 @@ describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', 
     expect(warnings[0]?.msg).toContain('user locked');
   });
 
+  // vsftpd's login fails (500 OOPS) where the session could not enter its root; this one used to
+  // answer 230, then 550 to every command.
+  it('refuses the login of a user whose root nobody cannot enter, with 530', async () => {
+    const client = await FtpClient.connect(server.port('ftp'));
+    try {
+      expectCode(await client.command('USER locked'), 331);
+      const refused = await client.command(`PASS ${PASSWORD}`);
+      expect([refused.code, refused.text]).toEqual([530, 'Login failed: the home directory is not available.']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('the worker runs as nobody, with no supplementary groups', async () => {
     const ready = await server.waitForLine((line) => line.msg === 'worker running as an unprivileged user');
     expect(ready).toMatchObject({ uid: NOBODY, gid: NOBODY });
