@@ -155,7 +155,7 @@ describe.skipIf(!IPV6)(`ftp data connections over IPv6${IPV6 ? '' : ' (skipped: 
       const client = await login();
       expectCode(await client.command('EPRT |2|::2|40000|'), 504);
       const line = await server.waitForLine(
-        (l) => l.msg === 'active data connection to a foreign address refused' && l.target === '::2:40000',
+        (l) => l.msg === 'active data connection to a foreign address refused' && l.target === '[::2]:40000',
       );
       expect(line.level).toBe(40);
       expectCode(await client.command('EPRT |2|2001:db8::1|40000|'), 504);

@@ -46,7 +46,8 @@ async function controlConnection(
   tls: FtpTls,
   options: ConnectionOptions = {},
 ): Promise<{ session: FtpSession; clientSession: Buffer; ticket: Buffer | undefined }> {
-  const session = { shared: { tls }, isSecure: true, log } as unknown as FtpSession;
+  const context = { isLevelEnabled: (level: string) => log.isLevelEnabled(level) };
+  const session = { shared: { tls }, isSecure: true, log, context } as unknown as FtpSession;
   const port = await listen((raw) => {
     const context = tls.newControlContext();
     bindControlContext(session, context);
