@@ -15,7 +15,7 @@
  * without following a symlink (and without waiting on a FIFO), and taken only if it is a plain
  * file with one link: a compromised worker must not get root to append to /etc/shadow.
  */
-import { constants, type WriteStream } from 'node:fs';
+import { constants, type Stats, type WriteStream } from 'node:fs';
 import { lstat, mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -53,9 +53,20 @@ export class AppendFile {
 
   /** Appends one line (its newline included); returns at once. */
   append(line: string): void {
+    if (this.closed) {
+      // Nothing should come after close(), which waits for the workers' last lines: say so once.
+      if (this.lateLines++ === 0)
+        this.options.log?.warn(
+          { path: this.path },
+          `${this.options.name}: a line came after the file was closed; dropped`,
+        );
+      return;
+    }
     // write()'s return is not waited on: a line per finished transfer cannot outrun the disk.
-    if (!this.failed && !this.closed) this.stream.write(line);
+    if (!this.failed) this.stream.write(line);
   }
+
+  private lateLines = 0;
 
   /**
    * SIGHUP: lines go to a file opened anew at the path from now on (logrotate has moved the old
@@ -115,6 +126,14 @@ async function openForAppend(path: string, options: AppendFileOptions): Promise<
     if (options.workers && info.nlink !== 1) {
       throw new Error(`${options.name} ${path}: a file with ${info.nlink} links; not appending to it as the primary`);
     }
+    if (options.workers && writableBy(info, options.workers)) {
+      // Left so by an older classicd, which gave the file to the workers at every SIGHUP, or by a
+      // logrotate `create` or `copytruncate` that kept such an owner or mode.
+      options.log?.warn(
+        { path, uid: info.uid, gid: info.gid, mode: (info.mode & 0o777).toString(8) },
+        `${options.name}: supervisor.user may write this file, so the workers could rewrite it; make it root's, mode 0640`,
+      );
+    }
   } catch (error) {
     await handle.close();
     throw error;
@@ -132,14 +151,18 @@ async function openForAppend(path: string, options: AppendFileOptions): Promise<
  * guards against. The log directory itself may be the workers' (only the file's name is used in it).
  */
 async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Identity, name: string): Promise<void> {
-  // From the deepest directory that exists: the rest, root makes.
+  // From the deepest directory that exists: the rest, root makes, in it. Where root will make a
+  // directory, the workers' user must not be able to put a link of its own first, so that
+  // directory may not be theirs to write (the log directory itself may be, once it exists).
   let child = await nearestExisting(logDirectory);
+  if (child !== logDirectory && writableBy(await lstat(child), workers)) {
+    throw new Error(
+      `${name}: supervisor.user may write ${child}, where the directories for ${logDirectory} would be made; make them first`,
+    );
+  }
   for (let parent = dirname(child); ; child = parent, parent = dirname(parent)) {
     const [parentInfo, childInfo] = await Promise.all([lstat(parent), lstat(child)]);
-    const writable =
-      (parentInfo.uid === workers.uid && (parentInfo.mode & 0o200) !== 0) ||
-      (parentInfo.gid === workers.gid && (parentInfo.mode & 0o020) !== 0) ||
-      (parentInfo.mode & 0o002) !== 0;
+    const writable = writableBy(parentInfo, workers);
     // In a sticky directory (/tmp) only an entry's owner, or the directory's, may rename it.
     const sticky = (parentInfo.mode & 0o1000) !== 0;
     const replaceable = writable && (!sticky || childInfo.uid === workers.uid || parentInfo.uid === workers.uid);
@@ -150,4 +173,16 @@ async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Id
     }
     if (parent === dirname(parent)) return;
   }
+}
+
+/**
+ * Whether `workers` (a uid and its one group, as they run) may write what `info` describes, now or
+ * after a chmod: an owner may always give itself the write bit.
+ */
+function writableBy(info: Stats, workers: Identity): boolean {
+  return (
+    info.uid === workers.uid ||
+    (info.gid === workers.gid && (info.mode & 0o020) !== 0) ||
+    (info.mode & 0o002) !== 0
+  );
 }

@@ -48,9 +48,15 @@ export class PrimaryLogs {
   /** A worker's line for `svc`'s log `name`; one the primary has no file for is dropped, once said. */
   append(svc: string, name: string, line: string): void {
     const file = this.files.get(svc)?.get(name);
-    if (file) file.append(line);
-    else this.log.warn({ svc, log: name }, 'a line for a log this service does not keep; dropped');
+    if (file) return file.append(line);
+    const key = `${svc}/${name}`;
+    if (this.unknown.has(key)) return;
+    this.unknown.add(key);
+    this.log.warn({ svc, log: name }, 'lines for a log this service does not keep are dropped');
   }
+
+  /** The logs lines came for that the primary has no file for, each warned about once. */
+  private readonly unknown = new Set<string>();
 
   /** SIGHUP: every file reopened at its path; one that cannot be goes on where it was, logged. */
   async reopen(): Promise<void> {

@@ -167,12 +167,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.forceKillAfter(0);
   }
 
-  /** Asks every worker to finish; resolves when all have exited, killing stragglers after grace. */
+  /**
+   * Asks every worker to finish; resolves when all have exited and their channels are drained (as
+   * fork() settles a worker: Node can report an exit before the last messages, such as the
+   * xferlog lines of the transfers the shutdown stopped), killing stragglers after grace.
+   */
   stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    const exits = [...this.slots.values()].map(
-      (slot) => new Promise<void>((resolve) => slot.worker.process.once('exit', () => resolve())),
-    );
+    const exits = [...this.slots.values()].map((slot) => gone(slot));
     for (const slot of this.slots.values()) {
       slot.retiring = true;
       slot.send({ t: 'shutdown', graceMs });
@@ -260,4 +262,25 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.fork();
     this.emit('restart', slot);
   }
+}
+
+/** Resolves once the worker has exited and its IPC channel has closed, every message delivered. */
+function gone(slot: WorkerSlot): Promise<void> {
+  const { worker } = slot;
+  return new Promise<void>((resolve) => {
+    let exited = worker.isDead();
+    let drained = !worker.isConnected();
+    const settle = (): void => {
+      if (exited && drained) resolve();
+    };
+    worker.process.once('exit', () => {
+      exited = true;
+      settle();
+    });
+    worker.once('disconnect', () => {
+      drained = true;
+      settle();
+    });
+    settle();
+  });
 }

@@ -232,7 +232,8 @@ interface InPlaceFile {
 
 /**
  * `name` created empty in `dir` with exactly `mode`, open for writing and locked; undefined if the
- * name is taken. Another APPE may open it before this one locks it: then it is theirs (450 here).
+ * name is taken, or no longer names the file once it is locked. Another APPE may open it before
+ * this one locks it: then it is theirs (450 here).
  */
 async function createForInPlaceWrite(
   dir: PinnedDirectory,
@@ -255,6 +256,11 @@ async function createForInPlaceWrite(
     await existing.chmod(mode); // exactly this mode, whatever the process umask
     undo = await reopen(existing, dir, name, constants.O_RDWR);
     if (tryLockFile(undo, true) === 'busy') throw fileBusy();
+    // Removed or renamed away before the lock (DELE, RNFR/RNTO): look again, as for an existing file.
+    if (!(await stillNamed(dir, name, undo))) {
+      await closeQuietly(undo, existing);
+      return undefined;
+    }
     return { existing, undo, size: (await existing.stat()).size };
   } catch (error) {
     await closeQuietly(undo, existing);

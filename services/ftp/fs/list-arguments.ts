@@ -4,8 +4,8 @@
  * RFC 959 says the argument is a pathname, but clients pass `ls` options first: wget `LIST -a`,
  * basic-ftp `LIST -a <path>`, others `LIST -la`, `LIST -l`, `NLST -a`, `LIST -la /path` (which
  * pyftpdlib answers with 550). An argument that begins with `-` is taken as options, always, as
- * vsftpd, ProFTPD and pure-ftpd take it: words up to a space each, `--` ending them, and what follows
- * the space after the last is the path, exactly as given. A file really called `-la` is named
+ * vsftpd, ProFTPD and pure-ftpd take it: words separated by white space, `--` ending them, and what
+ * follows the white space after the last is the path (`NLST -la  /` is `/`). A file really called `-la` is named
  * `./-la` or `-- -la`. Taking `-la` as that file whenever one existed let anyone who may upload
  * (`STOR -a`) turn every `LIST -a` of the directory (wget, file managers) into a listing of that one
  * file, and a mirror of it into nothing.
@@ -29,9 +29,9 @@ export function parseListArguments(argument: string): ListArguments {
   let rest = argument;
   let options = '';
   while (rest.startsWith('-')) {
-    const space = rest.indexOf(' ');
-    const word = space === -1 ? rest : rest.slice(0, space);
-    rest = space === -1 ? '' : rest.slice(space + 1);
+    const match = /^(\S*)\s*/.exec(rest) as RegExpExecArray;
+    const word = match[1] as string;
+    rest = rest.slice(match[0].length);
     if (word === '--') break;
     options += word.slice(1);
   }

@@ -130,7 +130,7 @@ describe('LIST', () => {
     try {
       for (const [command, line] of [
         ['LIST  lead.txt', / lead\.txt$/],
-        ['LIST -l  lead.txt', / lead\.txt$/],
+        ['LIST -l ./ lead.txt', / lead\.txt$/], // after options, white space is skipped: named so
         ['LIST /odd/ lead.txt', / lead\.txt$/],
         ['NLST /odd/ lead.txt', /^\/odd\/ lead\.txt$/],
       ] as const) {

@@ -10,7 +10,8 @@ describe('LIST/NLST arguments as clients send them', () => {
     ['-la /pub', 'la', '/pub'], // pyftpdlib answers this with 550; we must not
     ['-a /pub/some dir', 'a', '/pub/some dir'], // basic-ftp's `LIST -a <path>`, spaces kept
     ['-l -a pub', 'la', 'pub'],
-    ['-la  lead', 'la', ' lead'], // one space ends the options; the path is the rest, exactly
+    ['-la  /', 'la', '/'], // white space after the options, however much, is not the path's
+    ['-a\t/', 'a', '/'],
     [' lead', '', ' lead'], // RFC 959 5.3.1: one space after the verb, the argument is the rest
     ['  -la', '', '  -la'], // not options: the argument begins with spaces
     ['   ', '', ''], // white space only: the working directory

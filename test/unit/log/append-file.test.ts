@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XferLog, type TransferRecord } from '../../../services/ftp/xferlog.js';
 import { formatXferlogLine } from '../../../services/ftp/xferlog-format.js';
@@ -155,6 +156,28 @@ describe('AppendFile with workers that switch users', () => {
         kind === 'symlink' ? /ELOOP/ : /2 links/,
       );
       expect(readFileSync(target, 'utf8')).toBe('root only\n');
+    },
+  );
+
+  // Root would make `log/` in a directory the workers may write, where they could put a link first.
+  it.skipIf(process.getuid?.() !== 0)(
+    'makes no directory inside one the workers may write, and warns about a file they may write',
+    async () => {
+      const theirs = join(dir, 'theirs');
+      mkdirSync(theirs);
+      chownSync(theirs, NOBODY.uid, NOBODY.gid);
+      await expect(
+        AppendFile.open(join(theirs, 'log', 'xferlog'), { name: 'xferlog', workers: NOBODY }),
+      ).rejects.toThrow(/supervisor\.user may write .*theirs/);
+      expect(existsSync(join(theirs, 'log'))).toBe(false);
+
+      const path = join(dir, 'xferlog');
+      writeFileSync(path, '', { mode: 0o640 });
+      chownSync(path, NOBODY.uid, NOBODY.gid); // as an older classicd left it after a SIGHUP
+      const warnings: string[] = [];
+      const log = pino({ level: 'warn' }, { write: (text: string) => warnings.push(text) });
+      await (await AppendFile.open(path, { name: 'xferlog', workers: NOBODY, log })).close();
+      expect(warnings.join('')).toContain('supervisor.user may write this file');
     },
   );
 
