@@ -181,8 +181,6 @@ async function refuseDirectoriesWorkersControl(logDirectory: string, workers: Id
  */
 function writableBy(info: Stats, workers: Identity): boolean {
   return (
-    info.uid === workers.uid ||
-    (info.gid === workers.gid && (info.mode & 0o020) !== 0) ||
-    (info.mode & 0o002) !== 0
+    info.uid === workers.uid || (info.gid === workers.gid && (info.mode & 0o020) !== 0) || (info.mode & 0o002) !== 0
   );
 }
