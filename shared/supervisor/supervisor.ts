@@ -106,6 +106,13 @@ export class Supervisor {
   /** Forks the workers, waits for them, then opens the TCP listeners. Resolves with every bound address. */
   async start(): Promise<readonly BoundAddress[]> {
     const { log } = this.options;
+    // First, before anything else is made and before any worker can send a line: a path that
+    // cannot be written stops the start here, with nothing to undo.
+    this.logs = await PrimaryLogs.open(
+      this.enabled.map((definition) => ({ definition, config: this.serviceConfig(definition) })),
+      this.workersIdentity(),
+      log,
+    );
     const workersReady = new Promise<readonly BoundAddress[]>((resolve, reject) => {
       this.pool.once('ready', resolve);
       this.pool.once('start-failed', (error) => reject(new Error(`a worker could not start: ${error}`)));
@@ -133,12 +140,6 @@ export class Supervisor {
         this.admissionTable?.admissionFor(svc, config) ?? new AdmissionController(config, Date.now()),
       );
     }
-    // Before any worker can send a line; a path that cannot be written stops the start here.
-    this.logs = await PrimaryLogs.open(
-      this.enabled.map((definition) => ({ definition, config: this.serviceConfig(definition) })),
-      this.workersIdentity(),
-      log,
-    );
     this.pool.start();
     let workerBound: readonly BoundAddress[];
     try {
