@@ -7,11 +7,11 @@
  * clients in some networks another (LAN clients behind the same NAT want the private address).
  * `auto` is the address the client connected to.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP, isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
 import { canonicalAddress, matchesAny, parseCidr, type Cidr } from '../../../shared/net/cidr.js';
 import type { FtpConfig } from '../config.js';
+import { HostResolver } from './host-resolver.js';
 
 /** Which configured address applies to this client: the first matching rule's, else the default. */
 export function configuredAddressFor(passive: FtpConfig['passive'], clientAddress: string): string {
@@ -22,9 +22,13 @@ export function configuredAddressFor(passive: FtpConfig['passive'], clientAddres
   return passive.address;
 }
 
+/** The worker's lookups of configured host names (host-resolver.ts). */
+const workerResolver = new HostResolver();
+
 /**
- * The IPv4 address to put in the 227 reply. A host name is looked up each time (it may be a
- * dynamic-DNS name); when it cannot be resolved to IPv4, the local address is used and logged.
+ * The IPv4 address to put in the 227 reply. A host name is looked up (it may be a dynamic-DNS
+ * name; answers are kept a while, host-resolver.ts); when it cannot be resolved to IPv4, the local
+ * address is used, and logged.
  */
 export async function pasvAddress(
   passive: FtpConfig['passive'],
@@ -32,20 +36,16 @@ export async function pasvAddress(
   localAddress: string,
   /** Called only to write a line (the session's logger is made on first use). */
   log: () => Logger,
+  resolver: HostResolver = workerResolver,
 ): Promise<string> {
   const configured = configuredAddressFor(passive, clientAddress);
   if (configured === 'auto') return localAddress;
   const literal = canonicalAddress(configured);
   if (isIPv4(literal)) return literal;
-  if (!isIP(literal)) {
-    try {
-      const found = await lookup(configured, { family: 4 });
-      if (found.family === 4) return found.address;
-    } catch (error) {
-      log().warn({ err: error, address: configured }, 'passive address cannot be resolved; advertising the local one');
-      return localAddress;
-    }
+  if (isIP(literal)) {
+    // The config refuses IPv6 addresses here; an older file may still hold one.
+    log().warn({ address: configured }, 'passive address is not IPv4; advertising the local one');
+    return localAddress;
   }
-  log().warn({ address: configured }, 'passive address is not IPv4; advertising the local one');
-  return localAddress;
+  return (await resolver.resolve(configured, log)) ?? localAddress;
 }
