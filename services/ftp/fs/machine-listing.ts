@@ -13,6 +13,7 @@ import type { FtpSession } from '../session.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
 import { assertReadableDirectory, childPath, directoryEntries } from './listing.js';
 import { formatFacts, formatMlsxLine } from './mlsx-format.js';
+import { workerCredentials } from './os-access.js';
 import { permFact } from './perm-facts.js';
 import { accessOf, authorizeFor, isHiddenFor, mayDo } from './session-access.js';
 import type { ResolvedPath } from './session-file-system.js';
@@ -37,16 +38,13 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
   // Read once the data connection is open, when the path may lead elsewhere: statEntry takes the
   // facts through the checked parent, and refuses (550, nothing sent) a directory swapped away.
   const self = entryFromStats('.', await session.fs.statEntry(directory.real, { symlink: 'refuse' }));
-  head.push(
-    formatMlsxLine(formatFacts(self, { facts, perm: permFact(account, rules, directory, 'dir'), role: 'cdir' }), '.'),
-  );
-  if (directory.virtual !== '/') {
-    const parent = await session.fs.resolve(virtualParent(directory.virtual)).catch(() => undefined);
-    const parentEntry = parent?.exists ? await entryAt(session, parent.real, '..') : undefined;
-    if (parent && parentEntry) {
-      const perm = permFact(account, rules, parent, 'dir');
-      head.push(formatMlsxLine(formatFacts(parentEntry, { facts, perm, role: 'pdir' }), '..'));
-    }
+  const who = workerCredentials();
+  const parent = directory.virtual === '/' ? undefined : await parentOf(session, directory);
+  const selfPerm = permFact(account, rules, directory, 'dir', { who, entry: self, parent: parent?.entry });
+  head.push(formatMlsxLine(formatFacts(self, { facts, perm: selfPerm, role: 'cdir' }), '.'));
+  if (parent) {
+    const perm = permFact(account, rules, parent.path, 'dir', { who, entry: parent.entry });
+    head.push(formatMlsxLine(formatFacts(parent.entry, { facts, perm, role: 'pdir' }), '..'));
   }
   if (head.length > 0) yield head;
   for await (const batch of directoryEntries(session, directory, false)) {
@@ -58,9 +56,11 @@ export async function* mlsdLines(session: FtpSession, directory: ResolvedPath): 
       };
       const followed = listed.type === 'symlink' ? await linkedFile(session, path.virtual, listed.name) : undefined;
       const [entry, factsPath] = followed ?? [listed, path];
+      // DELE and RNFR act on the name, in this directory, whoever owns what a link leads to.
+      const os = { who, entry, parent: self, nameOwner: listed.uid };
       lines.push(
         formatMlsxLine(
-          formatFacts(entry, { facts, perm: permFact(account, rules, factsPath, entry.type) }),
+          formatFacts(entry, { facts, perm: permFact(account, rules, factsPath, entry.type, os) }),
           listed.name,
         ),
       );
@@ -100,9 +100,24 @@ export async function mlstReply(session: FtpSession, argument: string): Promise<
   if (!target.exists) throw new FtpError(550, 'No such file or directory.');
   const entry = await entryAt(session, target.real, target.virtual);
   if (!entry) throw new FtpError(550, 'No such file or directory.');
-  const facts = formatFacts(entry, { facts: session.mlstFacts, perm: permFact(account, rules, target, entry.type) });
+  const parent = target.virtual === '/' ? undefined : await parentOf(session, target);
+  const os = { who: workerCredentials(), entry, parent: parent?.entry };
+  const facts = formatFacts(entry, {
+    facts: session.mlstFacts,
+    perm: permFact(account, rules, target, entry.type, os),
+  });
   // The entry line starts with one space (7.2), which also keeps it from looking like a reply code.
   return [`Listing ${target.virtual}`, ` ${formatMlsxLine(facts, target.virtual)}`, 'End'];
+}
+
+/** The directory above `path` and its facts (shown as `..`); undefined if it cannot be read. */
+async function parentOf(
+  session: FtpSession,
+  path: ResolvedPath,
+): Promise<{ readonly path: ResolvedPath; readonly entry: EntryInfo } | undefined> {
+  const parent = await session.fs.resolve(virtualParent(path.virtual)).catch(() => undefined);
+  const entry = parent?.exists ? await entryAt(session, parent.real, '..') : undefined;
+  return parent && entry ? { path: parent, entry } : undefined;
 }
 
 /** The entry at a resolved `real` (statEntry: as it is inside the root), shown as `name`. */

@@ -94,4 +94,22 @@ describe.skipIf(!asRoot)('workers started as root with supervisor.user nobody', 
     expect(readFileSync(path, 'utf8')).toBe('root wrote this\n');
     expect(statSync(path).uid).toBe(0);
   });
+
+  // RFC 3659 7.5.5: the perm fact says what to expect; alice may write everywhere by her account,
+  // but the worker (nobody) may not write root's 0644 file: no a, no w. Her home is 0777, so the
+  // name can still be removed or renamed (d, f).
+  it('MLST offers only what the permission bits let the worker do too', async () => {
+    writeFileSync(join(home.path, 'roots-perm.txt'), 'root wrote this\n', { mode: 0o644 });
+    const alice = await FtpClient.connect(server.port('ftp'));
+    await alice.login('alice', PASSWORD);
+    try {
+      const reply = await alice.command('MLST roots-perm.txt');
+      expect(reply.code).toBe(250);
+      expect(reply.lines[1]).toMatch(/(^|;)perm=dfr;/);
+      expectCode((await store(alice, 'STOR own-perm.txt', 'mine\n')).final, 226);
+      expect((await alice.command('MLST own-perm.txt')).lines[1]).toMatch(/(^|;)perm=adfrw;/);
+    } finally {
+      alice.close();
+    }
+  });
 });
