@@ -251,21 +251,14 @@ async function createForInPlaceWrite(
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   }
-  let undo: FileHandle | undefined;
   try {
     await existing.chmod(mode); // exactly this mode, whatever the process umask
-    undo = await reopen(existing, dir, name, constants.O_RDWR);
-    if (tryLockFile(undo, true) === 'busy') throw fileBusy();
-    // Removed or renamed away before the lock (DELE, RNFR/RNTO): look again, as for an existing file.
-    if (!(await stillNamed(dir, name, undo))) {
-      await closeQuietly(undo, existing);
-      return undefined;
-    }
-    return { existing, undo, size: (await existing.stat()).size };
   } catch (error) {
-    await closeQuietly(undo, existing);
+    await closeQuietly(existing);
     throw error;
   }
+  // Removed or renamed away before the lock (DELE, RNFR/RNTO): undefined, and the caller looks again.
+  return lockedInPlace(existing, dir, name);
 }
 
 /**
@@ -283,7 +276,18 @@ async function createForInPlaceWrite(
  * this upload opened it, and bytes written to it now would be answered 226 and be nowhere.
  */
 async function openForInPlaceWrite(dir: PinnedDirectory, name: string): Promise<InPlaceFile | undefined> {
-  const existing = await openNoFollow(dir, name, constants.O_RDWR);
+  return lockedInPlace(await openNoFollow(dir, name, constants.O_RDWR), dir, name);
+}
+
+/**
+ * `existing`, opened as `name` in `dir`, with its locked second descriptor and its size; undefined
+ * (both closed) if `name` no longer names it once it is locked. Closes both on any failure.
+ */
+async function lockedInPlace(
+  existing: FileHandle,
+  dir: PinnedDirectory,
+  name: string,
+): Promise<InPlaceFile | undefined> {
   let undo: FileHandle | undefined;
   try {
     undo = await reopen(existing, dir, name, constants.O_RDWR);
