@@ -23,7 +23,7 @@ import { redactSecrets } from '../shared/config/redact.js';
 import { startHttpServer } from '../shared/http/server.js';
 import { abandonUnwrittenLogLines, createLogger } from '../shared/log/logger.js';
 import { resolveIdentity, WORKERS_AS_ROOT_WARNING, workersWouldRunAsRoot } from '../shared/supervisor/privileges.js';
-import { Supervisor } from '../shared/supervisor/supervisor.js';
+import { StoppedWhileStarting, Supervisor } from '../shared/supervisor/supervisor.js';
 import { hashPasswordCommand } from './hash-password.js';
 
 const EXIT_USAGE = 2;
@@ -194,11 +194,14 @@ async function start(file: string | undefined): Promise<number> {
     if (config.http.enabled) http = await startHttpServer(config.http, supervisor);
     log.info({ bound, http: http ? { address: config.http.host, port: http.port } : null }, 'ready');
   } catch (error) {
-    log.fatal({ err: error }, 'could not start');
+    // A signal during start-up: a stop that was asked for, not a failure.
+    const stopped = error instanceof StoppedWhileStarting;
+    if (stopped) log.info('stopped while starting');
+    else log.fatal({ err: error }, 'could not start');
     await supervisor.stop(0);
     await http?.server.close();
     log.flush();
-    return EXIT_FAILURE;
+    return stopped ? 0 : EXIT_FAILURE;
   }
 
   const reason = await supervisor.stopped;

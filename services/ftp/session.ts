@@ -119,6 +119,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private clientFaultsLogged = 0;
   private systemRefusalsLogged = 0;
   private policyRefusalsLogged = 0;
+  /** xferlog lines of transfers that moved nothing, written so far (commands/transfer-commands.ts). */
+  emptyTransferLines = 0;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;

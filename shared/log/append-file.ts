@@ -51,22 +51,28 @@ export class AppendFile {
     return new AppendFile(full, await openForAppend(full, options), options);
   }
 
-  /** Appends one line (its newline included); returns at once. */
+  /**
+   * Appends one line (ending in its one newline, at most MAX_LINE_CHARS); returns at once. Lines
+   * come from the workers, which may be compromised: anything else is dropped, as is every line
+   * while more than MAX_QUEUED_BYTES wait for a disk that has stalled, rather than held in the
+   * primary's memory. Each kind of drop is said once.
+   */
   append(line: string): void {
-    if (this.closed) {
-      // Nothing should come after close(), which waits for the workers' last lines: say so once.
-      if (this.lateLines++ === 0)
-        this.options.log?.warn(
-          { path: this.path },
-          `${this.options.name}: a line came after the file was closed; dropped`,
-        );
-      return;
+    if (this.closed) return this.drop('a line came after the file was closed');
+    if (line.length > MAX_LINE_CHARS || line.indexOf('\n') !== line.length - 1) {
+      return this.drop('a line that is not one line of the log');
     }
-    // write()'s return is not waited on: a line per finished transfer cannot outrun the disk.
+    if (this.stream.writableLength > MAX_QUEUED_BYTES) return this.drop('the disk is not keeping up');
     if (!this.failed) this.stream.write(line);
   }
 
-  private lateLines = 0;
+  private readonly dropped = new Set<string>();
+
+  private drop(why: string): void {
+    if (this.dropped.has(why)) return;
+    this.dropped.add(why);
+    this.options.log?.warn({ path: this.path }, `${this.options.name}: ${why}; dropped (said once)`);
+  }
 
   /**
    * SIGHUP: lines go to a file opened anew at the path from now on (logrotate has moved the old
@@ -111,6 +117,11 @@ export class AppendFile {
     });
   }
 }
+
+/** A line longer than this is not a log line (an xferlog line with a 4 KiB path is under 5,000). */
+const MAX_LINE_CHARS = 65_536;
+/** How much may wait for the disk before lines are dropped. */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 
 const APPEND_FLAGS =
   constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;

@@ -21,6 +21,13 @@ import { WorkerPool, type WorkerSlot } from './worker-pool.js';
 import { newSessionId } from './session-id.js';
 import { resolveWorkerCount } from './worker-count.js';
 
+/** start() gave up because stop() was called meanwhile (a signal during start-up). */
+export class StoppedWhileStarting extends Error {
+  constructor() {
+    super('stopped while starting');
+  }
+}
+
 export type StopReason =
   | { readonly kind: 'requested' }
   | { readonly kind: 'restart-intensity'; readonly restarts: number; readonly periodMs: number };
@@ -70,6 +77,8 @@ export class Supervisor {
   private stopping: Promise<void> | undefined;
   private stopReason: StopReason = { kind: 'requested' };
 
+  /** While start() waits for the workers: makes it give up (stop() calls it). */
+  private abortStart: (() => void) | undefined;
   /** The log files the primary writes for the services (primary-logs.ts); opened by start(). */
   private logs: PrimaryLogs | undefined;
 
@@ -108,12 +117,20 @@ export class Supervisor {
     const { log } = this.options;
     // First, before anything else is made and before any worker can send a line: a path that
     // cannot be written stops the start here, with nothing to undo.
-    this.logs = await PrimaryLogs.open(
+    const logs = await PrimaryLogs.open(
       this.enabled.map((definition) => ({ definition, config: this.serviceConfig(definition) })),
       this.workersIdentity(),
       log,
     );
+    if (this.stopping) {
+      // A SIGTERM came while they opened: stop() found nothing to close, so this does.
+      await logs.close();
+      throw new StoppedWhileStarting();
+    }
+    this.logs = logs;
     const workersReady = new Promise<readonly BoundAddress[]>((resolve, reject) => {
+      // stop() while the workers start: nothing more is started, and start() says why.
+      this.abortStart = () => reject(new StoppedWhileStarting());
       this.pool.once('ready', resolve);
       this.pool.once('start-failed', (error) => reject(new Error(`a worker could not start: ${error}`)));
       // Workers that die before they are ready exhaust the restart intensity without a start-failed.
@@ -148,6 +165,7 @@ export class Supervisor {
       await this.stop(0);
       throw error;
     }
+    this.abortStart = undefined;
     this.metrics.workersUp.set(this.pool.readyCount);
     this.bound = [...workerBound];
     // Services with dispatch shared or brokered were bound by the workers, and are in workerBound.
@@ -227,6 +245,7 @@ export class Supervisor {
   /** Stops accepting, lets sessions finish for up to `graceMs`, then closes them. */
   stop(graceMs = this.options.config.supervisor.shutdownGraceMs): Promise<void> {
     this.stopping ??= (async () => {
+      this.abortStart?.();
       this.options.log.info({ graceMs, sessions: this.pool.sessionCount }, 'shutting down');
       // close() stops accepting at once. Its callback is not awaited: for a server whose sockets
       // were sent to workers, Node calls it only once the workers have closed every one of them.

@@ -199,6 +199,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private fork(): void {
+    if (this.stopping) return; // a stop during start-up: nothing more is started
     const id = this.nextId++;
     const weights = this.config.supervisor.workerWeights;
     const weight = weights[(id - 1) % Math.max(1, this.size)] ?? 1;
@@ -230,7 +231,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private onMessage(slot: WorkerSlot, message: WorkerMessage): void {
     if (message.t === 'attached') {
-      slot.send({ t: 'init', workerId: slot.id, config: this.config, ...this.initExtras(slot) });
+      // A worker that attaches once the pool is stopping missed its shutdown (a child drops
+      // messages sent before it listens): it gets one now instead of its init.
+      if (this.stopping || slot.retiring) slot.send({ t: 'shutdown', graceMs: 0 });
+      else slot.send({ t: 'init', workerId: slot.id, config: this.config, ...this.initExtras(slot) });
     } else if (message.t === 'ready') {
       slot.ready = true;
       this.log.info({ worker: slot.id, workerPid: slot.worker.process.pid }, 'worker ready');

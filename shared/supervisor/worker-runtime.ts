@@ -124,6 +124,8 @@ export class WorkerRuntime {
         );
         this.started.set(definition.name, { definition, config: serviceConfig, runtime });
       }
+      // Told to stop while its services started (a signal during start-up): it takes no session.
+      if (this.shuttingDown) return this.exit();
       const identity = dropPrivileges(config.supervisor.user, config.supervisor.group);
       if (identity) {
         log.info({ user: config.supervisor.user, ...identity }, 'worker running as an unprivileged user');

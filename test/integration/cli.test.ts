@@ -3,7 +3,7 @@
  * as a user meets it: exit codes, what goes to stdout and what to stderr. Each run gets its own
  * working directory and an environment without CLASSICD_* variables, so nothing leaks in.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,6 +214,36 @@ describe('classicd start', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     for (const path of INVALID_PATHS) expect(run.stderr).toContain(`  ${path}: `);
+  });
+
+  // A SIGTERM while the workers start used to go unheard: a worker that had not attached yet missed
+  // its shutdown and was killed after the grace period, or kept serving once the primary had stopped.
+  it('stops at once, with status 0, when SIGTERM comes while the workers start', async () => {
+    const file = writeConfig(
+      'early-stop.yaml',
+      [
+        'http: { enabled: false }',
+        'supervisor: { workers: 2, shutdownGraceMs: 30000 }',
+        'services:',
+        ...['echo', 'discard', 'daytime', 'qotd', 'chargen', 'time'].map((svc) => `  ${svc}: { port: 0 }`),
+        '  ftp: { port: 0, passive: { ports: "31400-31419" } }',
+        '',
+      ].join('\n'),
+    );
+    const child = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir, env: cleanEnv() });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'starting' is logged just before the supervisor opens its logs and forks the workers.
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', () => {
+        if (output.includes('"starting"')) resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).not.toContain('did not exit in time');
+    expect(output).toMatch(/"msg":"(stopped while starting|stopped)"/);
   });
 
   it('exits 2 when an environment variable makes the config invalid', async () => {

@@ -87,6 +87,13 @@ async function regularFileSize(session: FtpSession, target: ResolvedPath): Promi
   return Number(info.size);
 }
 
+/**
+ * Lines a session writes to the xferlog for transfers that moved nothing (refused, or failed before
+ * a byte): a client repeating `RETR <long name>` wrote thousands a second into a root-owned log.
+ * Past these, such lines are left out; a transfer that moved bytes always has its line.
+ */
+const EMPTY_TRANSFER_LINES = 20;
+
 /** One xferlog line per RETR/STOR/STOU/APPE (RFC-less, vsftpd's xferlog_enable). */
 function xferlogRecorder(
   session: FtpSession,
@@ -95,7 +102,8 @@ function xferlogRecorder(
 ): (outcome: TransferOutcome) => void {
   const account = session.account;
   const type = session.transferType === 'A' ? 'a' : 'b';
-  return (outcome) =>
+  return (outcome) => {
+    if (!outcome.completed && outcome.bytes === 0 && ++session.emptyTransferLines > EMPTY_TRANSFER_LINES) return;
     session.shared.xferlog.record({
       durationMs: outcome.durationMs,
       remoteHost: canonicalAddress(session.context.remoteAddress),
@@ -107,6 +115,7 @@ function xferlogRecorder(
       user: account?.name ?? '',
       completed: outcome.completed,
     });
+  };
 }
 
 const RETR: CommandSpec = {
@@ -181,6 +190,8 @@ async function loggingRefusal(
 async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: string): Promise<void> {
   const restart = takeRestartOffset(session);
   if (!argument) throw syntaxError(`${verb} needs a file name.`);
+  // RFC 959 4.2.1's 553; `name/` is a directory's name (POSIX's open(2) says EISDIR).
+  if (argument.endsWith('/')) throw new FtpError(553, 'File name not allowed: a name ending in / is a directory.');
   requireDataConnection(session);
   const target = await session.fs.resolve(argument);
   await loggingRefusal(session, target.virtual, 'i', () => store(session, verb, target, restart));
@@ -295,35 +306,41 @@ const STOU: CommandSpec = {
     takeRestartOffset(session); // a unique new file has no bytes to resume after
     requireDataConnection(session);
     const base = argument.trim() || 'STOU';
-    const mode = uploadMode(session);
-    for (let n = 0; n <= MAX_UNIQUE_SUFFIX; n++) {
-      const name = n === 0 ? base : `${base}.${n}`;
-      const target = await session.fs.resolve(name);
-      if (target.exists) continue;
-      authorizeFor(session, target, 'create');
-      // Claim the name now, so no other upload can take it before this one is renamed over it.
-      const claim = await claimTarget(session, target, mode);
-      if (claim === null) continue;
-      startClaimedUpload(session, claim, {
-        description: `STOU ${target.virtual}`,
-        // RFC 1123 4.1.2.9: the name is given in exactly this form.
-        openingText: `FILE: ${name}`,
-        type: session.transferType,
-        completeText: `Transfer complete (unique file name: ${name}).`,
-        sink: async () => {
-          try {
-            return await openClaimed(claim, mode);
-          } catch (error) {
-            throw asFtpError(error);
-          }
-        },
-        onFinished: xferlogRecorder(session, target.virtual, 'i'),
-      });
-      return;
-    }
-    throw new FtpError(553, 'Could not find a unique file name.');
+    const named = await session.fs.resolve(base);
+    await loggingRefusal(session, named.virtual, 'i', () => storeUnique(session, base));
   },
 };
+
+/** STOU once its name is known: `base`, or `base.1` ... `base.999`, whichever is free first. */
+async function storeUnique(session: FtpSession, base: string): Promise<void> {
+  const mode = uploadMode(session);
+  for (let n = 0; n <= MAX_UNIQUE_SUFFIX; n++) {
+    const name = n === 0 ? base : `${base}.${n}`;
+    const target = await session.fs.resolve(name);
+    if (target.exists) continue;
+    authorizeFor(session, target, 'create');
+    // Claim the name now, so no other upload can take it before this one is renamed over it.
+    const claim = await claimTarget(session, target, mode);
+    if (claim === null) continue;
+    startClaimedUpload(session, claim, {
+      description: `STOU ${target.virtual}`,
+      // RFC 1123 4.1.2.9: the name is given in exactly this form.
+      openingText: `FILE: ${name}`,
+      type: session.transferType,
+      completeText: `Transfer complete (unique file name: ${name}).`,
+      sink: async () => {
+        try {
+          return await openClaimed(claim, mode);
+        } catch (error) {
+          throw asFtpError(error);
+        }
+      },
+      onFinished: xferlogRecorder(session, target.virtual, 'i'),
+    });
+    return;
+  }
+  throw new FtpError(553, 'Could not find a unique file name.');
+}
 
 const REST: CommandSpec = {
   verb: 'REST',

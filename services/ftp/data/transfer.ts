@@ -196,7 +196,15 @@ async function runUpload(
   announce: AnnounceTransfer,
 ): Promise<void> {
   const run = new TransferRun(session, options.description, 'received', signal);
-  const sink = await options.sink();
+  let sink: UploadSink;
+  try {
+    sink = await options.sink();
+  } catch (error) {
+    // Refused as the file was opened (permissions, a full disk, a file busy): the transfer is over
+    // before it began, and its xferlog line says so like any other.
+    run.finish(false, options.onFinished);
+    throw error;
+  }
   try {
     await announce(options.openingText);
     const socket = await run.openData();

@@ -1,6 +1,7 @@
 /**
- * Login roots, checked (realpath, is a directory) at most once a second per worker instead of on
- * every login. Each check is two thread-pool round trips, which were most of a login's latency;
+ * Login roots, checked (realpath, is a directory, may be searched) at most once a second per
+ * worker instead of on every login. Each check is three thread-pool round trips, which were most
+ * of a login's latency;
  * roots come from the config, so the map is as small as the user list. A failed check is not
  * kept: the next login tries again, so a root that comes back is usable at once.
  */

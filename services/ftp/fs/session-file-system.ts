@@ -132,8 +132,11 @@ export class SessionFileSystem {
     const real = join(parentReal, virtualBaseName(virtual));
     let exists = true;
     try {
-      await lstat(real);
+      const info = await lstat(real);
+      // `name/` names a directory, as in resolve(): DELE or RNFR of `file/` is ENOTDIR in POSIX.
+      if (argument.endsWith('/') && !info.isDirectory()) throw new FtpError(550, 'Not a directory.');
     } catch (error) {
+      if (error instanceof FtpError) throw error;
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw asFtpError(error);
       exists = false;
     }

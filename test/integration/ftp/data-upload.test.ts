@@ -407,6 +407,27 @@ describe.each([
     );
   });
 
+  // Refusals when the file is opened (after the checks) are transfers that moved nothing too; and a
+  // session repeating refused transfers writes 20 such lines, not one per command.
+  it('an upload refused as its file opens has its line; a session writes at most 20 empty lines', async () => {
+    writeFileSync(join(home.path, 'held.txt'), 'base\n');
+    const holder = await login();
+    const holding = await holder.epsv();
+    expectCode(await holder.command('APPE held.txt'), 150); // holds the file's lock
+    const client = await login();
+    const lines = (): string[] => (existsSync(xferlog) ? readFileSync(xferlog, 'utf8').split('\n') : []);
+    const data = await client.epsv();
+    expectCode(await client.command('APPE held.txt'), 450);
+    await eventually(() => lines().some((line) => / 0 \/held\.txt b _ i r alice ftp 0 \* i$/.test(line)));
+    for (let i = 0; i < 25; i++) expectCode(await client.command(`RETR flood-${i}.txt`), 550);
+    data.destroy();
+    // One session's lines arrive in order: once the 20th is in, none after it will come.
+    await eventually(() => lines().some((line) => line.includes('/flood-18.txt')));
+    expect(lines().filter((line) => line.includes('/flood-')).length).toBe(19); // + the APPE's: 20
+    await writeAll(holding, 'more\n');
+    expectCode(await holder.reply(), 226);
+  });
+
   it('STOR onto a directory is 550', async () => {
     const client = await login();
     expectCode(await client.command('MKD subdir'), 257);

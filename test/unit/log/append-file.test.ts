@@ -124,6 +124,26 @@ describe('AppendFile', () => {
     expect(seen.b).toEqual(inOrder);
   });
 
+  // Lines come from the workers, which may be compromised: only whole single lines are written.
+  it('drops what is not one line ending in its newline, and says so once', async () => {
+    const path = join(dir, 'xferlog');
+    const warnings: string[] = [];
+    const log = await AppendFile.open(path, {
+      name: 'xferlog',
+      log: pino({ level: 'warn' }, { write: (text: string) => warnings.push(text) }),
+    });
+    log.append('kept\n');
+    log.append('two\nlines\n');
+    log.append('no newline');
+    log.append(`${'x'.repeat(70_000)}\n`);
+    log.append('kept too\n');
+    await log.close();
+    log.append('after close\n');
+    expect(readFileSync(path, 'utf8')).toBe('kept\nkept too\n');
+    expect(warnings.filter((line) => line.includes('not one line of the log'))).toHaveLength(1);
+    expect(warnings.filter((line) => line.includes('after the file was closed'))).toHaveLength(1);
+  });
+
   it('fails at open when the file cannot be written', async () => {
     await expect(open(dir)).rejects.toThrow(/EISDIR/);
   });
