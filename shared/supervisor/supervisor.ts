@@ -177,6 +177,11 @@ export class Supervisor {
         this.bound.push(await this.listen(definition, listener));
       }
     }
+    if (this.stopping) {
+      // stop() closed the listeners there were when it began; these came after.
+      for (const server of this.servers) server.close();
+      throw new StoppedWhileStarting();
+    }
     this.listening = true;
     for (const address of this.bound) log.info(address, 'listening');
     return this.bound;
