@@ -57,21 +57,33 @@ export class AppendFile {
    * while more than MAX_QUEUED_BYTES wait for a disk that has stalled, rather than held in the
    * primary's memory. Each kind of drop is said once.
    */
-  append(line: string): void {
+  append(line: unknown): void {
     if (this.closed) return this.drop('a line came after the file was closed');
-    if (line.length > MAX_LINE_CHARS || line.indexOf('\n') !== line.length - 1) {
+    if (typeof line !== 'string' || line.length > MAX_LINE_CHARS || line.indexOf('\n') !== line.length - 1) {
       return this.drop('a line that is not one line of the log');
     }
     if (this.stream.writableLength > MAX_QUEUED_BYTES) return this.drop('the disk is not keeping up');
     if (!this.failed) this.stream.write(line);
   }
 
-  private readonly dropped = new Set<string>();
+  /** Lines dropped since the last report, by why. */
+  private readonly dropped = new Map<string, number>();
 
   private drop(why: string): void {
-    if (this.dropped.has(why)) return;
-    this.dropped.add(why);
-    this.options.log?.warn({ path: this.path }, `${this.options.name}: ${why}; dropped (said once)`);
+    const count = (this.dropped.get(why) ?? 0) + 1;
+    this.dropped.set(why, count);
+    // The first of each kind at once; how many in all at the next reopen or close (reportDrops).
+    if (count === 1) this.options.log?.warn({ path: this.path }, `${this.options.name}: ${why}; dropped`);
+  }
+
+  /** How many lines were dropped, and why, since the last report: said at SIGHUP and at close. */
+  private reportDrops(): void {
+    if (this.dropped.size === 0) return;
+    this.options.log?.warn(
+      { path: this.path, dropped: Object.fromEntries(this.dropped) },
+      `${this.options.name}: lines dropped since the last report`,
+    );
+    this.dropped.clear();
   }
 
   /**
@@ -81,6 +93,7 @@ export class AppendFile {
    */
   async reopen(): Promise<void> {
     if (this.closed) return;
+    this.reportDrops();
     const stream = await openForAppend(this.path, this.options);
     if (this.closed) {
       stream.end();
@@ -97,6 +110,7 @@ export class AppendFile {
 
   /** Flushes and closes (at shutdown, once the workers have sent their last lines). */
   close(): Promise<void> {
+    this.reportDrops();
     this.closed = true;
     const stream = this.stream;
     if (stream.closed) return Promise.resolve();

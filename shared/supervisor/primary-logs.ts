@@ -46,7 +46,9 @@ export class PrimaryLogs {
   }
 
   /** A worker's line for `svc`'s log `name`; one the primary has no file for is dropped, once said. */
-  append(svc: string, name: string, line: string): void {
+  append(svc: unknown, name: unknown, line: unknown): void {
+    // From a worker, which may be compromised: nothing it sends may throw here, in the primary.
+    if (typeof svc !== 'string' || typeof name !== 'string') return;
     const file = this.files.get(svc)?.get(name);
     if (file) return file.append(line);
     const key = `${svc}/${name}`;

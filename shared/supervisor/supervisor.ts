@@ -169,19 +169,21 @@ export class Supervisor {
     this.metrics.workersUp.set(this.pool.readyCount);
     this.bound = [...workerBound];
     // Services with dispatch shared or brokered were bound by the workers, and are in workerBound.
-    for (const definition of this.enabled) {
-      const config = this.serviceConfig(definition);
-      if (!config.transports.includes('tcp')) continue;
-      if (effectiveDispatch(config, this.options.config.supervisor) !== 'handoff') continue;
-      for (const listener of tcpListenersOf(definition, config)) {
-        this.bound.push(await this.listen(definition, listener));
+    try {
+      for (const definition of this.enabled) {
+        const config = this.serviceConfig(definition);
+        if (!config.transports.includes('tcp')) continue;
+        if (effectiveDispatch(config, this.options.config.supervisor) !== 'handoff') continue;
+        for (const listener of tcpListenersOf(definition, config)) {
+          this.bound.push(await this.listen(definition, listener));
+        }
       }
+    } finally {
+      // stop() closed the listeners there were when it began; those bound after it are closed
+      // here, whether the binding went on or failed.
+      if (this.stopping) for (const server of this.servers) server.close();
     }
-    if (this.stopping) {
-      // stop() closed the listeners there were when it began; these came after.
-      for (const server of this.servers) server.close();
-      throw new StoppedWhileStarting();
-    }
+    if (this.stopping) throw new StoppedWhileStarting();
     this.listening = true;
     for (const address of this.bound) log.info(address, 'listening');
     return this.bound;

@@ -240,10 +240,15 @@ describe('classicd start', () => {
         if (output.includes('"starting"')) resolve();
       }),
     );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(output).not.toContain('did not exit in time');
-    expect(output).toMatch(/"msg":"(stopped while starting|stopped)"/);
+    try {
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).not.toContain('did not exit in time');
+      expect(output).toMatch(/"msg":"(stopped while starting|stopped)"/);
+    } finally {
+      // A server that does not stop is this test's failure, and must not outlive it.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('exits 2 when an environment variable makes the config invalid', async () => {

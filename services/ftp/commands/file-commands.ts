@@ -93,6 +93,8 @@ const RNTO: CommandSpec = {
     const source = await session.fs.resolveEntry(from);
     authorizeFor(session, source, 'rename');
     const sourceType = await entryType(session, source);
+    // `name/` names a directory: rename(2) of a file to it is ENOTDIR, even where nothing is there.
+    if (sourceType !== 'dir' && argument.endsWith('/')) throw new FtpError(550, 'Not a directory.');
     const target = await session.fs.resolveEntry(argument);
     authorizeFor(session, target, 'rename');
     // Renaming onto an existing file replaces it: that takes the right to overwrite it too.

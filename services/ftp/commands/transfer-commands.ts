@@ -34,6 +34,9 @@ import { virtualBaseName } from '../fs/virtual-path.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
 
+/** RFC 959 4.2.1's 553 for an upload named `name/`: a directory's name (open(2) says EISDIR). */
+const notAFileName = (): FtpError => new FtpError(553, 'File name not allowed: a name ending in / is a directory.');
+
 /** RFC 3659 5.4: a REST marker the transfer cannot honour. */
 const invalidRestart = (): FtpError => new FtpError(554, 'Requested action not taken: invalid REST parameter.');
 
@@ -190,8 +193,7 @@ async function loggingRefusal(
 async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: string): Promise<void> {
   const restart = takeRestartOffset(session);
   if (!argument) throw syntaxError(`${verb} needs a file name.`);
-  // RFC 959 4.2.1's 553; `name/` is a directory's name (POSIX's open(2) says EISDIR).
-  if (argument.endsWith('/')) throw new FtpError(553, 'File name not allowed: a name ending in / is a directory.');
+  if (argument.endsWith('/')) throw notAFileName();
   requireDataConnection(session);
   const target = await session.fs.resolve(argument);
   await loggingRefusal(session, target.virtual, 'i', () => store(session, verb, target, restart));
@@ -304,6 +306,7 @@ const STOU: CommandSpec = {
   access: 'login',
   async handler(session, argument) {
     takeRestartOffset(session); // a unique new file has no bytes to resume after
+    if (argument.trim().endsWith('/')) throw notAFileName();
     requireDataConnection(session);
     const base = argument.trim() || 'STOU';
     const named = await session.fs.resolve(base);

@@ -442,9 +442,10 @@ describe('a trailing slash', () => {
       data.destroy();
       expect(await codes(ftp, ['MLST docs/', 'CWD docs/', 'CWD /', 'SIZE docs/a.txt'])).toEqual([250, 250, 250, 213]);
       // Names for DELE and RNFR, and a new upload's name (553, RFC 959 4.2.1), the same way.
-      expect(await codes(ftp, ['DELE docs/a.txt/', 'RNFR docs/a.txt/', 'STOR made/', 'APPE made/'])).toEqual([
-        550, 550, 553, 553,
-      ]);
+      expect(
+        await codes(ftp, ['DELE docs/a.txt/', 'RNFR docs/a.txt/', 'STOR made/', 'APPE made/', 'STOU made/']),
+      ).toEqual([550, 550, 553, 553, 553]);
+      expect(await codes(ftp, ['RNFR docs/a.txt', 'RNTO made/'])).toEqual([350, 550]); // a file to `made/`
       expect(readFileSync(join(home, 'docs', 'a.txt'), 'utf8')).toBe('alpha\n');
       expect(existsSync(join(home, 'made'))).toBe(false);
       expect(await codes(ftp, ['MKD made/', 'RMD made/'])).toEqual([257, 250]);

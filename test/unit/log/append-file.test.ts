@@ -136,12 +136,20 @@ describe('AppendFile', () => {
     log.append('two\nlines\n');
     log.append('no newline');
     log.append(`${'x'.repeat(70_000)}\n`);
+    log.append(5); // what a compromised worker may send: JSON, not always a string
+    log.append(['\n']);
     log.append('kept too\n');
     await log.close();
     log.append('after close\n');
     expect(readFileSync(path, 'utf8')).toBe('kept\nkept too\n');
-    expect(warnings.filter((line) => line.includes('not one line of the log'))).toHaveLength(1);
-    expect(warnings.filter((line) => line.includes('after the file was closed'))).toHaveLength(1);
+    const messages = warnings.map((line) => JSON.parse(line) as { msg: string; dropped?: object });
+    // The first of each kind at once; at close, how many in all.
+    expect(messages.map((line) => line.msg)).toEqual([
+      'xferlog: a line that is not one line of the log; dropped',
+      'xferlog: lines dropped since the last report',
+      'xferlog: a line came after the file was closed; dropped',
+    ]);
+    expect(messages[1]?.dropped).toEqual({ 'a line that is not one line of the log': 5 });
   });
 
   it('fails at open when the file cannot be written', async () => {
