@@ -8,7 +8,6 @@ import type { Level, Logger } from 'pino';
 import type { z } from 'zod';
 import type { ConfigProblem } from './config/load.js';
 import type { CommonServiceConfig, Transport } from './config/service-limits.js';
-import type { Identity } from './supervisor/privileges.js';
 
 /** Why the supervisor turned a connection away; a service may word its refusal per reason. */
 export type RefusalReason = 'deny' | 'not-allowed' | 'max-sessions' | 'max-per-ip' | 'rate' | 'shutdown';
@@ -162,11 +161,11 @@ export interface ServiceDefinition<C extends CommonServiceConfig = CommonService
   readonly preflight?: (config: C) => Promise<readonly ConfigProblem[]>;
   /**
    * SIGHUP, in the primary, which keeps the user classicd started as: read what the workers may no
-   * longer read once they run as supervisor.user (a key only root may read), and make what they
-   * will open theirs (`workers`: their uid and gid, if they switch). The result, which must
-   * survive IPC, goes to every worker's ServiceRuntime.reopen.
+   * longer read once they run as supervisor.user (a key only root may read). The result, which must
+   * survive IPC, goes to every worker's ServiceRuntime.reopen. (The primaryLogs are the primary's
+   * own to reopen.)
    */
-  readonly prepareReopen?: (config: C, workers: Identity | undefined, log: Logger) => Promise<unknown>;
+  readonly prepareReopen?: (config: C, log: Logger) => Promise<unknown>;
 }
 
 /** Lets a service module declare its definition with its own config type and still be listed. */

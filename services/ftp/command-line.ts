@@ -22,8 +22,11 @@ const DM = 0xf2;
 /** The lowest Telnet command byte (RFC 854): what follows an IAC below it is not a command. */
 const LOWEST_COMMAND = SE;
 
-/** Removes Telnet commands from one line's bytes. */
-export function stripTelnet(line: Buffer): Buffer {
+/**
+ * Removes Telnet commands from one line's bytes. `refusals`, if given, collects the answers to its
+ * option requests (see telnetRefusals), so that both read the line by one grammar.
+ */
+export function stripTelnet(line: Buffer, refusals?: number[]): Buffer {
   if (!line.includes(IAC) && line[0] !== DM) return line;
   const out = Buffer.alloc(line.length);
   let length = 0;
@@ -48,7 +51,12 @@ export function stripTelnet(line: Buffer): Buffer {
       out[length++] = IAC;
       i += 2;
     } else if (command >= WILL && command <= DONT) {
-      i += 3; // option negotiation: IAC WILL/WONT/DO/DONT <option>
+      // Option negotiation: IAC WILL/WONT/DO/DONT <option>. A request to turn one on is refused.
+      const option = line[i + 2];
+      if (refusals && option !== undefined && (command === WILL || command === DO)) {
+        refusals.push(IAC, command === WILL ? DONT : WONT, option);
+      }
+      i += 3;
     } else if (command === SB) {
       const end = line.indexOf(Buffer.from([IAC, SE]), i + 2);
       i = end === -1 ? line.length : end + 2;
@@ -68,26 +76,7 @@ export function stripTelnet(line: Buffer): Buffer {
 export function telnetRefusals(line: Buffer): Buffer | undefined {
   if (!line.includes(IAC)) return undefined;
   const refusals: number[] = [];
-  let i = 0;
-  while (i < line.length) {
-    if (line[i] !== IAC) {
-      i++;
-      continue;
-    }
-    const command = line[i + 1];
-    const option = line[i + 2];
-    if ((command === WILL || command === DO) && option !== undefined) {
-      refusals.push(IAC, command === WILL ? DONT : WONT, option);
-      i += 3;
-    } else if (command === WONT || command === DONT) {
-      i += 3;
-    } else if (command === SB) {
-      const end = line.indexOf(Buffer.from([IAC, SE]), i + 2);
-      i = end === -1 ? line.length : end + 2;
-    } else {
-      i += 2; // IAC IAC (a data byte), IAC IP, IAC DM, ...
-    }
-  }
+  stripTelnet(line, refusals);
   return refusals.length > 0 ? Buffer.from(refusals) : undefined;
 }
 

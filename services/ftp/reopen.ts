@@ -9,7 +9,6 @@
  * In each worker: the TLS contexts made anew from what the primary read.
  */
 import type { Logger } from 'pino';
-import type { Identity } from '../../shared/supervisor/privileges.js';
 import type { FtpConfig } from './config.js';
 import type { FtpShared } from './runtime.js';
 import { loadCredentials, type LoadedCredentials } from './tls/ftp-tls.js';
@@ -20,11 +19,7 @@ export interface FtpReopen {
 }
 
 /** A certificate that cannot be read is logged here; the workers then keep the one they have. */
-export async function prepareFtpReopen(
-  config: FtpConfig,
-  _workers: Identity | undefined,
-  log: Logger,
-): Promise<FtpReopen> {
+export async function prepareFtpReopen(config: FtpConfig, log: Logger): Promise<FtpReopen> {
   if (!config.tls.enabled) return {};
   try {
     return { tls: await loadCredentials(config.tls, log) };

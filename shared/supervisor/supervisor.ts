@@ -15,7 +15,7 @@ import type { BoundAddress, SessionTally, WorkerMessage } from './ipc.js';
 import { SupervisorMetrics } from './metrics.js';
 import { refuse } from './refusal.js';
 import { createScheduler, type Scheduler } from './schedulers/index.js';
-import { resolveIdentity, type Identity } from './privileges.js';
+import { resolveIdentity } from './privileges.js';
 import { PrimaryLogs } from './primary-logs.js';
 import { WorkerPool, type WorkerSlot } from './worker-pool.js';
 import { newSessionId } from './session-id.js';
@@ -119,7 +119,8 @@ export class Supervisor {
     // cannot be written stops the start here, with nothing to undo.
     const logs = await PrimaryLogs.open(
       this.enabled.map((definition) => ({ definition, config: this.serviceConfig(definition) })),
-      this.workersIdentity(),
+      // The workers' user, if they switch to one: what it could change is not written as root.
+      resolveIdentity(this.options.config.supervisor.user, this.options.config.supervisor.group),
       log,
     );
     if (this.stopping) {
@@ -189,12 +190,6 @@ export class Supervisor {
     return this.bound;
   }
 
-  /** The workers' uid and gid when they switch to supervisor.user; throws for an unknown user. */
-  private workersIdentity(): Identity | undefined {
-    const { supervisor } = this.options.config;
-    return resolveIdentity(supervisor.user, supervisor.group);
-  }
-
   get ready(): boolean {
     return this.listening && !this.stopping && this.pool.allReady;
   }
@@ -218,18 +213,12 @@ export class Supervisor {
   private async reopenNow(): Promise<void> {
     const log = this.options.log;
     log.info('reopening log files and re-reading certificates');
-    let workers: Identity | undefined;
-    try {
-      workers = this.workersIdentity();
-    } catch (error) {
-      log.error({ err: error }, 'supervisor.user: unknown; files are prepared for no particular user');
-    }
     await this.logs?.reopen();
     const prepared: Record<string, unknown> = {};
     for (const definition of this.enabled) {
       if (!definition.prepareReopen) continue;
       try {
-        prepared[definition.name] = await definition.prepareReopen(this.serviceConfig(definition), workers, log);
+        prepared[definition.name] = await definition.prepareReopen(this.serviceConfig(definition), log);
       } catch (error) {
         log.error({ err: error, svc: definition.name }, 'could not prepare the reopen; workers reopen what they can');
       }

@@ -52,11 +52,21 @@ export class WorkerSlot implements WorkerLoad {
   /** Per service, sessions this worker admitted itself and is running, from its tallies. */
   readonly selfAdmitted = new Map<string, number>();
 
+  /** Resolves once the worker has exited and its channel is drained (fork() settles it). */
+  readonly gone: Promise<void>;
+  private resolveGone!: () => void;
+
   constructor(
     readonly id: number,
     readonly worker: Worker,
     readonly weight: number,
-  ) {}
+  ) {
+    this.gone = new Promise((resolve) => (this.resolveGone = resolve));
+  }
+
+  markGone(): void {
+    this.resolveGone();
+  }
 
   get activeSessions(): number {
     let running = this.sessions.size;
@@ -174,7 +184,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
    */
   stop(graceMs: number): Promise<void> {
     this.stopping = true;
-    const exits = [...this.slots.values()].map((slot) => gone(slot));
+    const exits = [...this.slots.values()].map((slot) => slot.gone);
     for (const slot of this.slots.values()) {
       slot.retiring = true;
       slot.send({ t: 'shutdown', graceMs });
@@ -215,7 +225,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     let exit: { code: number | null; signal: string | null } | undefined;
     let drained = false;
     const settle = (): void => {
-      if (exit && drained) this.onExit(slot, exit.code, exit.signal);
+      if (!exit || !drained) return;
+      this.onExit(slot, exit.code, exit.signal);
+      slot.markGone();
     };
     worker.on('exit', (code, signal) => {
       exit = { code, signal };
@@ -266,25 +278,4 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     this.fork();
     this.emit('restart', slot);
   }
-}
-
-/** Resolves once the worker has exited and its IPC channel has closed, every message delivered. */
-function gone(slot: WorkerSlot): Promise<void> {
-  const { worker } = slot;
-  return new Promise<void>((resolve) => {
-    let exited = worker.isDead();
-    let drained = !worker.isConnected();
-    const settle = (): void => {
-      if (exited && drained) resolve();
-    };
-    worker.process.once('exit', () => {
-      exited = true;
-      settle();
-    });
-    worker.once('disconnect', () => {
-      drained = true;
-      settle();
-    });
-    settle();
-  });
 }

@@ -29,6 +29,7 @@ import {
 import { tryLockFile } from '../../../shared/native/file-lock.js';
 import { fileBusy, FtpError, syntaxError } from '../errors.js';
 import { authorizeFor, mayDo } from '../fs/session-access.js';
+import { regularFileSize } from '../fs/pinned.js';
 import { asFtpError, type ResolvedPath } from '../fs/session-file-system.js';
 import { virtualBaseName } from '../fs/virtual-path.js';
 import type { FtpSession } from '../session.js';
@@ -80,14 +81,6 @@ async function restartPoint(
 function binaryRestart(size: number, marker: number): number {
   if (marker > size) throw invalidRestart();
   return marker;
-}
-
-/** Size of the regular file at `target`, or 550 for anything else. */
-async function regularFileSize(session: FtpSession, target: ResolvedPath): Promise<number> {
-  const info = await session.fs.statEntry(target.real, { symlink: 'refuse' });
-  if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
-  if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
-  return Number(info.size);
 }
 
 /**
@@ -202,7 +195,8 @@ async function startStore(session: FtpSession, verb: 'STOR' | 'APPE', argument: 
 /** STOR or APPE once its path is known: every refusal before the 150, then the upload. */
 async function store(session: FtpSession, verb: 'STOR' | 'APPE', target: ResolvedPath, restart: number): Promise<void> {
   authorizeFor(session, target, target.exists ? 'overwrite' : 'create');
-  const size = target.exists ? await regularFileSize(session, target) : 0;
+  // 550 for what is not a regular file, as RETR has it.
+  const size = target.exists ? regularFileSize(await session.fs.statEntry(target.real, { symlink: 'refuse' })) : 0;
   // APPE writes after the end. REST n counts the stream's octets (TYPE A: found in the file as for
   // RETR); with STOR it resumes there. With APPE it must be the end: cutting the file at n and
   // appending there (as this did) lost the tail to a stale REST, and appending at the end anyway
@@ -309,17 +303,20 @@ const STOU: CommandSpec = {
     if (argument.trim().endsWith('/')) throw notAFileName();
     requireDataConnection(session);
     const base = argument.trim() || 'STOU';
-    const named = await session.fs.resolve(base);
-    await loggingRefusal(session, named.virtual, 'i', () => storeUnique(session, base));
+    const first = await session.fs.resolve(base);
+    await loggingRefusal(session, first.virtual, 'i', () => storeUnique(session, base, first));
   },
 };
 
-/** STOU once its name is known: `base`, or `base.1` ... `base.999`, whichever is free first. */
-async function storeUnique(session: FtpSession, base: string): Promise<void> {
+/**
+ * STOU once its name is known: `base` (already resolved as `first`), or `base.1` ... `base.999`,
+ * whichever is free first.
+ */
+async function storeUnique(session: FtpSession, base: string, first: ResolvedPath): Promise<void> {
   const mode = uploadMode(session);
   for (let n = 0; n <= MAX_UNIQUE_SUFFIX; n++) {
     const name = n === 0 ? base : `${base}.${n}`;
-    const target = await session.fs.resolve(name);
+    const target = n === 0 ? first : await session.fs.resolve(name);
     if (target.exists) continue;
     authorizeFor(session, target, 'create');
     // Claim the name now, so no other upload can take it before this one is renamed over it.

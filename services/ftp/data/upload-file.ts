@@ -41,7 +41,7 @@ import type { Writable } from 'node:stream';
 
 import { fileBusy, FtpError } from '../errors.js';
 import { tryLockFile } from '../../../shared/native/file-lock.js';
-import { copyOpened, openNoFollow, reopen, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
+import { copyOpened, openNoFollow, reopen, sameFile, withEntryPath, type PinnedDirectory } from '../fs/pinned.js';
 import { UPLOAD_TEMP_PREFIX } from '../fs/upload-temp-name.js';
 import { FILE_CHUNK_BYTES } from './file-chunk.js';
 
@@ -309,7 +309,7 @@ async function stillNamed(dir: PinnedDirectory, name: string, handle: FileHandle
     handle.stat({ bigint: true }),
     lstat(dir.path(name), { bigint: true }).catch(() => undefined),
   ]);
-  return named !== undefined && named.ino === held.ino && named.dev === held.dev;
+  return named !== undefined && sameFile(named, held);
 }
 
 /** Closes what is open, ignoring errors: a failure path, whose own error is the one to report. */
@@ -511,7 +511,7 @@ async function removeIfSame(dir: PinnedDirectory, name: string, was: BigIntStats
   } catch (error) {
     return ignoreMissing(error);
   }
-  if (now.ino === was.ino && now.dev === was.dev && now.ctimeNs === was.ctimeNs) {
+  if (sameFile(now, was) && now.ctimeNs === was.ctimeNs) {
     await unlink(dir.path(name)).catch(ignoreMissing);
   }
 }

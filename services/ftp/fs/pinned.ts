@@ -78,7 +78,8 @@ async function assertOpenedInside(handle: FileHandle, path: string, inside: Insi
   if (!inside(real) || !sameFile(opened, named)) throw outsideRoot();
 }
 
-function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+/** Whether two stats describe one file (device and inode). */
+export function sameFile(a: BigIntStats, b: BigIntStats): boolean {
   return a.ino === b.ino && a.dev === b.dev;
 }
 
@@ -217,11 +218,11 @@ export async function openRegularFile(
   }
 }
 
-/** The size of a regular file; 550 for anything else. */
-function regularFileSize(info: Stats): number {
+/** The size of a regular file from its stats; 550 for anything else. */
+export function regularFileSize(info: Stats | BigIntStats): number {
   if (info.isDirectory()) throw new FtpError(550, 'Is a directory.');
   if (!info.isFile()) throw new FtpError(550, 'Not a plain file.');
-  return info.size;
+  return Number(info.size);
 }
 
 /**

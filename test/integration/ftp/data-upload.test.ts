@@ -47,6 +47,17 @@ describe.each([
     return client;
   }
 
+  /** Starts `command` (an upload), sends `bytes` of it, then resets the data connection: 426. */
+  async function resetMidUpload(command: string, bytes: number): Promise<FtpClient> {
+    const client = await login();
+    const socket = await client.epsv();
+    expectCode(await client.command(command), 150);
+    await new Promise<void>((resolve) => socket.write(randomBytes(bytes), () => resolve()));
+    socket.resetAndDestroy();
+    expectCode(await client.reply(), 426);
+    return client;
+  }
+
   beforeAll(async () => {
     writeFileSync(join(anonymousRoot.path, 'readme.txt'), 'read only\n');
     const users = [
@@ -185,12 +196,7 @@ describe.each([
   });
 
   it('a broken APPE of a new name leaves no file behind', async () => {
-    const client = await login();
-    const socket = await client.epsv();
-    expectCode(await client.command('APPE broken-new.txt'), 150);
-    await new Promise<void>((resolve) => socket.write(randomBytes(256 * 1024), () => resolve()));
-    socket.resetAndDestroy();
-    expectCode(await client.reply(), 426);
+    await resetMidUpload('APPE broken-new.txt', 256 * 1024);
     expect(existsSync(join(home.path, 'broken-new.txt'))).toBe(false);
   });
 
@@ -268,12 +274,7 @@ describe.each([
   it('a client that resets the data connection mid-STOR gets 426, and the old file stays', async () => {
     const path = join(home.path, 'precious.bin');
     writeFileSync(path, GOOD);
-    const client = await login();
-    const socket = await client.epsv();
-    expectCode(await client.command('STOR precious.bin'), 150);
-    await new Promise<void>((resolve) => socket.write(randomBytes(1024 * 1024), () => resolve()));
-    socket.resetAndDestroy();
-    expectCode(await client.reply(), 426);
+    const client = await resetMidUpload('STOR precious.bin', 1024 * 1024);
     // The 426 is sent after the partial file was removed.
     expect(sha(readFileSync(path))).toBe(sha(GOOD));
     expectCode(await client.command('NOOP'), 200);
@@ -297,12 +298,7 @@ describe.each([
     const path = join(home.path, 'append-fail.txt');
     writeFileSync(path, 'keep me\n');
     chmodSync(path, 0o4755); // cleared while the append runs, and given back when it fails
-    const client = await login();
-    const socket = await client.epsv();
-    expectCode(await client.command('APPE append-fail.txt'), 150);
-    await new Promise<void>((resolve) => socket.write(randomBytes(256 * 1024), () => resolve()));
-    socket.resetAndDestroy();
-    expectCode(await client.reply(), 426);
+    await resetMidUpload('APPE append-fail.txt', 256 * 1024);
     expect(readFileSync(path, 'utf8')).toBe('keep me\n');
     expect(statSync(path).mode & 0o7777).toBe(0o4755);
   });

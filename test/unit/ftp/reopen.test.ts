@@ -18,7 +18,7 @@ describe('prepareFtpReopen', () => {
       xferlog: '',
       tls: { enabled: true, cert: '', key: '', selfSignedDir: join(dir, 'tls'), requireSessionReuse: true },
     } as unknown as FtpConfig;
-    const prepared = await prepareFtpReopen(config, undefined, silent);
+    const prepared = await prepareFtpReopen(config, silent);
     expect(prepared.tls?.credentials.key).toContain('PRIVATE KEY');
   });
 
@@ -30,7 +30,7 @@ describe('prepareFtpReopen', () => {
     } as unknown as FtpConfig;
     const lines: string[] = [];
     const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    expect(await prepareFtpReopen(config, undefined, log)).toEqual({});
+    expect(await prepareFtpReopen(config, log)).toEqual({});
     expect(lines.join('')).toContain('could not read the key and certificate');
   });
 });
