@@ -109,8 +109,9 @@ const ftpConfigBase = z.strictObject({
   dataTimeoutMs: z.number().int().positive(),
   /**
    * Binary transfers over plain TCP without a rate limit are moved by the native addon when it is
-   * there (shared/native/socket-file.ts): sendfile(2) for downloads, read and pwrite with early
-   * write-back for uploads. Off, every transfer goes through Node streams.
+   * there (shared/native/socket-file.ts): sendfile(2) for downloads, read and pwrite for uploads
+   * (past the page cache into new files, with early write-back otherwise). Off, every transfer
+   * goes through Node streams.
    */
   nativeTransfers: z.boolean(),
   login: z.strictObject({

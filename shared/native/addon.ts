@@ -19,13 +19,15 @@ export interface NativeAddon {
   ): NativeJob;
   /**
    * Starts an upload job: reads the socket until FIN into the file from `offset`; `callback` runs
-   * once, later, with 0 or -errno and the bytes written.
+   * once, later, with 0 or -errno and the bytes written. `direct`: past the page cache (O_DIRECT)
+   * where the file system allows it and `offset` is block-aligned.
    */
   receiveFileStart(
     socketFd: number,
     fileFd: number,
     offset: number,
     writeBack: boolean,
+    direct: boolean,
     callback: (result: number, written: number) => void,
   ): NativeJob;
   /** Ends a job early; its callback still runs, with -ECANCELED. A no-op once it has ended. */

@@ -1,7 +1,7 @@
 /**
  * Moving file bytes between a TCP socket and a file in native code (native/src): downloads by
- * sendfile(2), uploads by read(2) and pwrite(2) with early write-back, instead of through Node
- * streams, which cost a JavaScript buffer and stream bookkeeping per chunk.
+ * sendfile(2), uploads by read(2) and pwrite(2) with early write-back or past the page cache,
+ * instead of through Node streams, which cost a JavaScript buffer and stream bookkeeping per chunk.
  *
  * Only for a plain TCP socket (TLS encrypts in user space, so FTPS data goes through streams),
  * and only while nothing else reads or writes the socket. A native job holds a duplicate of the
@@ -40,18 +40,34 @@ export function sendFileTo(socket: Socket, fileFd: number, offset: number, lengt
   );
 }
 
+export interface ReceiveOptions {
+  /** Start each range's write-back to disk as it is written (sync_file_range), for a sooner fsync. */
+  readonly writeBack: boolean;
+  /**
+   * Write past the page cache (O_DIRECT) where the file system allows it and `offset` is a whole
+   * number of blocks: for a file made for this upload, which nobody reads while it is written. The
+   * descriptor has its flags back when the job ends.
+   */
+  readonly direct: boolean;
+}
+
 /**
  * Reads `socket` until the client's FIN and writes the bytes to the open file `fileFd` from
- * `offset`, starting each range's write-back to disk as it goes if `writeBack`. The socket must
- * not have been read from (a paused data connection), and nothing else reads it meanwhile.
+ * `offset`. The socket must not have been read from (a paused data connection), and nothing else
+ * reads it meanwhile.
  */
-export function receiveFileFrom(socket: Socket, fileFd: number, offset: number, writeBack: boolean): SocketFileJob {
+export function receiveFileFrom(
+  socket: Socket,
+  fileFd: number,
+  offset: number,
+  options: ReceiveOptions,
+): SocketFileJob {
   const addon = requireAddon();
   if (socket.readableLength > 0 || socket.readableFlowing === true) {
     throw new Error('the socket has been read from; its bytes would be split between two readers');
   }
   return new NativeSocketFileJob(addon, socket, 'receive', (socketFd, settle) =>
-    addon.receiveFileStart(socketFd, fileFd, offset, writeBack, settle),
+    addon.receiveFileStart(socketFd, fileFd, offset, options.writeBack, options.direct, settle),
   );
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -174,6 +174,14 @@ describe.skipIf(!available)('native sendfile', () => {
   });
 });
 
+/** O_DIRECT in the flags /proc shows for a descriptor (octal, as open(2) spells them on x86 and arm64). */
+const O_DIRECT = 0o40000;
+const fileFlags = (fd: number): number =>
+  parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? 'x', 8);
+
+const CACHED = { writeBack: true, direct: false } as const;
+const DIRECT = { writeBack: true, direct: true } as const;
+
 describe.skipIf(!available)('native receive', () => {
   const { dir, pair, track } = loopbackFixture('classicd-receive-');
   let files = 0;
@@ -188,7 +196,7 @@ describe.skipIf(!available)('native receive', () => {
     const head = Buffer.from('kept head|');
     const { path, handle } = await newFile(head);
     const [socket, client] = await pair();
-    const job = receiveFileFrom(socket, handle.fd, head.length, true);
+    const job = receiveFileFrom(socket, handle.fd, head.length, CACHED);
     // In pieces, some larger than the job's buffers, some tiny.
     for (let at = 0; at < CONTENT.length;) {
       const size = at % 3 === 0 ? 700_000 : 1_000;
@@ -200,10 +208,67 @@ describe.skipIf(!available)('native receive', () => {
     expect(sha(await readFile(path))).toBe(sha(Buffer.concat([head, CONTENT])));
   });
 
+  /** Sends `content` in pieces of `sizes` (round and round), letting the loop turn between some. */
+  async function sendInPieces(client: Socket, content: Buffer, sizes: readonly number[]): Promise<void> {
+    for (let at = 0, piece = 0; at < content.length; piece++) {
+      const size = sizes[piece % sizes.length] as number;
+      client.write(content.subarray(at, at + size));
+      at += size;
+      // A pause now and then: the job then finds less than a buffer waiting, and writes it early.
+      if (piece % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+    }
+    client.end();
+  }
+
+  it('direct: writes past the page cache, byte for byte, whatever the size around a block', async () => {
+    for (const size of [
+      1,
+      4095,
+      4096,
+      4097,
+      262_143,
+      262_144,
+      262_145,
+      1_048_575,
+      1_048_576,
+      1_048_577,
+      CONTENT.length,
+    ]) {
+      const content = CONTENT.subarray(0, size);
+      const { path, handle } = await newFile();
+      const flagsBefore = fileFlags(handle.fd);
+      const [socket, client] = await pair();
+      const job = receiveFileFrom(socket, handle.fd, 0, DIRECT);
+      // A first piece, then no more until the job has it (no FIN yet, so no last block written).
+      const first = Math.min(size, 5_000);
+      client.write(content.subarray(0, first));
+      while (job.progress < first) await new Promise((resolve) => setImmediate(resolve));
+      expect(fileFlags(handle.fd) & O_DIRECT, `O_DIRECT while ${size} bytes come`).toBe(O_DIRECT);
+      // Then odd pieces, so that whole blocks are written early and their partial block carried over.
+      await sendInPieces(client, content.subarray(first), [70_001, 1_333, 300_000, 5_000]);
+      expect(await job.done).toBe(size);
+      expect(fileFlags(handle.fd), 'the descriptor has its flags back').toBe(flagsBefore);
+      expect(sha(await readFile(path)), `${size} bytes`).toBe(sha(content));
+    }
+  });
+
+  it('direct: from an offset that is not a whole number of blocks, writes through the cache', async () => {
+    const head = Buffer.from('kept head|');
+    const { path, handle } = await newFile(head);
+    const [socket, client] = await pair();
+    const job = receiveFileFrom(socket, handle.fd, head.length, DIRECT);
+    const sending = sendInPieces(client, CONTENT, [70_001, 1_333]);
+    await untilStarted(job);
+    expect(fileFlags(handle.fd) & O_DIRECT).toBe(0);
+    await sending;
+    expect(await job.done).toBe(CONTENT.length);
+    expect(sha(await readFile(path))).toBe(sha(Buffer.concat([head, CONTENT])));
+  });
+
   it('an empty upload (FIN at once) writes nothing and succeeds', async () => {
     const { path, handle } = await newFile();
     const [socket, client] = await pair();
-    const job = receiveFileFrom(socket, handle.fd, 0, false);
+    const job = receiveFileFrom(socket, handle.fd, 0, { writeBack: false, direct: false });
     client.end();
     expect(await job.done).toBe(0);
     expect((await readFile(path)).length).toBe(0);
@@ -212,7 +277,7 @@ describe.skipIf(!available)('native receive', () => {
   it('a reset is an error, not the end of the file', async () => {
     const { handle } = await newFile();
     const [socket, client] = await pair();
-    const job = receiveFileFrom(socket, handle.fd, 0, true);
+    const job = receiveFileFrom(socket, handle.fd, 0, CACHED);
     const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
     client.write(CONTENT.subarray(0, 100_000));
     await untilStarted(job);
@@ -223,7 +288,7 @@ describe.skipIf(!available)('native receive', () => {
   it('cancel() stops it with ECANCELED, after any write in flight', async () => {
     const { handle } = await newFile();
     const [socket, client] = await pair();
-    const job = receiveFileFrom(socket, handle.fd, 0, true);
+    const job = receiveFileFrom(socket, handle.fd, 0, CACHED);
     const outcome = job.done.catch((error: NodeJS.ErrnoException) => error.code);
     client.write(CONTENT);
     await untilStarted(job);
@@ -237,6 +302,6 @@ describe.skipIf(!available)('native receive', () => {
     client.write('early bytes');
     socket.resume();
     await once(socket, 'data');
-    expect(() => receiveFileFrom(socket, handle.fd, 0, true)).toThrow(/read from/);
+    expect(() => receiveFileFrom(socket, handle.fd, 0, CACHED)).toThrow(/read from/);
   });
 });

@@ -282,7 +282,7 @@ class TransferRun {
   /** Reads the socket into the upload's file until the client's FIN; every byte is written then. */
   async receiveFile(sink: UploadSink, socket: Socket): Promise<void> {
     this.signal.throwIfAborted();
-    await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, true));
+    await this.watch(receiveFileFrom(socket, sink.handle.fd, sink.start, { writeBack: true, direct: sink.newFile }));
   }
 
   /**

@@ -54,6 +54,11 @@ export interface UploadSink {
   readonly handle: FileHandle;
   /** Where the upload's first byte goes in the file. */
   readonly start: number;
+  /**
+   * The file was made empty for this upload, under a name nobody else may open: its bytes may go
+   * to disk past the page cache (shared/native/socket-file.ts).
+   */
+  readonly newFile: boolean;
   /** A write stream over the file from `start`, which then owns the handle; made at most once. */
   stream(): Writable;
   readonly commit: () => Promise<void>;
@@ -344,6 +349,7 @@ async function appendingSink(
   return {
     handle,
     start: offset,
+    newFile: false, // written in place: others may read it meanwhile
     stream: () => file.stream(),
     commit: async () => {
       await file.syncAndClose();
@@ -416,6 +422,7 @@ function renamingSink(
   return {
     handle,
     start,
+    newFile: start === 0, // a resumed upload's temp file holds a copy of what came before
     stream: () => file.stream(),
     commit: async () => {
       await file.syncAndClose();
