@@ -20,6 +20,7 @@ import {
   CpuMeter,
   settledMemory,
   settledProcessCount,
+  flushDirtyPages,
   waitForQuietMachine,
   type CpuShares,
   type MemoryUse,
@@ -238,6 +239,8 @@ interface TargetResult {
   readonly failures: string[];
   readonly noisy: string[];
   notes: string[];
+  /** Time spent before this target's rounds writing out what earlier rounds left in memory. */
+  flushedMs: number;
 }
 
 export const ftpSuite: Suite = {
@@ -272,7 +275,7 @@ async function runTarget(
   sizes: Sizes,
   progress: (line: string) => void,
 ): Promise<TargetResult> {
-  const result: TargetResult = { target, samples: {}, failures: [], noisy: [], notes: [] };
+  const result: TargetResult = { target, samples: {}, failures: [], noisy: [], notes: [], flushedMs: 0 };
   progress(`${target.label}: starting`);
   clearIncoming(tree);
   let server: RunningFtpServer;
@@ -323,8 +326,12 @@ async function runTarget(
   return result;
 }
 
-/** Waits for the machine to be quiet; notes it when it never was. */
+/**
+ * Flushes the page cache's dirty pages, so that no round pays for writes an earlier one left in
+ * memory, then waits for the machine to be quiet; notes it when it never was.
+ */
 async function quiet(result: TargetResult, what: string, progress: (line: string) => void): Promise<void> {
+  result.flushedMs += await flushDirtyPages();
   const busy = await waitForQuietMachine(QUIET_BUSY_PERCENT, QUIET_MAX_WAIT_MS);
   if (busy < QUIET_BUSY_PERCENT) return;
   result.noisy.push(`${what} (machine ${formatNumber(busy)}% busy before it)`);
@@ -629,6 +636,10 @@ function details(results: readonly TargetResult[], sizes: Sizes): string[] {
       );
     }
     for (const note of result.notes) lines.push(`${result.target.label}: ${note}`);
+    lines.push(
+      `${result.target.label}: sync before its rounds: ${formatNumber(result.flushedMs / 1000, 1)} s in all ` +
+        `(writing out what its own earlier rounds, or the server before, left in memory)`,
+    );
     if (result.noisy.length > 0) {
       lines.push(
         `${result.target.label}: measured while other programs kept the machine busy: ${result.noisy.join(', ')}`,
@@ -662,7 +673,9 @@ function setup(sizes: Sizes): string[] {
       `${formatNumber(sizes.idleSessions)}, and the difference is divided by them: what one more idle session costs, ` +
       `without the memory a garbage-collected server touches once whatever its load (see measureIdle). RSS counts the ` +
       `pages vsftpd's session processes share once per process; PSS splits them among the sharers.`,
-    `Every measure runs ${sizes.rounds} rounds and the best counts. Before each, the bench waits (up to ` +
+    `Every measure runs ${sizes.rounds} rounds and the best counts. Before each, the bench writes out the page ` +
+      `cache's dirty pages (sync(1), not timed), so that no round pays for uploads an earlier round left in memory, ` +
+      `then waits (up to ` +
       `${QUIET_MAX_WAIT_MS / 1000} s) for a second with the machine under ${QUIET_BUSY_PERCENT}% busy. CPU is % of one ` +
       `core over the best round; vsftpd's session processes that end within a round are counted under "other", not ` +
       `"server", as their time reaches the server's tree only when reaped. Servers and load clients share the machine's cores.`,

@@ -5,7 +5,7 @@
  * Servers are started as leaders of their own process group (`detached`), so that one signal to
  * the group reaches what they fork in turn (xinetd's echo children, classicd's workers).
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -280,6 +280,18 @@ export interface CpuShares {
   /** Everything else on the machine: other users' work skews the figures. */
   readonly others: number;
   readonly elapsedMs: number;
+}
+
+/**
+ * Writes every dirty page of the page cache to disk (sync(1)) and resolves with the milliseconds
+ * it took. A server that leaves its uploads in memory would otherwise have the kernel write them
+ * during whichever round comes next, often another server's.
+ */
+export function flushDirtyPages(): Promise<number> {
+  const startedAt = performance.now();
+  return new Promise((resolve, reject) => {
+    execFile('sync', (error: Error | null) => (error ? reject(error) : resolve(performance.now() - startedAt)));
+  });
 }
 
 /**

@@ -44,9 +44,10 @@
 /*
  * Bytes asked of one sendfile call; the loop below makes as many calls as the socket takes. One
  * call for everything the socket would take was slower on loopback: 512 MiB to one client ran at
- * a median of 2.0-3.3 GB/s over four runs of 15 downloads, against 3.4-5.4 GB/s in 128 KiB calls
- * run alternately with them (64 and 256 KiB did as well; 300 concurrent downloads moved no more
- * than noise; docs/benchmarks.md, 27 Nov). nginx caps its calls the same way (sendfile_max_chunk).
+ * medians of 2.7-3.3 GB/s over four runs of 15 downloads, against 3.4-5.4 GB/s in 128 KiB calls
+ * in four runs taken alternately with them (64 and 256 KiB did as well; 300 concurrent downloads
+ * moved no more than noise; docs/benchmarks.md, 27 Nov). nginx bounds its calls too
+ * (sendfile_max_chunk).
  */
 #define BYTES_PER_CALL (128 * 1024)
 
