@@ -14,7 +14,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Socket } from 'node:net';
 import {
@@ -135,7 +135,7 @@ async function runDownload(
       // it has the whole file.
       if (typeof content !== 'function') stages.unshift(new WholeFileCheck(content, run));
       // Resolves once the socket has flushed its last byte and sent FIN (its 'finish').
-      await pipeline([stream, ...stages, socket], { signal });
+      await pipeline([run.watchFile(stream), ...stages, socket], { signal });
     }
     run.finish(true, options.onFinished);
     lingerThenClose(socket);
@@ -213,7 +213,7 @@ async function runUpload(
     } else {
       socket.allowHalfOpen = true; // see clean-end.ts
       const stages = options.type === 'A' ? [run.meter, new FromNetworkAscii()] : [run.meter];
-      await pipeline([socket, ...stages, sink.stream()], { signal });
+      await pipeline([socket, ...stages, run.watchFile(sink.stream())], { signal });
       // The client's FIN is the end of the file in stream mode (RFC 959 3.4.1); a reset is not, and
       // neither is a client that dropped the control connection as it went.
       if (!(await run.endedCleanly())) throw new FtpError(426, 'Data connection reset; transfer aborted.');
@@ -249,7 +249,14 @@ class TransferRun {
   private nativeJob: SocketFileJob | undefined;
   /** Watched for dataTimeoutMs without progress while the data connection is open. */
   private idleWatched: IdleWatched | undefined;
+  /**
+   * The first error of the transfer's streams, from the data connection or from the file's side.
+   * A pipeline destroys all its streams with the error of the one that failed, so each side sees
+   * the other's error too: only the first one tells where it began (a full disk is 452, not a
+   * broken connection's 426).
+   */
   private socketError: unknown;
+  private fileError: unknown;
   private timedOut = false;
   private finished = false;
 
@@ -323,7 +330,7 @@ class TransferRun {
     this.socket = socket;
     this.tcp = tcp;
     socket.on('error', (error) => {
-      this.socketError ??= error;
+      if (this.fileError === undefined) this.socketError ??= error;
     });
     this.watchProgress(socket, tcp);
     return socket;
@@ -383,6 +390,14 @@ class TransferRun {
     } catch (error) {
       this.session.log.error({ err: error, transfer: this.description }, 'transfer outcome callback failed');
     }
+  }
+
+  /** Notes the first error of the file's side of a stream transfer (see `socketError`). */
+  watchFile<T extends Readable | Writable>(stream: T): T {
+    stream.once('error', (error) => {
+      if (this.socketError === undefined) this.fileError ??= error;
+    });
+    return stream;
   }
 
   /** The final reply for a transfer that did not complete. */

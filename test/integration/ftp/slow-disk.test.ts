@@ -68,7 +68,8 @@ describe.skipIf(!hasCompiler())('ftp upload to a slow disk (native receive)', ()
     server = undefined;
     expect(existsSync(slowedLog)).toBe(true);
     const slowed = readFileSync(slowedLog, 'utf8').trim().split('\n').map(Number);
-    // 24 MiB in 256 KiB buffers: at least 96 writes (the stream path's fs writes count too).
-    expect(slowed.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(96);
+    // 24 MiB in buffers of at most 1 MiB (one upload alone gets the largest; receive_file.c): at
+    // least 24 writes (the stream path's fs writes count too).
+    expect(slowed.reduce((sum, count) => sum + count, 0)).toBeGreaterThanOrEqual(24);
   });
 });
