@@ -410,12 +410,13 @@ class TransferRun {
     if (error === this.socketError || code === 'ERR_STREAM_PREMATURE_CLOSE' || brokenUnderNativeJob(error)) {
       return new FtpError(426, 'Data connection closed; transfer aborted.');
     }
+    // With the system's code, so that the session logs what the admin must see to (session.ts).
     switch (code) {
       case 'ENOSPC':
-        return new FtpError(452, 'Insufficient storage space.');
+        return new FtpError(452, 'Insufficient storage space.', code);
       case 'EDQUOT':
       case 'EFBIG':
-        return new FtpError(552, 'Exceeded storage allocation.');
+        return new FtpError(552, 'Exceeded storage allocation.', code);
       default:
         this.session.log.error({ err: error, transfer: this.description }, 'transfer failed: local error');
         return new FtpError(451, 'Transfer aborted: local error in processing.');

@@ -90,6 +90,8 @@ describe.skipIf(!disk).each([
     writeFileSync(`${home}/data.bin`, GOOD);
     const client = await login();
     expect(await storeUntilRefused(client, 'STOR data.bin', TOO_BIG)).toBe(452);
+    // The admin reads why in the log, with the system's code.
+    await server.waitForLine((line) => line.msg === 'refused by the file system' && line.code === 'ENOSPC');
     expect(sha(readFileSync(`${home}/data.bin`))).toBe(sha(GOOD));
     expect(readdirSync(home)).toEqual(['data.bin']);
     // The space the failed upload took is free again: a small upload now fits.
