@@ -1,8 +1,9 @@
 /**
  * A full disk during an upload: 452 (RFC 959 4.2.1, "insufficient storage space"), the file that was
  * there before left whole, nothing of the failed upload left behind, and the session going on. The
- * user's root is a small tmpfs this file mounts (root only; CI as root fails rather than skip). New files are written past the page cache and appends through it
- * (native/src/receive_file.c), so both ways meet the full disk, natively and through streams.
+ * user's root is a small tmpfs this file mounts (root only; CI as root fails rather than skip).
+ * New files are written past the page cache and appends through it (native/src/receive_file.c),
+ * so both ways meet the full disk, natively and through streams.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
