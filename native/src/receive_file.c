@@ -8,8 +8,8 @@
  * 256 KiB to 1 MiB (see buffer_bytes). Two buffers alternate: one fills while the other is
  * written. When both are busy the job stops reading, so a slow disk becomes TCP backpressure,
  * never memory.
- * After each write the range's write-back is started (sync_file_range, see write_chunk) when
- * asked, so the fsync before 226 finds little left to do.
+ * Written through the page cache, each 4 MiB window's write-back is started (sync_file_range,
+ * see write_chunk) as it fills when asked, so the fsync before 226 finds little left to do.
  *
  * A file made for the upload can instead be written past the page cache (O_DIRECT, when asked):
  * the fsync before 226 writes every byte to disk anyway, and through the cache each byte costs a
@@ -20,10 +20,12 @@
  * direct write waits for the disk, so one upload alone keeps the disk busy only with large
  * buffers: 512 MiB uploads went at medians of 780 and 810 MB/s in 256 KiB writes, 1,200 and
  * 1,330 in 1 MiB ones (two runs of five each).
- * O_DIRECT wants buffers, file offsets and lengths aligned to the disk's blocks: the buffers are
- * DIRECT_ALIGN-aligned, the job starts only at an aligned offset and writes whole blocks, carrying
- * a partial block over to the next buffer, and the file's last partial block goes through the
- * cache. A file system that refuses O_DIRECT, or refuses a write as misaligned (EINVAL), gets
+ * The direct writes go through a second descriptor the job opens on the file with O_DIRECT, so
+ * the caller's keeps its flags and every write through it is cached. O_DIRECT wants buffers, file
+ * offsets and lengths aligned to the disk's blocks: the buffers are DIRECT_ALIGN-aligned, the job
+ * starts only at an aligned offset and writes whole blocks, carrying a partial block over to the
+ * next buffer, and the file's last partial block goes through the caller's descriptor. A file
+ * system that refuses O_DIRECT (the open fails), or a direct write as misaligned (EINVAL), gets
  * cached writes from then on.
  *
  * As in send_file.c the socket is polled through a dup(2) of Node's descriptor (socket_poll.h).
@@ -38,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,7 +61,7 @@
 #define WRITE_BACK_BYTES ((int64_t)4 * 1024 * 1024)
 /* Reads per readable event at most, so one fast upload cannot hold the loop. */
 #define READS_PER_WAKEUP 32
-/* The alignment direct writes keep: the page size, a multiple of every common disk block size. */
+/* The alignment direct writes keep: a multiple of every common disk block size (512, 4096). */
 #define DIRECT_ALIGN 4096
 
 struct ReceiveJob;
@@ -80,8 +83,8 @@ typedef struct ReceiveJob {
   int socket_fd; /* our dup, closed when the job ends */
   int file_fd;   /* the caller's, never closed here */
   int write_back;
-  int direct;      /* writes bypass the page cache; read and cleared atomically (see stop_direct) */
-  int file_flags;  /* the file's status flags before O_DIRECT was added, restored at the end */
+  int direct_fd;   /* the file opened again with O_DIRECT, or -1; closed when the job ends */
+  int direct;      /* whole blocks go through direct_fd; read and cleared atomically */
   size_t buffer_bytes;
   int64_t next_offset; /* where the next chunk goes in the file */
   int64_t received;
@@ -109,27 +112,22 @@ static size_t buffer_bytes(int running) {
 
 static int is_direct(ReceiveJob *job) { return __atomic_load_n(&job->direct, __ATOMIC_ACQUIRE); }
 
-/* Turns O_DIRECT on for the file: 1 if it is on now, 0 if the file system refused it. */
-static int start_direct(ReceiveJob *job) {
-  int flags = fcntl(job->file_fd, F_GETFL);
-  if (flags < 0 || fcntl(job->file_fd, F_SETFL, flags | O_DIRECT) < 0) return 0;
-  job->file_flags = flags;
-  __atomic_store_n(&job->direct, 1, __ATOMIC_RELEASE);
-  return 1;
-}
-
 /*
- * Back to writes through the page cache, for the file's last partial block, a write the file
- * system refused as misaligned, or the end of the job. A write already under way on another
- * thread keeps the way it started with; both ways leave the same bytes in the file.
+ * Opens the file again for direct writes, through /proc (the open file itself, whatever its name
+ * is now). A file system without O_DIRECT, a file whose mode the worker may not write by name,
+ * or no /proc: the job writes through the cache.
  */
-static void stop_direct(ReceiveJob *job) {
-  if (__atomic_exchange_n(&job->direct, 0, __ATOMIC_ACQ_REL)) fcntl(job->file_fd, F_SETFL, job->file_flags);
+static void start_direct(ReceiveJob *job) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", job->file_fd);
+  job->direct_fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+  if (job->direct_fd >= 0) __atomic_store_n(&job->direct, 1, __ATOMIC_RELEASE);
 }
 
 static void report(uv_handle_t *handle) {
   ReceiveJob *job = handle->data;
-  stop_direct(job); /* the caller's descriptor goes back as it came */
+  if (job->direct_fd >= 0) close(job->direct_fd); /* no write is in flight any more */
+  job->direct_fd = -1;
   __atomic_sub_fetch(&running_jobs, 1, __ATOMIC_RELAXED);
   close(job->socket_fd);
   job->socket_fd = -1;
@@ -180,20 +178,22 @@ static int write_all(int fd, const char *data, size_t length, int64_t offset) {
 static void write_chunk(uv_work_t *work) {
   Chunk *chunk = work->data;
   ReceiveJob *job = chunk->job;
+  /*
+   * While direct, every chunk starts on a block (all before it were whole blocks) and only the
+   * file's last one ends in a partial block, which the caller's descriptor writes.
+   */
   size_t head = 0; /* written direct */
   if (is_direct(job)) {
     head = chunk->length & ~(size_t)(DIRECT_ALIGN - 1);
-    int result = write_all(job->file_fd, chunk->data, head, chunk->offset);
+    int result = write_all(job->direct_fd, chunk->data, head, chunk->offset);
     if (result == -EINVAL) {
       /* Misaligned for this file system (or a short write left it so): the cache takes it all. */
-      stop_direct(job);
+      __atomic_store_n(&job->direct, 0, __ATOMIC_RELEASE);
       head = 0;
     } else if (result < 0) {
       chunk->result = result;
       return;
     }
-    /* Only the file's last buffer ends in a partial block, which goes through the cache. */
-    if (head < chunk->length) stop_direct(job);
   }
   int result = write_all(job->file_fd, chunk->data + head, chunk->length - head, chunk->offset + (int64_t)head);
   if (result < 0) {
@@ -351,13 +351,14 @@ napi_value receive_file_start(napi_env env, napi_callback_info info) {
   job->file_fd = file_fd;
   job->next_offset = offset;
   job->write_back = write_back;
+  job->direct_fd = -1;
   for (int i = 0; i < 2; i++) job->chunks[i].job = job;
   job->js.cancel = cancel;
   job->js.progress = progress;
   napi_value handle =
       js_job_attach_polled(env, &job->js, argv[5], "classicd:receiveFile", loop, &job->poll, socket_fd, &job->socket_fd);
   if (handle == NULL) return NULL;
-  /* Only now: from here on the job ends by reporting, which gives back the flags and the count. */
+  /* Only now: from here on the job ends by reporting, which closes direct_fd and gives back the count. */
   job->buffer_bytes = buffer_bytes(__atomic_add_fetch(&running_jobs, 1, __ATOMIC_RELAXED));
   if (direct && offset % DIRECT_ALIGN == 0) start_direct(job); /* else, or refused: through the cache */
   set_polling(job, 1);

@@ -46,7 +46,7 @@ export interface ReceiveOptions {
   /**
    * Write past the page cache (O_DIRECT) where the file system allows it and `offset` is a whole
    * number of blocks: for a file made for this upload, which nobody reads while it is written. The
-   * descriptor has its flags back when the job ends.
+   * job opens the file again for that and closes it when it ends; `fileFd` keeps its flags.
    */
   readonly direct: boolean;
 }

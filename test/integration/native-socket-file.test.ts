@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -174,10 +174,25 @@ describe.skipIf(!available)('native sendfile', () => {
   });
 });
 
-/** O_DIRECT in the flags /proc shows for a descriptor (octal, as open(2) spells them on x86 and arm64). */
-const O_DIRECT = 0o40000;
+/** The flags /proc shows for one of this process's descriptors. */
 const fileFlags = (fd: number): number =>
   parseInt(/^flags:\s+([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? 'x', 8);
+
+/** The flags of every descriptor of this process open on `path` but `handle`'s. */
+function otherDescriptors(path: string, handle: FileHandle): number[] {
+  return readdirSync('/proc/self/fd')
+    .map(Number)
+    .filter((fd) => fd !== handle.fd && readlinkQuietly(`/proc/self/fd/${fd}`) === path)
+    .map(fileFlags);
+}
+
+function readlinkQuietly(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined; // closed since the directory was read
+  }
+}
 
 const CACHED = { writeBack: true, direct: false } as const;
 const DIRECT = { writeBack: true, direct: true } as const;
@@ -239,15 +254,18 @@ describe.skipIf(!available)('native receive', () => {
       const flagsBefore = fileFlags(handle.fd);
       const [socket, client] = await pair();
       const job = receiveFileFrom(socket, handle.fd, 0, DIRECT);
-      // A first piece, then no more until the job has it (no FIN yet, so no last block written).
+      // A first piece, then no more until the job has it: the job has the file open with O_DIRECT.
       const first = Math.min(size, 5_000);
       client.write(content.subarray(0, first));
       while (job.progress < first) await new Promise((resolve) => setImmediate(resolve));
-      expect(fileFlags(handle.fd) & O_DIRECT, `O_DIRECT while ${size} bytes come`).toBe(O_DIRECT);
+      expect(otherDescriptors(path, handle), `while ${size} bytes come`).toEqual([
+        expect.toSatisfy((flags: number) => (flags & constants.O_DIRECT) !== 0),
+      ]);
       // Then odd pieces, so that whole blocks are written early and their partial block carried over.
       await sendInPieces(client, content.subarray(first), [70_001, 1_333, 300_000, 5_000]);
       expect(await job.done).toBe(size);
-      expect(fileFlags(handle.fd), 'the descriptor has its flags back').toBe(flagsBefore);
+      expect(fileFlags(handle.fd), "the caller's descriptor keeps its flags").toBe(flagsBefore);
+      expect(otherDescriptors(path, handle), 'the direct descriptor is closed').toEqual([]);
       expect(sha(await readFile(path)), `${size} bytes`).toBe(sha(content));
     }
   });
@@ -259,7 +277,7 @@ describe.skipIf(!available)('native receive', () => {
     const job = receiveFileFrom(socket, handle.fd, head.length, DIRECT);
     const sending = sendInPieces(client, CONTENT, [70_001, 1_333]);
     await untilStarted(job);
-    expect(fileFlags(handle.fd) & O_DIRECT).toBe(0);
+    expect(otherDescriptors(path, handle)).toEqual([]);
     await sending;
     expect(await job.done).toBe(CONTENT.length);
     expect(sha(await readFile(path))).toBe(sha(Buffer.concat([head, CONTENT])));
