@@ -327,8 +327,8 @@ async function runTarget(
 }
 
 /**
- * Flushes the page cache's dirty pages, so that no round pays for writes an earlier one left in
- * memory, then waits for the machine to be quiet; notes it when it never was.
+ * Flushes the page cache's dirty pages, so that no round pays for write-back pending from before
+ * it, then waits for the machine to be quiet; notes it when it never was.
  */
 async function quiet(result: TargetResult, what: string, progress: (line: string) => void): Promise<void> {
   result.flushedMs += await flushDirtyPages();
@@ -638,7 +638,7 @@ function details(results: readonly TargetResult[], sizes: Sizes): string[] {
     for (const note of result.notes) lines.push(`${result.target.label}: ${note}`);
     lines.push(
       `${result.target.label}: sync before its rounds: ${formatNumber(result.flushedMs / 1000, 1)} s in all ` +
-        `(writing out what its own earlier rounds, or the server before, left in memory)`,
+        `(write-back pending from before them)`,
     );
     if (result.noisy.length > 0) {
       lines.push(
@@ -674,7 +674,7 @@ function setup(sizes: Sizes): string[] {
       `without the memory a garbage-collected server touches once whatever its load (see measureIdle). RSS counts the ` +
       `pages vsftpd's session processes share once per process; PSS splits them among the sharers.`,
     `Every measure runs ${sizes.rounds} rounds and the best counts. Before each, the bench writes out the page ` +
-      `cache's dirty pages (sync(1), not timed), so that no round pays for uploads an earlier round left in memory, ` +
+      `cache's dirty pages (sync(1), not timed), so that no round pays for write-back pending from before it, ` +
       `then waits (up to ` +
       `${QUIET_MAX_WAIT_MS / 1000} s) for a second with the machine under ${QUIET_BUSY_PERCENT}% busy. CPU is % of one ` +
       `core over the best round; vsftpd's session processes that end within a round are counted under "other", not ` +

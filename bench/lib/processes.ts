@@ -284,8 +284,8 @@ export interface CpuShares {
 
 /**
  * Writes every dirty page of the page cache to disk (sync(1)) and resolves with the milliseconds
- * it took. A server that leaves its uploads in memory would otherwise have the kernel write them
- * during whichever round comes next, often another server's.
+ * it took, so that a round starts with no write-back pending from before it: the files the bench
+ * itself wrote, say. (The uploads of a round are deleted after it, which drops theirs.)
  */
 export function flushDirtyPages(): Promise<number> {
   const startedAt = performance.now();
