@@ -22,7 +22,7 @@ export interface Account {
 export type UserLookup =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'local'; readonly tlsRequired: boolean }
-  | { readonly kind: 'unknown'; readonly tlsRequired: boolean };
+  | { readonly kind: 'unknown' };
 
 /** A hash of a random password, checked for unknown users so they take as long as real ones. */
 const DECOY_HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
@@ -34,11 +34,8 @@ const DECOY_HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7
 export class AccountDirectory {
   private readonly anonymousAccount: Account | undefined;
   private readonly localAccounts: ReadonlyMap<string, Account>;
-  /** Whether any local account requires TLS (see `lookup`). */
-  private readonly someRequireTls: boolean;
 
   constructor(private readonly config: FtpConfig) {
-    this.someRequireTls = config.users.some((user) => user.tlsRequired);
     const { anonymous } = config;
     this.anonymousAccount = anonymous.enabled
       ? Object.freeze({
@@ -70,20 +67,13 @@ export class AccountDirectory {
     );
   }
 
-  /**
-   * What a name is. An unknown name requires TLS while any account does: USER in clear text is
-   * then refused alike for it and for those accounts, so the refusal does not tell which names
-   * they are (vsftpd's force_local_logins_ssl refuses every non-anonymous name in clear text).
-   */
   lookup(name: string): UserLookup {
     const { anonymous } = this.config;
     if (anonymous.enabled && anonymous.userNames.some((n) => n.toLowerCase() === name.toLowerCase())) {
       return { kind: 'anonymous' };
     }
     const user = this.config.users.find((u) => u.name === name);
-    return user
-      ? { kind: 'local', tlsRequired: user.tlsRequired }
-      : { kind: 'unknown', tlsRequired: this.someRequireTls };
+    return user ? { kind: 'local', tlsRequired: user.tlsRequired } : { kind: 'unknown' };
   }
 
   /** The account if the password is right; anonymous takes any password (traditionally an e-mail). */

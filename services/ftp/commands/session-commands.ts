@@ -26,7 +26,7 @@ const USER: CommandSpec = {
     // Whatever follows, a USER before it no longer counts: a PASS after a refused USER is 503.
     session.login = { kind: 'awaiting-user' };
     const found = session.shared.accounts.lookup(name);
-    if (found.kind !== 'anonymous' && found.tlsRequired && !session.isSecure) {
+    if (found.kind === 'local' && found.tlsRequired && !session.isSecure) {
       session.log.info({ user: name }, 'login refused: TLS required');
       throw new FtpError(530, 'This account requires TLS: use AUTH TLS first.');
     }

@@ -182,16 +182,6 @@ describe('TLS-required users', () => {
     ftp.close();
   });
 
-  it('refuses a name nobody has just as it refuses alice, so the refusal finds no account', async () => {
-    const ftp = await FtpsClient.connect(ftps.port);
-    const alice = await ftp.command('USER alice');
-    const nobody = await ftp.command('USER no-such-user');
-    expect(nobody).toEqual(alice);
-    expect(alice.code).toBe(530);
-    expect((await ftp.command('USER anonymous')).code).toBe(331);
-    ftp.close();
-  });
-
   // vsftpd's force_local_data_ssl: a password worth protecting guards files worth protecting too.
   it('refuses alice a data connection under PROT C with 521 (RFC 4217), and serves her under PROT P', async () => {
     const ftp = await FtpsClient.connect(ftps.port);
