@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient, writeAll } from '../../helpers/ftp.js';
-import { expectCode, ftpTestConfig, localUser, PASSWORD, store, tempDir } from './data-fixture.js';
+import { expectCode, ftpTestConfig, localUser, store, tempDir, binaryLogin } from './data-fixture.js';
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const DISK_BYTES = 4 * 1024 * 1024;
@@ -56,13 +56,7 @@ describe.skipIf(!disk).each([
   let server: RunningClassicd;
   const clients: FtpClient[] = [];
 
-  async function login(): Promise<FtpClient> {
-    const client = await FtpClient.connect(server.port('ftp'));
-    clients.push(client);
-    await client.login('alice', PASSWORD);
-    expectCode(await client.command('TYPE I'), 200);
-    return client;
-  }
+  const login = (): Promise<FtpClient> => binaryLogin(server.port('ftp'), clients);
 
   /** Sends `data` for `command`; the server may end the data connection before all of it is sent. */
   async function storeUntilRefused(client: FtpClient, command: string, data: Buffer): Promise<number> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { hashPassword } from '../../../services/ftp/auth/password-hash.js';
 import { testConfig, type ConfigOverrides } from '../../helpers/classicd.js';
-import { readAll, writeAll, type FtpClient, type FtpReply } from '../../helpers/ftp.js';
+import { FtpClient, readAll, writeAll, type FtpReply } from '../../helpers/ftp.js';
 
 export const PASSWORD = 'correct horse';
 
@@ -146,6 +146,15 @@ export async function store(
   await writeAll(socket, data);
   const final = await client.reply();
   return { opening, final };
+}
+
+/** Connects to `port`, logs in as `user` and sets TYPE I; the client joins `opened`, for the test to close. */
+export async function binaryLogin(port: number, opened: FtpClient[], user = 'alice'): Promise<FtpClient> {
+  const client = await FtpClient.connect(port);
+  opened.push(client);
+  await client.login(user, PASSWORD);
+  expectCode(await client.command('TYPE I'), 200);
+  return client;
 }
 
 /** Polls `probe` until it returns true, for at most `timeoutMs` (for effects written asynchronously). */

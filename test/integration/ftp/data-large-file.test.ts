@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient, readAll } from '../../helpers/ftp.js';
-import { expectCode, ftpTestConfig, localUser, PASSWORD, retrieve, store, tempDir } from './data-fixture.js';
+import { expectCode, ftpTestConfig, localUser, retrieve, store, tempDir, binaryLogin } from './data-fixture.js';
 
 const FIVE_GIB = 5 * 2 ** 30;
 const TAIL = Buffer.from('the last 64 bytes of a five-GiB file, at offset 5 GiB minus 64..');
@@ -43,13 +43,7 @@ describe.each([
   let server: RunningClassicd;
   const clients: FtpClient[] = [];
 
-  async function login(): Promise<FtpClient> {
-    const client = await FtpClient.connect(server.port('ftp'));
-    clients.push(client);
-    await client.login('alice', PASSWORD);
-    expectCode(await client.command('TYPE I'), 200);
-    return client;
-  }
+  const login = (): Promise<FtpClient> => binaryLogin(server.port('ftp'), clients);
 
   beforeAll(async () => {
     const users = [await localUser('alice', home.path)];

@@ -10,11 +10,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient, readAll, writeAll } from '../../helpers/ftp.js';
 import {
+  binaryLogin,
   eventually,
   expectCode,
   ftpTestConfig,
   localUser,
-  PASSWORD,
   retrieve,
   store,
   tempDir,
@@ -39,13 +39,7 @@ describe.each([
   /** Everything in the home directory that is not a finished file: an upload in progress. */
   const leftovers = (): string[] => readdirSync(home.path).filter((name) => name.startsWith('.classicd-upload-'));
 
-  async function login(user = 'alice'): Promise<FtpClient> {
-    const client = await FtpClient.connect(server.port('ftp'));
-    clients.push(client);
-    await client.login(user, PASSWORD);
-    expectCode(await client.command('TYPE I'), 200);
-    return client;
-  }
+  const login = (user?: string): Promise<FtpClient> => binaryLogin(server.port('ftp'), clients, user);
 
   /** Starts `command` (an upload), sends `bytes` of it, then resets the data connection: 426. */
   async function resetMidUpload(command: string, bytes: number): Promise<FtpClient> {

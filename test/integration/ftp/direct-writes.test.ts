@@ -6,29 +6,17 @@
  * speed. Refusing them all, as a file system may that takes O_DIRECT at open but not the writes,
  * it shows the job falls back to the page cache: every upload still arrives whole with its 226.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
 import { expectCode, ftpTestConfig, localUser, PASSWORD, store, tempDir } from './data-fixture.js';
+import { compileShim, hasCompiler } from './preload-shim.js';
 
-const SHIM_SOURCE = fileURLToPath(new URL('./direct-writes.c', import.meta.url));
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 const SIZES = [100, 4096, 1_048_577, 5 * 1024 * 1024 + 17];
-
-/** A C compiler: CI installs one (the native addon needs it); a machine without one skips this file. */
-function hasCompiler(): boolean {
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Whether files in `dir` can be opened with O_DIRECT at all. */
 function directIoIn(dir: string): boolean {
@@ -49,12 +37,11 @@ describe.skipIf(!hasCompiler()).each([{ mode: 'count' }, { mode: 'refuse' }])(
     const anonymousRoot = tempDir('classicd-ftp-anon-');
     const home = tempDir('classicd-ftp-direct-');
     const build = tempDir('classicd-direct-writes-');
-    const shim = join(build.path, 'direct-writes.so');
     const log = join(build.path, 'direct-writes.log');
     let server: RunningClassicd | undefined;
 
     beforeAll(async () => {
-      execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl']);
+      const shim = compileShim('direct-writes', build.path);
       server = await startClassicd(
         ftpTestConfig({ anonymousRoot: anonymousRoot.path, users: [await localUser('alice', home.path)], workers: 1 }),
         { LD_PRELOAD: shim, DIRECT_WRITES: mode, DIRECT_WRITES_LOG: log },

@@ -4,39 +4,26 @@
  * more bytes arrive, and it must stop reading and let TCP hold the rest (receive_file.c) rather
  * than buffer without bound or lose bytes. The upload still arrives whole, and only then is 226 sent.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
 import { expectCode, ftpTestConfig, localUser, PASSWORD, store, tempDir } from './data-fixture.js';
+import { compileShim, hasCompiler } from './preload-shim.js';
 
-const SHIM_SOURCE = fileURLToPath(new URL('./slow-pwrite.c', import.meta.url));
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-
-/** A C compiler: CI installs one (the native addon needs it); a machine without one skips this file. */
-function hasCompiler(): boolean {
-  try {
-    execFileSync('cc', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(!hasCompiler())('ftp upload to a slow disk (native receive)', () => {
   const anonymousRoot = tempDir('classicd-ftp-anon-');
   const home = tempDir('classicd-ftp-slow-disk-');
   const build = tempDir('classicd-slow-pwrite-');
-  const shim = join(build.path, 'slow-pwrite.so');
   const slowedLog = join(build.path, 'slowed.log');
   let server: RunningClassicd | undefined;
 
   beforeAll(async () => {
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', shim, SHIM_SOURCE, '-ldl']);
+    const shim = compileShim('slow-pwrite', build.path);
     server = await startClassicd(
       ftpTestConfig({ anonymousRoot: anonymousRoot.path, users: [await localUser('alice', home.path)], workers: 1 }),
       { LD_PRELOAD: shim, SLOW_PWRITE_LOG: slowedLog },
