@@ -250,13 +250,13 @@ class TransferRun {
   /** Watched for dataTimeoutMs without progress while the data connection is open. */
   private idleWatched: IdleWatched | undefined;
   /**
-   * The first error of the transfer's streams, from the data connection or from the file's side.
-   * A pipeline destroys all its streams with the error of the one that failed, so each side sees
-   * the other's error too: only the first one tells where it began (a full disk is 452, not a
-   * broken connection's 426).
+   * The data connection's error, if it failed before the file's side. A pipeline destroys all its
+   * streams with the error of the one that failed, so each side sees the other's error too: only
+   * the first one tells where it began (a full disk is 452, not a broken connection's 426).
    */
   private socketError: unknown;
-  private fileError: unknown;
+  /** The file's side of a stream transfer failed first (see `socketError`). */
+  private fileFailedFirst = false;
   private timedOut = false;
   private finished = false;
 
@@ -330,7 +330,7 @@ class TransferRun {
     this.socket = socket;
     this.tcp = tcp;
     socket.on('error', (error) => {
-      if (this.fileError === undefined) this.socketError ??= error;
+      if (!this.fileFailedFirst) this.socketError ??= error;
     });
     this.watchProgress(socket, tcp);
     return socket;
@@ -392,10 +392,10 @@ class TransferRun {
     }
   }
 
-  /** Notes the first error of the file's side of a stream transfer (see `socketError`). */
+  /** Notes whether the file's side of a stream transfer fails first (see `socketError`). */
   watchFile<T extends Readable | Writable>(stream: T): T {
-    stream.once('error', (error) => {
-      if (this.socketError === undefined) this.fileError ??= error;
+    stream.once('error', () => {
+      if (this.socketError === undefined) this.fileFailedFirst = true;
     });
     return stream;
   }
