@@ -5,6 +5,7 @@
  * the shell's history or the process list.
  */
 import { hashPassword } from '../services/ftp/auth/password-hash.js';
+import { decodeRawBytes } from '../shared/text/raw-bytes.js';
 
 const EXIT_USAGE = 2;
 /** More than any password; a piped file beyond this is a mistake, not a password. */
@@ -36,7 +37,8 @@ async function firstLineOfStdin(): Promise<string | undefined> {
       return undefined;
     }
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Bytes that are not UTF-8 (a Latin-1 password) stay themselves, as the FTP server takes PASS.
+  const text = decodeRawBytes(Buffer.concat(chunks));
   const newline = text.indexOf('\n');
   return (newline === -1 ? text : text.slice(0, newline)).replace(/\r$/, '');
 }

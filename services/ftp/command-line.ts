@@ -10,6 +10,8 @@
  * left before the verb; lftp sends the DM urgent (RFC 854's Synch), so an IAC is left before the
  * verb's first letter. Clients that send nothing urgent leave the whole sequence in the stream.
  */
+import { decodeRawBytes } from '../../shared/text/raw-bytes.js';
+
 const IAC = 0xff;
 const CR = 0x0d;
 const DONT = 0xfe;
@@ -46,7 +48,11 @@ export function stripTelnet(line: Buffer, refusals?: number[]): Buffer {
     }
     const command = line[i + 1];
     if (command === undefined || command < LOWEST_COMMAND) {
-      i++; // an IAC whose command went urgent (lftp's IAC IP IAC <DM urgent> ABOR): drop the IAC
+      // Before the verb: an IAC whose command went urgent (lftp's IAC IP IAC <DM urgent> ABOR),
+      // dropped. After it: a 0xFF in a name (Latin-1 ÿ) from a client that does not double it, as
+      // curl and ftplib do not; kept, as vsftpd keeps it.
+      if (length > 0) out[length++] = IAC;
+      i++;
     } else if (command === IAC) {
       out[length++] = IAC;
       i += 2;
@@ -83,22 +89,17 @@ export function telnetRefusals(line: Buffer): Buffer | undefined {
 export type ParsedCommand =
   | { readonly ok: true; readonly verb: string; readonly argument: string }
   /** `malformed`: not a verb of letters, then a space and an argument, or only white space (`CWD<TAB>pub`, `NOOP<CR>X`). */
-  | { readonly ok: false; readonly reason: 'empty' | 'invalid-utf8' | 'malformed' };
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
+  | { readonly ok: false; readonly reason: 'empty' | 'malformed' };
 
 /**
  * `RETR some file.txt` -> verb RETR, argument "some file.txt". The verb is case-insensitive
  * (RFC 959 5.3); the argument is kept exactly, spaces included, as pathnames may hold them. Text is
- * UTF-8 (RFC 2640); invalid UTF-8 is refused rather than guessed at.
+ * UTF-8 (RFC 2640). A byte that is not (a Latin-1 client's name for a Latin-1 file) is kept as an
+ * escaped raw byte (shared/text/raw-bytes.ts), never guessed at or replaced: it names exactly the
+ * bytes on disk, as vsftpd and pyftpdlib take it.
  */
 export function parseCommandLine(raw: Buffer): ParsedCommand {
-  let text: string;
-  try {
-    text = decoder.decode(stripTelnet(raw));
-  } catch {
-    return { ok: false, reason: 'invalid-utf8' };
-  }
+  let text = decodeRawBytes(stripTelnet(raw));
   // Some clients end lines with a stray CR or pad the verb; the argument keeps inner spaces. A loop,
   // not /\r+$/: that RegExp tries every CR of a run as its start, quadratic in a line of thousands.
   let end = text.length;

@@ -5,6 +5,8 @@
  * the same code. A middle line that itself begins with three digits and a space or hyphen could be
  * mistaken for the end, so it gets a leading space (RFC 959 4.2: the server should pad it).
  */
+import { encodeRawBytes } from '../../shared/text/raw-bytes.js';
+
 export type ReplyText = string | readonly string[];
 
 /**
@@ -32,6 +34,24 @@ export function formatReply(code: number, text: ReplyText): string {
   const middle = lines.slice(1, -1).map((line) => (/^\d{3}[ -]/.test(line) ? ` ${line}` : line));
   return [`${code}-${first}`, ...middle, `${code} ${last}`].join('\r\n') + '\r\n';
 }
+
+/**
+ * A formatted reply as the bytes to send: a name's raw bytes as themselves (shared/text/raw-bytes.ts),
+ * and a 0xFF among them doubled, as the control connection's Telnet asks of a data byte 255
+ * (RFC 854: IAC IAC) and as vsftpd sends it. UTF-8 never holds 0xFF, so only such names have one.
+ */
+export function replyBytes(wire: string): Buffer {
+  const bytes = encodeRawBytes(wire);
+  if (!bytes.includes(IAC)) return bytes;
+  const doubled: number[] = [];
+  for (const byte of bytes) {
+    doubled.push(byte);
+    if (byte === IAC) doubled.push(IAC);
+  }
+  return Buffer.from(doubled);
+}
+
+const IAC = 0xff;
 
 /** RFC 959 section 4.2: a path inside a reply doubles its quotes (`257 "/a""b" created`). */
 export function quotePath(path: string): string {

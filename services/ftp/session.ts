@@ -19,7 +19,7 @@ import { COMMANDS, unknownVerbText } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
 import { FtpError } from './errors.js';
 import type { SessionFileSystem } from './fs/session-file-system.js';
-import { formatReply, type ReplyText } from './reply.js';
+import { formatReply, replyBytes, type ReplyText } from './reply.js';
 import type { FtpShared } from './runtime.js';
 
 export type LoginState =
@@ -261,7 +261,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     if (this.context.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
     const socket = this.controlSocket;
     if (socket.destroyed || !socket.writable) return Promise.resolve();
-    return new Promise((resolve) => socket.write(wire, () => resolve()));
+    return new Promise((resolve) => socket.write(replyBytes(wire), () => resolve()));
   }
 
   /** Telnet's IAC DONT/WONT answers (command-line.ts), ahead of the line's reply. */
@@ -443,11 +443,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     if (!parsed.ok) {
       if (parsed.reason === 'empty') return; // a stray CRLF is no command (RFC 959 5.3)
       this.logClientFault({ reason: parsed.reason, bytes: raw.length }, 'malformed command line');
-      return this.replyError(
-        parsed.reason === 'invalid-utf8'
-          ? new FtpError(501, 'Invalid UTF-8 in command.')
-          : new FtpError(500, 'Syntax error, command unrecognized.'),
-      );
+      return this.replyError(new FtpError(500, 'Syntax error, command unrecognized.'));
     }
     const { verb, argument } = parsed;
     const spec = COMMANDS.get(verb);

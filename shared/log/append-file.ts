@@ -20,6 +20,7 @@ import { lstat, mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { nearestExisting } from '../fs/nearest-existing.js';
+import { encodeRawBytes } from '../text/raw-bytes.js';
 import type { Identity } from '../supervisor/privileges.js';
 
 export interface AppendFileOptions {
@@ -63,7 +64,8 @@ export class AppendFile {
       return this.drop('a line that is not one line of the log');
     }
     if (this.stream.writableLength > MAX_QUEUED_BYTES) return this.drop('the disk is not keeping up');
-    if (!this.failed) this.stream.write(line);
+    // A file name's bytes that are not UTF-8 (text/raw-bytes.ts) are written as themselves, as vsftpd does.
+    if (!this.failed) this.stream.write(encodeRawBytes(line));
   }
 
   /** Lines dropped since the last report, by why. */

@@ -2,6 +2,7 @@
  * FTP replies as a test client reads them (RFC 959 4.2): lines gathered into replies, a multi-line
  * reply ending on the line with its code and a space. Shared by the plain and the TLS test clients.
  */
+import { decodeRawBytes } from '../../shared/text/raw-bytes.js';
 
 export interface FtpReply {
   readonly code: number;
@@ -17,6 +18,19 @@ export class FtpReplyReader {
   private readonly replies: FtpReply[] = [];
   private waiter: (() => void) | undefined;
   private ended = false;
+
+  private partialLine: Buffer = Buffer.alloc(0);
+
+  /**
+   * Bytes from the control connection, in order. A line's bytes that are not UTF-8 (a file's raw
+   * name) come out as the server's own escapes (shared/text/raw-bytes.ts), so tests can say them.
+   */
+  feedBytes(chunk: Buffer): void {
+    const bytes = this.partialLine.length > 0 ? Buffer.concat([this.partialLine, chunk]) : chunk;
+    const end = bytes.lastIndexOf(0x0a) + 1; // LF is ASCII, never inside a UTF-8 sequence
+    this.partialLine = bytes.subarray(end);
+    if (end > 0) this.feed(decodeRawBytes(bytes.subarray(0, end)));
+  }
 
   /** Text from the control connection, in order. */
   feed(text: string): void {

@@ -12,6 +12,7 @@
  *   ftp.close();
  */
 import { connect, createServer, type Socket } from 'node:net';
+import { encodeRawBytes } from '../../shared/text/raw-bytes.js';
 import { FtpReplyReader, type FtpReply } from './ftp-replies.js';
 
 export type { FtpReply } from './ftp-replies.js';
@@ -29,8 +30,7 @@ export class FtpClient {
   readonly closed: Promise<void>;
 
   private constructor(readonly socket: Socket) {
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => this.replies.feed(text));
+    socket.on('data', (chunk: Buffer) => this.replies.feedBytes(chunk));
     socket.on('error', () => undefined); // seen as a close; tests assert on replies
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
@@ -48,9 +48,9 @@ export class FtpClient {
     return client;
   }
 
-  /** Sends one command line (CRLF added). */
+  /** Sends one command line (CRLF added); `\uDCE9` in it is the raw byte 0xE9 (raw-bytes.ts). */
   send(line: string): void {
-    this.socket.write(`${line}\r\n`);
+    this.socket.write(encodeRawBytes(`${line}\r\n`));
   }
 
   /** Sends a command and resolves with its (first) reply. */

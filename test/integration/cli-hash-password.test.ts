@@ -13,7 +13,7 @@ interface Run {
   readonly stderr: string;
 }
 
-function classicd(args: readonly string[], stdin?: string): Promise<Run> {
+function classicd(args: readonly string[], stdin?: string | Buffer): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') reject(new Error(`classicd did not run: ${error.message}`));
@@ -54,6 +54,15 @@ describe('classicd hash-password', () => {
   it('takes standard input without a final newline, and keeps spaces and non-ASCII', async () => {
     const hash = await hashFrom(await classicd(['hash-password'], ' pässwörd '));
     expect(await verifyPassword(' pässwörd ', hash)).toBe(true);
+  });
+
+  // PASS from a Latin-1 client arrives as those bytes (shared/text/raw-bytes.ts), and is hashed so.
+  it('hashes a Latin-1 password on standard input as its bytes, never as U+FFFD', async () => {
+    const hash = await hashFrom(await classicd(['hash-password'], Buffer.from('caf\xe9\n', 'latin1')));
+    expect(await verifyPassword('caf\uDCE9', hash)).toBe(true);
+    expect(await verifyPassword('caf\uDCE8', hash)).toBe(false);
+    expect(await verifyPassword('caf\uFFFD', hash)).toBe(false);
+    expect(await verifyPassword('café', hash)).toBe(false);
   });
 
   it('takes a password that starts with a dash after --', async () => {

@@ -4,7 +4,7 @@
  * which sends AUTH SSL and reuses the control TLS session on the data channel) and implicit FTPS.
  * Every file is compared byte for byte with what is on disk.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClient, sha, startInteropServer, type ClientRun, type InteropServer } from '../helpers/ftp-interop.js';
@@ -166,6 +166,24 @@ describe('curl: uploads by a local user (-T)', () => {
     writeFileSync(source, 'smaller now\n');
     expectOk(await curl('-T', source, ftp.url('upload.bin', { user: true })));
     expect(readFileSync(join(ftp.userRoot, 'upload.bin'), 'utf8')).toBe('smaller now\n');
+  });
+
+  // %E9 in a URL is the byte 0xE9 (RFC 3986 2.1): how curl names a Latin-1 file.
+  it('lists, fetches and uploads names whose bytes are Latin-1 (%E9 in the URL)', async () => {
+    const dir = join(ftp.userRoot, 'latin1-curl');
+    mkdirSync(dir);
+    writeFileSync(Buffer.from(join(dir, 'caf\xe9.txt'), 'latin1'), 'Latin-1 name\n');
+    const base = ftp.url('latin1-curl', { user: true });
+    const listed = await curl('-l', `${base}/`);
+    expectOk(listed);
+    expect(listed.stdout.toString('latin1').split(/\r?\n/).filter(Boolean)).toEqual(['caf\xe9.txt']);
+    const fetched = await curl(`${base}/caf%E9.txt`);
+    expectOk(fetched);
+    expect(fetched.stdout.toString()).toBe('Latin-1 name\n');
+    const source = join(ftp.scratch('curl-upload'), 'latin1.txt');
+    writeFileSync(source, 'uploaded\n');
+    expectOk(await curl('-T', source, `${base}/up%E9%FF.txt`));
+    expect(readFileSync(Buffer.from(join(dir, 'up\xe9\xff.txt'), 'latin1'), 'utf8')).toBe('uploaded\n');
   });
 
   it('creates missing directories on the way with --ftp-create-dirs (MKD)', async () => {

@@ -5,7 +5,7 @@
  * stock class gets 522 there, and works against a server with tls.requireSessionReuse off. ftplib
  * starts the data TLS handshake only after reading the 150 reply.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,11 +49,12 @@ interface Result {
 async function ftplib(
   server: InteropServer,
   args: readonly string[],
-  options: { user?: boolean; tls12?: boolean } = {},
+  options: { user?: boolean; tls12?: boolean; latin1?: boolean } = {},
 ): Promise<Result> {
   const env = {
     ...(options.user ? { USER_NAME: USER, USER_PASSWORD: PASSWORD } : {}),
     ...(options.tls12 ? { TLS_MAX: '1.2' } : {}),
+    ...(options.latin1 ? { FTP_ENCODING: 'latin-1' } : {}),
   };
   const run = await runClient('python3', [SCRIPT, String(server.port), ...args], { env, timeoutMs: 30_000 });
   let json: Record<string, unknown> = {};
@@ -121,6 +122,35 @@ describe('ftplib', () => {
     writeFileSync(local, content);
     expectOk(strict, await ftplib(strict, ['stor', local, '/ünï up.bin'], { user: true }));
     expect(sha(readFileSync(join(strict.userRoot, 'ünï up.bin')))).toBe(sha(content));
+  });
+});
+
+// A Latin-1 client (ftplib's encoding='latin-1') and Latin-1 names on disk: the names listed,
+// fetched, stored and renamed by their bytes, as vsftpd allows (services/ftp/README.md, RFC 2640).
+describe('ftplib with encoding latin-1', () => {
+  it('lists, fetches, stores and renames names whose bytes are Latin-1', async () => {
+    // In a directory of their own: ftplib in UTF-8, in the other tests, cannot read such names.
+    const dir = join(strict.userRoot, 'latin1');
+    mkdirSync(dir);
+    const onDisk = (name: string): Buffer => Buffer.from(join(dir, name), 'latin1');
+    writeFileSync(onDisk('caf\xe9.txt'), 'Latin-1 name\n');
+    const listed = expectOk(strict, await ftplib(strict, ['nlst', '/latin1'], { user: true, latin1: true }));
+    expect(listed.names).toEqual(['/latin1/café.txt']); // ftplib decodes the byte 0xE9 as é
+
+    const out = join(strict.scratch('python-latin1'), 'got.txt');
+    expectOk(strict, await ftplib(strict, ['retr', '/latin1/café.txt', out], { user: true, latin1: true }));
+    expect(readFileSync(out, 'utf8')).toBe('Latin-1 name\n');
+
+    const local = join(strict.scratch('python-latin1'), 'up.bin');
+    writeFileSync(local, 'uploaded\n');
+    expectOk(strict, await ftplib(strict, ['stor', local, '/latin1/déjà.bin'], { user: true, latin1: true }));
+    expect(readFileSync(onDisk('d\xe9j\xe0.bin'), 'utf8')).toBe('uploaded\n');
+    // ÿ is 0xFF, Telnet's IAC: ftplib sends it alone.
+    expectOk(
+      strict,
+      await ftplib(strict, ['rename', '/latin1/déjà.bin', '/latin1/ÿ.bin'], { user: true, latin1: true }),
+    );
+    expect(readFileSync(onDisk('\xff.bin'), 'utf8')).toBe('uploaded\n');
   });
 });
 

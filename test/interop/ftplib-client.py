@@ -1,7 +1,9 @@
 """Python's ftplib as an FTP client for the interop tests (test/interop/ftp-python.test.ts).
 
 Usage: python3 ftplib-client.py PORT ACTION [ARGS...], with USER_NAME and USER_PASSWORD in the
-environment for a local-user login (anonymous otherwise), and TLS_MAX=1.2 to stop at TLS 1.2. Prints one JSON object on standard output; an FTP
+environment for a local-user login (anonymous otherwise), TLS_MAX=1.2 to stop at TLS 1.2, and
+FTP_ENCODING=latin-1 for ftplib's `encoding` (a Latin-1 client: é is the byte 0xE9 on the wire).
+Prints one JSON object on standard output; an FTP
 error reply is printed as {"error": "<reply>"} with exit status 3, so a test can tell a refusal
 from a crash (a traceback, exit status 1).
 
@@ -10,6 +12,8 @@ Actions:
   retr PATH OUT [REST]           retrbinary into OUT, from offset REST (REST STREAM) if given
   retrlines PATH                 retrlines (TYPE A) of PATH
   stor LOCAL PATH                storbinary LOCAL to PATH
+  nlst [PATH]                    the names NLST gives
+  rename FROM TO                 RNFR FROM, RNTO TO
   abort PATH                     RETR PATH, read 1000 bytes, abort() (ABOR sent with MSG_OOB, as
                                  ftplib does), read ABOR's own reply, then RETR PATH in full
   tls-retr MODE PATH OUT         FTP_TLS, PROT P, retrbinary; MODE is `reuse` (a subclass that
@@ -65,7 +69,7 @@ def tls_client(mode, port):
 
 
 def plain_client(port):
-    ftp = ftplib.FTP(timeout=TIMEOUT)
+    ftp = ftplib.FTP(timeout=TIMEOUT, encoding=os.environ.get('FTP_ENCODING', 'utf-8'))
     ftp.connect(HOST, port)
     login(ftp)
     return ftp
@@ -130,6 +134,10 @@ def main(argv):
             result = {'lines': lines}
         elif action == 'stor':
             result = stor(ftp, args[0], args[1])
+        elif action == 'nlst':
+            result = {'names': ftp.nlst(*args)}
+        elif action == 'rename':
+            result = {'renamed': ftp.rename(args[0], args[1])}
         elif action == 'abort':
             ftp.voidcmd('TYPE I')
             conn = ftp.transfercmd('RETR ' + args[0])

@@ -4,15 +4,24 @@
  * hash, so they can be raised later without breaking existing hashes, and compares in constant time.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { encodeRawBytes } from '../../../shared/text/raw-bytes.js';
 
 const DEFAULT_PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 const HASH_FORMAT = /^\$scrypt\$N=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 
+/**
+ * The key for `password`: its UTF-8 bytes after NFC, and a byte that is not UTF-8 (a Latin-1 PASS,
+ * shared/text/raw-bytes.ts) as itself, so that two such passwords never hash alike as U+FFFD.
+ */
 function derive(password: string, salt: Buffer, length: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, length, { ...options, maxmem: 256 * 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      encodeRawBytes(password.normalize('NFC')),
+      salt,
+      length,
+      { ...options, maxmem: 256 * 1024 * 1024 },
+      (error, key) => (error ? reject(error) : resolve(key)),
     ),
   );
 }

@@ -3,20 +3,21 @@
  * and only then read on. A listing of 100,000 entries never holds more than one batch, and a
  * consumer that stops (ABOR, a closed data connection) closes the directory.
  *
- * Names are read as bytes. RFC 2640 makes FTP paths UTF-8, and the control connection refuses
- * anything else, so a name that is not valid UTF-8 could be neither shown faithfully nor named in a
- * later command; it is left out. So is a name holding CR or LF, which would end a listing line early
- * and let a file name forge entries. Both are counted and reported once per listing through
- * `onSkipped` (the caller logs them), never per entry.
+ * Names are read as bytes and decoded without loss (os-path.ts): UTF-8 as RFC 2640 has it, and any
+ * byte that is not UTF-8 escaped, so that a Latin-1 name is listed as its own bytes and can be named
+ * back, as vsftpd and pyftpdlib allow. A name holding CR or LF is left out: it would end a listing
+ * line early and let a file name forge entries, and no command could name it (RFC 959 5.3.2). Such
+ * names are counted and reported once per listing through `onSkipped` (the caller logs them),
+ * never per entry.
  */
 import type { Dir, Dirent } from 'node:fs';
-import { lstat, opendir, readlink } from 'node:fs/promises';
+import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeRawBytes } from '../../../shared/text/raw-bytes.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
+import { osPath, readlinkOf } from './os-path.js';
 
 export interface SkippedNames {
-  /** Names that are not valid UTF-8. */
-  readonly invalidUtf8: number;
   /** Names holding CR or LF. */
   readonly lineBreak: number;
 }
@@ -31,15 +32,19 @@ export interface ReadDirectoryOptions {
 }
 
 const DEFAULT_BATCH = 64;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Yields the directory's entries in batches (never empty), in the order the file system gives. */
+/**
+ * Yields the directory's entries in batches (never empty), in the order the file system gives.
+ * `dirPath` may hold escaped raw bytes (os-path.ts), as the entries' names do.
+ */
 export async function* readDirectory(dirPath: string, options: ReadDirectoryOptions = {}): AsyncGenerator<EntryInfo[]> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   // `buffer` is a valid encoding for opendir at run time (names arrive as Buffers); the typings
   // know only string encodings.
-  const dir: Dir = await opendir(dirPath, { encoding: 'buffer' as BufferEncoding, bufferSize: batchSize });
-  let invalidUtf8 = 0;
+  const dir: Dir = await opendir(osPath(dirPath), {
+    encoding: 'buffer' as BufferEncoding,
+    bufferSize: batchSize,
+  });
   let lineBreak = 0;
   try {
     for (;;) {
@@ -51,13 +56,7 @@ export async function* readDirectory(dirPath: string, options: ReadDirectoryOpti
           ended = true;
           break;
         }
-        let name: string;
-        try {
-          name = utf8.decode(dirent.name as unknown as Buffer);
-        } catch {
-          invalidUtf8++;
-          continue;
-        }
+        const name = decodeRawBytes(dirent.name as unknown as Buffer);
         if (/[\r\n]/.test(name)) {
           lineBreak++;
           continue;
@@ -71,18 +70,18 @@ export async function* readDirectory(dirPath: string, options: ReadDirectoryOpti
     }
   } finally {
     await dir.close().catch(() => undefined); // already closed when iteration finished
-    if ((invalidUtf8 > 0 || lineBreak > 0) && options.onSkipped) options.onSkipped({ invalidUtf8, lineBreak });
+    if (lineBreak > 0 && options.onSkipped) options.onSkipped({ lineBreak });
   }
 }
 
 /** lstat (and readlink) one entry; undefined when it vanished since readdir. */
 async function statEntry(dirPath: string, name: string, readLinks: boolean): Promise<EntryInfo | undefined> {
-  const path = join(dirPath, name);
+  const path = osPath(join(dirPath, name));
   try {
     const stats = await lstat(path, { bigint: true });
     let target: string | undefined;
     if (readLinks && stats.isSymbolicLink()) {
-      target = (await readlink(path)).replace(/[\r\n]/g, '?');
+      target = (await readlinkOf(path)).replace(/[\r\n]/g, '?');
     }
     return entryFromStats(name, stats, target);
   } catch {

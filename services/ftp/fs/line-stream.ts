@@ -8,6 +8,7 @@
  * the startDownload contract).
  */
 import { Readable } from 'node:stream';
+import { encodeRawBytes } from '../../../shared/text/raw-bytes.js';
 
 export function linesToReadable(batches: AsyncIterable<readonly string[]>): Readable {
   return Readable.from(encode(batches), { objectMode: false });
@@ -15,6 +16,6 @@ export function linesToReadable(batches: AsyncIterable<readonly string[]>): Read
 
 async function* encode(batches: AsyncIterable<readonly string[]>): AsyncGenerator<Buffer> {
   for await (const batch of batches) {
-    if (batch.length > 0) yield Buffer.from(batch.join('\n') + '\n', 'utf8');
+    if (batch.length > 0) yield encodeRawBytes(batch.join('\n') + '\n'); // names' raw bytes as they are
   }
 }

@@ -18,6 +18,7 @@ import { access } from 'node:fs/promises';
 import type { FtpSession } from '../session.js';
 import { FtpError } from '../errors.js';
 import { readDirectory } from './directory-stream.js';
+import { osPath } from './os-path.js';
 import { entryFromStats, type EntryInfo } from './entry-info.js';
 import { compileNameGlob, hasGlobCharacters, type Glob } from './globs.js';
 import { listFlags, parseListArguments, type ListFlags } from './list-arguments.js';
@@ -92,7 +93,7 @@ async function planGlob(session: FtpSession, path: string, flags: ListFlags): Pr
  */
 export async function assertReadableDirectory(real: string): Promise<void> {
   try {
-    await access(real, constants.R_OK | constants.X_OK);
+    await access(osPath(real), constants.R_OK | constants.X_OK);
   } catch (error) {
     throw asFtpError(error);
   }
@@ -136,10 +137,7 @@ export async function* directoryEntries(
     const batches = readDirectory(pinned.self, {
       readLinks,
       onSkipped: (skipped) =>
-        session.log.warn(
-          { dir: directory.virtual, ...skipped },
-          'listing left out names that are not UTF-8 or hold CR/LF',
-        ),
+        session.log.warn({ dir: directory.virtual, ...skipped }, 'listing left out names that hold CR/LF'),
     });
     for await (const batch of batches) {
       const kept = batch.filter(

@@ -23,9 +23,10 @@
  * against a swap after the check is Linux's.
  */
 import { constants, existsSync, type BigIntStats, type Stats } from 'node:fs';
-import { copyFile, lstat, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { copyFile, lstat, open, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FtpError } from '../errors.js';
+import { osPath, readlinkOf, realpathOf, type OsPath } from './os-path.js';
 
 /** Whether a real path lies inside the session's root (SessionFileSystem.isInside). */
 export type InsideRoot = (real: string) => boolean;
@@ -56,10 +57,10 @@ function procPath(handle: FileHandle): string {
  */
 async function openForNaming(path: string, flags: number): Promise<{ handle: FileHandle; readable: boolean }> {
   try {
-    return { handle: await open(path, constants.O_RDONLY | flags), readable: true };
+    return { handle: await open(osPath(path), constants.O_RDONLY | flags), readable: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EACCES' || !hasProcFd()) throw error;
-    return { handle: await open(path, O_PATH | flags), readable: false };
+    return { handle: await open(osPath(path), O_PATH | flags), readable: false };
   }
 }
 
@@ -70,11 +71,11 @@ async function openForNaming(path: string, flags: number): Promise<{ handle: Fil
 async function assertOpenedInside(handle: FileHandle, path: string, inside: InsideRoot): Promise<void> {
   if (hasProcFd()) {
     // A file deleted since reads as "<path> (deleted)": still where it was, so still judged by it.
-    if (!inside(await readlink(procPath(handle)))) throw outsideRoot();
+    if (!inside(await readlinkOf(procPath(handle)))) throw outsideRoot();
     return;
   }
-  const real = await realpath(path);
-  const [opened, named] = await Promise.all([handle.stat({ bigint: true }), stat(real, { bigint: true })]);
+  const real = await realpathOf(path);
+  const [opened, named] = await Promise.all([handle.stat({ bigint: true }), stat(osPath(real), { bigint: true })]);
   if (!inside(real) || !sameFile(opened, named)) throw outsideRoot();
 }
 
@@ -105,15 +106,18 @@ export class PinnedDirectory {
     return new PinnedDirectory(handle, real, readable);
   }
 
-  /** A path naming the directory itself, for calls that take one (opendir, stat). */
+  /**
+   * A path naming the directory itself, as a string that may hold escaped raw bytes (os-path.ts):
+   * for calls that take one (opendir, stat), through osPath.
+   */
   get self(): string {
     return hasProcFd() ? procPath(this.handle) : this.real;
   }
 
-  /** A path naming `name` (one component) in this directory. */
-  path(name: string): string {
+  /** A path naming `name` (one component) in this directory, as fs calls take it (os-path.ts). */
+  path(name: string): OsPath {
     if (name.includes('/')) throw new Error(`not one path component: ${name}`);
-    return join(this.self, name);
+    return osPath(join(this.self, name));
   }
 
   /**
@@ -156,7 +160,7 @@ export async function reopen(
 }
 
 /** Copies the whole file `source` holds to a new file at `target` (a reflink where possible). */
-export async function copyOpened(source: FileHandle, target: string): Promise<void> {
+export async function copyOpened(source: FileHandle, target: OsPath): Promise<void> {
   if (hasProcFd()) {
     await copyFile(procPath(source), target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
     return;
@@ -234,7 +238,7 @@ export function regularFileSize(info: Stats | BigIntStats): number {
 export async function withEntryPath<T>(
   dir: PinnedDirectory,
   name: string,
-  change: (path: string) => Promise<T>,
+  change: (path: OsPath) => Promise<T>,
 ): Promise<T> {
   if (!hasProcFd()) {
     if ((await lstat(dir.path(name))).isSymbolicLink()) throw outsideRoot();

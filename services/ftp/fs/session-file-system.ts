@@ -12,9 +12,10 @@
  * into its place), goes through descriptors checked after they are opened: see pinned.ts.
  */
 import { constants, type BigIntStats } from 'node:fs';
-import { access, lstat, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FtpError } from '../errors.js';
+import { osPath, realpathOf, type OsPath } from './os-path.js';
 import { entryStats, openRegularFile, PinnedDirectory, withEntryPath, type InsideRoot } from './pinned.js';
 import { resolveVirtual, virtualBaseName, virtualParent } from './virtual-path.js';
 
@@ -34,12 +35,12 @@ export interface ResolvedPath {
 
 /** The root's real path, after checking that it is a directory. */
 export async function realRoot(root: string): Promise<string> {
-  const rootReal = await realpath(root);
-  const info = await stat(rootReal);
+  const rootReal = await realpathOf(root);
+  const info = await stat(osPath(rootReal));
   if (!info.isDirectory()) throw new Error(`FTP root ${root} is not a directory`);
   // What chdir(2) asks: vsftpd's login fails (500 OOPS) where the session could not enter its root,
   // rather than answering 230 and then 550 to every command.
-  await access(rootReal, constants.X_OK);
+  await access(osPath(rootReal), constants.X_OK);
   return rootReal;
 }
 
@@ -88,10 +89,10 @@ export class SessionFileSystem {
     if (virtual === undefined) throw new FtpError(501, 'Invalid path.');
     const mapped = this.mapVirtual(virtual);
     try {
-      const real = await realpath(mapped);
+      const real = await realpathOf(mapped);
       if (!this.isInside(real)) throw outsideRoot();
       // `name/` names a directory (POSIX pathname resolution: ENOTDIR otherwise), as vsftpd has it.
-      if (argument.endsWith('/') && virtual !== '/' && !(await stat(real)).isDirectory()) {
+      if (argument.endsWith('/') && virtual !== '/' && !(await stat(osPath(real))).isDirectory()) {
         throw new FtpError(550, 'Not a directory.');
       }
       return { virtual, canonical: this.toVirtual(real), real, exists: true };
@@ -104,7 +105,7 @@ export class SessionFileSystem {
     const parentVirtual = virtualParent(virtual);
     let parentReal: string;
     try {
-      parentReal = await realpath(this.mapVirtual(parentVirtual));
+      parentReal = await realpathOf(this.mapVirtual(parentVirtual));
     } catch (error) {
       throw asFtpError(error);
     }
@@ -124,7 +125,7 @@ export class SessionFileSystem {
     if (virtual === '/') throw new FtpError(550, 'Permission denied.');
     let parentReal: string;
     try {
-      parentReal = await realpath(this.mapVirtual(virtualParent(virtual)));
+      parentReal = await realpathOf(this.mapVirtual(virtualParent(virtual)));
     } catch (error) {
       throw asFtpError(error);
     }
@@ -132,7 +133,7 @@ export class SessionFileSystem {
     const real = join(parentReal, virtualBaseName(virtual));
     let exists = true;
     try {
-      const info = await lstat(real);
+      const info = await lstat(osPath(real));
       // `name/` names a directory, as in resolve(): DELE or RNFR of `file/` is ENOTDIR in POSIX.
       if (argument.endsWith('/') && !info.isDirectory()) throw new FtpError(550, 'Not a directory.');
     } catch (error) {
@@ -187,10 +188,10 @@ export class SessionFileSystem {
   }
 
   /** Runs `change` with a path naming the root itself, through its own pin. */
-  private async atRoot<T>(change: (self: string) => Promise<T>): Promise<T> {
+  private async atRoot<T>(change: (self: OsPath) => Promise<T>): Promise<T> {
     const root = await this.pinDirectory(this.rootReal);
     try {
-      return await fsCall(change(root.self));
+      return await fsCall(change(osPath(root.self)));
     } finally {
       await root.close();
     }
@@ -221,7 +222,7 @@ export class SessionFileSystem {
    * Runs `change` with a path naming exactly the file or directory at `real` (a resolved path's),
    * never a symlink moved into its place since (pinned.ts); the root through its own pin.
    */
-  async withEntryPath<T>(real: string, change: (path: string) => Promise<T>): Promise<T> {
+  async withEntryPath<T>(real: string, change: (path: OsPath) => Promise<T>): Promise<T> {
     if (real === this.rootReal) return this.atRoot(change);
     return this.inParent(real, (dir, name) => withEntryPath(dir, name, change));
   }
@@ -229,7 +230,7 @@ export class SessionFileSystem {
 
 async function isSymlink(path: string): Promise<boolean> {
   try {
-    return (await lstat(path)).isSymbolicLink();
+    return (await lstat(osPath(path))).isSymbolicLink();
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@
  *   pub/private/plan.txt      denied by `pub/private`
  *   pub/space name.txt, pub/ünïcödé.txt
  *   pub/bad\r\nname           a name with CR LF: never listed
- *   pub/latin1-\xe9           not UTF-8: never listed
+ *   pub/latin1-\xe9           not UTF-8: listed and named by its raw bytes (`latin1-\uDCE9`)
  *   pub/docs -> ../docs       a symlink inside the root
  *   pub/etc -> /etc           a symlink out of the root
  *   pub/to-private -> private a symlink to a denied directory
@@ -23,6 +23,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeRawBytes } from '../../../shared/text/raw-bytes.js';
 import { FtpClient, readAll, type FtpReply } from '../../helpers/ftp.js';
 
 export const OLD_MTIME = new Date('2020-01-02T03:04:05Z');
@@ -101,7 +102,7 @@ export async function listing(ftp: FtpClient, command: string): Promise<Listing>
     await received;
     return { reply: first, opened: false, raw: '', lines: [] };
   }
-  const raw = (await received).toString('utf8');
+  const raw = decodeRawBytes(await received); // a name's raw bytes as the server's escapes
   const reply = await ftp.reply();
   const lines = raw === '' ? [] : raw.replace(/\r\n$/, '').split('\r\n');
   return { reply, opened: true, raw, lines };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, stripTelnet, telnetRefusals } from '../../../services/ftp/command-line.js';
-import { formatReply, quotePath } from '../../../services/ftp/reply.js';
+import { formatReply, quotePath, replyBytes } from '../../../services/ftp/reply.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer =>
   Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
@@ -12,7 +12,7 @@ describe('stripTelnet', () => {
     ['IAC IP then a bare DM (BSD ftp: the second IAC went urgent)', bytes([0xff, 0xf4, 0xf2], 'ABOR'), 'ABOR'],
     ['a bare DM (the whole IAC DM went urgent)', bytes([0xf2], 'ABOR'), 'ABOR'],
     ['IAC IP IAC without its DM (lftp: only the DM went urgent)', bytes([0xff, 0xf4, 0xff], 'ABOR'), 'ABOR'],
-    ['an IAC at the end of a line is dropped', bytes('NOOP', [0xff]), 'NOOP'],
+    ['an IAC before the verb is dropped (its command went urgent)', bytes([0xff], 'NOOP'), 'NOOP'],
     ['option negotiation is dropped', bytes([0xff, 0xfb, 0x01], 'NOOP'), 'NOOP'],
     ['a subnegotiation is dropped', bytes('NO', [0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0], 'OP'), 'NOOP'],
   ])('%s', (_name, input, expected) => {
@@ -21,6 +21,12 @@ describe('stripTelnet', () => {
 
   it('IAC IAC stands for one 0xFF byte', () => {
     expect([...stripTelnet(bytes('a', [0xff, 0xff], 'b'))]).toEqual([0x61, 0xff, 0x62]);
+  });
+
+  it('keeps a lone 0xFF within a line before a byte that is no Telnet command (a Latin-1 ÿ, undoubled)', () => {
+    expect(stripTelnet(bytes('CWD caf', [0xff])).toString('latin1')).toBe('CWD caf\xff');
+    expect(stripTelnet(bytes('CWD ', [0xff], 'x')).toString('latin1')).toBe('CWD \xffx');
+    expect(stripTelnet(bytes('CWD x', [0xff, 0xf1], 'y')).toString('latin1')).toBe('CWD xy'); // IAC NOP
   });
 });
 
@@ -57,8 +63,13 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(Buffer.from(line))).toEqual({ ok: true, verb, argument });
   });
 
-  it('refuses invalid UTF-8 (RFC 2640 says UTF-8)', () => {
-    expect(parseCommandLine(bytes('CWD ', [0xc3, 0x28]))).toEqual({ ok: false, reason: 'invalid-utf8' });
+  it('keeps bytes that are not UTF-8 as escaped raw bytes, to name a file by its very bytes', () => {
+    expect(parseCommandLine(bytes('CWD caf', [0xe9]))).toEqual({ ok: true, verb: 'CWD', argument: 'caf\uDCE9' });
+    expect(parseCommandLine(bytes('CWD ', [0xc3, 0x28]))).toEqual({ ok: true, verb: 'CWD', argument: '\uDCC3(' });
+  });
+
+  it('takes no verb with bytes that are not UTF-8 in it', () => {
+    expect(parseCommandLine(bytes('NO', [0xe9, 0x4f, 0x50]))).toEqual({ ok: false, reason: 'malformed' });
   });
 
   it.each(['CWD\tpub', 'NOOP\rX', 'topsecret10', '\u0000PASSsecret', '123'])(
@@ -100,5 +111,12 @@ describe('formatReply (RFC 959 4.2)', () => {
 
   it('doubles quotes in paths (RFC 959 appendix II)', () => {
     expect(quotePath('/a"b')).toBe('"/a""b"');
+  });
+});
+
+describe('replyBytes', () => {
+  it('sends UTF-8 as UTF-8 and a raw byte as itself, 0xFF doubled for Telnet (RFC 854), as vsftpd does', () => {
+    expect([...replyBytes('257 "/é"\r\n')]).toEqual([...Buffer.from('257 "/é"\r\n')]);
+    expect(replyBytes('257 "/caf\uDCE9\uDCFF"\r\n').toString('latin1')).toBe('257 "/caf\xe9\xff\xff"\r\n');
   });
 });

@@ -17,6 +17,7 @@ beforeAll(() => {
   writeFileSync(join(mixed, 'evil\r\n-rw-r--r-- 1 ftp ftp 0 Jan 01 2000 forged'), '');
   writeFileSync(join(mixed, 'line\nbreak'), '');
   writeFileSync(Buffer.from(join(mixed, 'latin1-\xe9.txt'), 'latin1'), ''); // not UTF-8
+  symlinkSync(Buffer.from('target-\xe9', 'latin1'), Buffer.from(join(mixed, 'link-\xe9'), 'latin1'));
   mkdirSync(join(mixed, 'sub'));
   symlinkSync('plain.txt', join(mixed, 'link'));
   const many = join(base, 'many');
@@ -37,18 +38,28 @@ function openDescriptors(): number {
 }
 
 describe('reading a directory a batch at a time', () => {
-  it('lstats each entry, reads link targets, and leaves out names it cannot send', async () => {
+  it('lstats each entry, reads link targets, and leaves out names with line breaks', async () => {
     let skipped: SkippedNames | undefined;
     const batches = await collect(
       readDirectory(join(base, 'mixed'), { readLinks: true, onSkipped: (counts) => (skipped = counts) }),
     );
     const entries = batches.flat();
     const byName = new Map(entries.map((entry) => [entry.name, entry]));
-    expect([...byName.keys()].sort()).toEqual(['link', 'plain.txt', 'sub', 'ünïcödé.txt']);
+    // Bytes that are not UTF-8 are kept, escaped (shared/text/raw-bytes.ts): é in Latin-1 is 0xE9.
+    expect([...byName.keys()].sort()).toEqual([
+      'latin1-\uDCE9.txt',
+      'link',
+      'link-\uDCE9',
+      'plain.txt',
+      'sub',
+      'ünïcödé.txt',
+    ]);
+    expect(byName.get('latin1-\uDCE9.txt')).toMatchObject({ type: 'file', size: 0n });
+    expect(byName.get('link-\uDCE9')).toMatchObject({ type: 'symlink', linkTarget: 'target-\uDCE9' });
     expect(byName.get('plain.txt')).toMatchObject({ type: 'file', size: 3n });
     expect(byName.get('sub')?.type).toBe('dir');
     expect(byName.get('link')).toMatchObject({ type: 'symlink', linkTarget: 'plain.txt' });
-    expect(skipped).toEqual({ invalidUtf8: 1, lineBreak: 2 });
+    expect(skipped).toEqual({ lineBreak: 2 });
   });
 
   it('never hands over more than one batch, and every entry once', async () => {
@@ -83,6 +94,15 @@ describe('listing lines as a stream', () => {
     const chunks: Buffer[] = [];
     for await (const chunk of linesToReadable(lines())) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString('utf8')).toBe('a\nb c\nünï\n');
+  });
+
+  it('sends the raw bytes of a name that is not UTF-8 as they are on disk', async () => {
+    async function* lines(): AsyncGenerator<string[]> {
+      yield ['caf\uDCE9', 'é'];
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of linesToReadable(lines())) chunks.push(chunk as Buffer);
+    expect([...Buffer.concat(chunks)]).toEqual([0x63, 0x61, 0x66, 0xe9, 0x0a, 0xc3, 0xa9, 0x0a]);
   });
 
   it('pulls batches only as the consumer reads', async () => {
