@@ -133,6 +133,12 @@ const ftpConfigBase = z.strictObject({
     implicitPort: portSchema,
     /** Data connections must resume the control connection's TLS session (vsftpd's require_ssl_reuse). */
     requireSessionReuse: z.boolean(),
+    /**
+     * Every local user as if `tlsRequired` (vsftpd's force_local_logins_ssl and force_local_data_ssl):
+     * and USER in clear text gets one answer, 530, for every name but anonymous, so it tells no
+     * one which accounts exist.
+     */
+    requireForLocalUsers: z.boolean(),
   }),
   /** A transfer log in vsftpd's xferlog format; empty is off. */
   xferlog: z.string(),
@@ -182,6 +188,13 @@ function checkTlsSettings(config: z.infer<typeof ftpConfigBase>, context: z.Refi
       code: 'custom',
       path: ['tls', 'implicitPort'],
       message: 'needs tls.enabled: true (or set it to 0); with TLS off nothing would listen there',
+    });
+  }
+  if (tls.requireForLocalUsers) {
+    context.addIssue({
+      code: 'custom',
+      path: ['tls', 'requireForLocalUsers'],
+      message: 'needs tls.enabled: true; with TLS off no local user could ever log in',
     });
   }
   config.users.forEach((user, index) => {

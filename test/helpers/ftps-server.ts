@@ -16,6 +16,7 @@ export interface FtpsServerOptions {
     cert: string;
     key: string;
     requireSessionReuse: boolean;
+    requireForLocalUsers: boolean;
     implicitPort: number;
     selfSignedDir: string;
   }>;

@@ -22,7 +22,8 @@ export interface Account {
 export type UserLookup =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'local'; readonly tlsRequired: boolean }
-  | { readonly kind: 'unknown' };
+  /** tlsRequired: while every local user needs TLS, an unknown name is answered as one would be. */
+  | { readonly kind: 'unknown'; readonly tlsRequired: boolean };
 
 /** A hash of a random password, checked for unknown users so they take as long as real ones. */
 const DECOY_HASH = '$scrypt$N=16384,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA==$3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w3q2+7w8=';
@@ -61,7 +62,7 @@ export class AccountDirectory {
           maxRateBytesPerSecond: user.maxRateBytesPerSecond,
           umask: parseInt(user.umask, 8),
           uploadDir: undefined,
-          tlsRequired: user.tlsRequired,
+          tlsRequired: user.tlsRequired || config.tls.requireForLocalUsers,
         }),
       ]),
     );
@@ -73,7 +74,10 @@ export class AccountDirectory {
       return { kind: 'anonymous' };
     }
     const user = this.config.users.find((u) => u.name === name);
-    return user ? { kind: 'local', tlsRequired: user.tlsRequired } : { kind: 'unknown' };
+    const everyoneNeedsTls = this.config.tls.requireForLocalUsers;
+    return user
+      ? { kind: 'local', tlsRequired: user.tlsRequired || everyoneNeedsTls }
+      : { kind: 'unknown', tlsRequired: everyoneNeedsTls };
   }
 
   /** The account if the password is right; anonymous takes any password (traditionally an e-mail). */

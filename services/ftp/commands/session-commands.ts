@@ -26,9 +26,15 @@ const USER: CommandSpec = {
     // Whatever follows, a USER before it no longer counts: a PASS after a refused USER is 503.
     session.login = { kind: 'awaiting-user' };
     const found = session.shared.accounts.lookup(name);
-    if (found.kind === 'local' && found.tlsRequired && !session.isSecure) {
+    if (found.kind !== 'anonymous' && found.tlsRequired && !session.isSecure) {
       session.log.info({ user: name }, 'login refused: TLS required');
-      throw new FtpError(530, 'This account requires TLS: use AUTH TLS first.');
+      // With tls.requireForLocalUsers an unknown name hears this too: USER in clear reveals nothing.
+      throw new FtpError(
+        530,
+        session.config.tls.requireForLocalUsers
+          ? 'Non-anonymous logins require TLS: use AUTH TLS first.'
+          : 'This account requires TLS: use AUTH TLS first.',
+      );
     }
     session.login = { kind: 'awaiting-pass', userName: name };
     // The same answer for known and unknown names, so USER cannot be used to find accounts.

@@ -212,6 +212,51 @@ describe('TLS-required users', () => {
   });
 });
 
+// vsftpd's force_local_logins_ssl and force_local_data_ssl, service-wide.
+describe('tls.requireForLocalUsers', () => {
+  let forced: FtpsServer;
+
+  beforeAll(async () => {
+    forced = await startFtpsServer({
+      passivePorts: '31220-31239',
+      workers: 1,
+      tls: { requireForLocalUsers: true },
+      users: [{ name: 'bob', password: await hashPassword('builder'), root: '.', permissions: ['read'] }],
+    });
+  });
+
+  afterAll(async () => {
+    await forced?.stop();
+  });
+
+  it('answers USER in clear text with one 530 for a user and an unknown name alike; anonymous goes on', async () => {
+    const ftp = await FtpsClient.connect(forced.port);
+    const user = await ftp.command('USER bob');
+    const stranger = await ftp.command('USER nobody');
+    expect(user.code).toBe(530);
+    expect(stranger.lines).toEqual(user.lines); // nothing tells which accounts exist
+    expect((await ftp.command('USER anonymous')).code).toBe(331);
+    ftp.close();
+  });
+
+  it('lets bob in after AUTH TLS, and gives him data under PROT P only (521 under PROT C)', async () => {
+    const ftp = await FtpsClient.connect(forced.port);
+    await ftp.authTls();
+    await ftp.login('bob', 'builder');
+    await ftp.expect('PBSZ 0', 200);
+    await ftp.expect('PROT C', 200);
+    const clear = await ftp.epsv();
+    expect((await ftp.command('NLST')).code).toBe(521);
+    clear.destroy();
+    await ftp.expect('PROT P', 200);
+    const raw = await ftp.epsv();
+    await ftp.expect('NLST', 150);
+    expect((await readAll(ftp.secureData(raw))).toString()).toContain('config.yaml');
+    expect((await ftp.reply()).code).toBe(226);
+    ftp.close();
+  });
+});
+
 describe('a bad handshake', () => {
   it('closes that session only, with a log line; other sessions carry on', async () => {
     const bystander = await FtpsClient.connect(ftps.port);

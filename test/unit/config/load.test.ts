@@ -327,7 +327,7 @@ describe('loadConfig: messages that say how to fix the mistake', () => {
       [
         'services:',
         '  ftp:',
-        '    tls: { enabled: false, implicitPort: 10990 }',
+        '    tls: { enabled: false, implicitPort: 10990, requireForLocalUsers: true }',
         '    users:',
         `      - { name: alice, password: "${HASH}", root: /srv/x, permissions: [read], tlsRequired: true }`,
         '',
@@ -337,7 +337,11 @@ describe('loadConfig: messages that say how to fix the mistake', () => {
       problemsOf(file)
         .map((p) => p.path)
         .sort(),
-    ).toEqual(['services.ftp.tls.implicitPort', 'services.ftp.users.0.tlsRequired']);
+    ).toEqual([
+      'services.ftp.tls.implicitPort',
+      'services.ftp.tls.requireForLocalUsers',
+      'services.ftp.users.0.tlsRequired',
+    ]);
     const halfPair = writeConfig(
       ['services:', '  ftp:', '    tls: { enabled: true, cert: /etc/cert.pem }', ''].join('\n'),
     );

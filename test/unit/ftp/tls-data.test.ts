@@ -23,7 +23,15 @@ const servers: Server[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'classicd-tls-data-'));
-  const config = { enabled: true, cert: '', key: '', selfSignedDir: dir, implicitPort: 0, requireSessionReuse: true };
+  const config = {
+    enabled: true,
+    cert: '',
+    key: '',
+    selfSignedDir: dir,
+    implicitPort: 0,
+    requireSessionReuse: true,
+    requireForLocalUsers: false,
+  };
   strict = await loadFtpTls(config, log);
   relaxed = await loadFtpTls({ ...config, requireSessionReuse: false }, log);
 });

@@ -54,6 +54,7 @@ describe('loadFtpTls', () => {
     selfSignedDir: dir,
     implicitPort: 0,
     requireSessionReuse: true,
+    requireForLocalUsers: false,
     ...overrides,
   });
 
