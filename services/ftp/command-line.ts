@@ -96,7 +96,7 @@ export type ParsedCommand =
  * (RFC 959 5.3); the argument is kept exactly, spaces included, as pathnames may hold them. Text is
  * UTF-8 (RFC 2640). A byte that is not (a Latin-1 client's name for a Latin-1 file) is kept as an
  * escaped raw byte (shared/text/raw-bytes.ts), never guessed at or replaced: it names exactly the
- * bytes on disk, as vsftpd and pyftpdlib take it.
+ * bytes on disk, as vsftpd, ProFTPD and pure-ftpd take it.
  */
 export function parseCommandLine(raw: Buffer): ParsedCommand {
   let text = decodeRawBytes(stripTelnet(raw));

@@ -12,7 +12,12 @@
  * and encode back to exactly the same bytes.
  */
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * ignoreBOM: a U+FEFF is a character of the name like any other. TextDecoder drops one at the start
+ * by default, and the slow path decodes sequence by sequence, so every BOM would vanish and two
+ * names (or `\uFEFF..` and `..`) would come out the same.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A lone surrogate standing for a raw byte (`u`: a surrogate pair is one code point, no match). */
 const ESCAPED_BYTE = /[\uDC80-\uDCFF]/u;

@@ -29,7 +29,7 @@ export class FtpReplyReader {
     const bytes = this.partialLine.length > 0 ? Buffer.concat([this.partialLine, chunk]) : chunk;
     const end = bytes.lastIndexOf(0x0a) + 1; // LF is ASCII, never inside a UTF-8 sequence
     this.partialLine = bytes.subarray(end);
-    if (end > 0) this.feed(decodeRawBytes(bytes.subarray(0, end)));
+    if (end > 0) this.feed(decodeRawBytes(withoutOptionAnswers(bytes.subarray(0, end))));
   }
 
   /** Text from the control connection, in order. */
@@ -82,4 +82,28 @@ export class FtpReplyReader {
     this.pendingLines = [];
     this.waiter?.();
   }
+}
+
+/**
+ * The bytes without Telnet option answers (IAC WILL/WONT/DO/DONT <option>, RFC 854), which the
+ * server sends ahead of a reply when a command line asked for an option: they are not reply text.
+ * IAC IAC (a data byte 0xFF) is left as it is, for tests to see.
+ */
+function withoutOptionAnswers(bytes: Buffer): Buffer {
+  if (!bytes.includes(0xff)) return bytes;
+  const kept: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    const next = bytes[i + 1];
+    if (byte === 0xff && next !== undefined && next >= 0xfb && next <= 0xfe) {
+      i += 2; // IAC, the verb and its option
+      continue;
+    }
+    kept.push(byte);
+    if (byte === 0xff && next === 0xff) {
+      kept.push(0xff);
+      i++;
+    }
+  }
+  return Buffer.from(kept);
 }

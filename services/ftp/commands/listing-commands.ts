@@ -5,7 +5,8 @@
  * (RFC 959 4.1.3: listings are ASCII; RFC 3659 7.2 for MLSD), with a source that reads the directory
  * a batch at a time as the client reads. Every check that can refuse (no such path, 550 for deny
  * globs and the anonymous drop box, 501 for MLSD of a file) runs before the 150. MLST answers on the
- * control connection. Names are UTF-8 (RFC 2640).
+ * control connection. Names are UTF-8 (RFC 2640), or their own bytes where they are not
+ * (line-stream.ts, reply.ts).
  */
 import { startDownload } from '../data/transfer.js';
 import { linesToReadable } from '../fs/line-stream.js';

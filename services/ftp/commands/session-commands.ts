@@ -184,9 +184,12 @@ const OPTS: CommandSpec = {
     const options = rest.join(' ');
     switch (name.toUpperCase()) {
       case 'UTF8':
-        // RFC 2640: paths are UTF-8 always here, so ON is acknowledged. OFF cannot be had, and a 200
-        // would tell the client it was (RFC 2389 section 4 allows 501 for an option refused).
-        if (/^OFF$/i.test(options)) throw syntaxError('OPTS UTF8 OFF is not supported: paths are always UTF-8.');
+        // RFC 2640: names go as they are stored, UTF-8 or (rarely) their own bytes, never converted,
+        // so ON is acknowledged. OFF cannot be had, and a 200 would tell the client it was (RFC 2389
+        // section 4 allows 501 for an option refused; vsftpd answers 501 too).
+        if (/^OFF$/i.test(options)) {
+          throw syntaxError('OPTS UTF8 OFF is not supported: names are sent as they are stored.');
+        }
         if (!/^(ON|)$/i.test(options)) throw syntaxError('OPTS UTF8 takes ON.');
         return session.reply(200, 'Always in UTF8 mode.');
       case 'MLST': {

@@ -5,7 +5,7 @@
  *
  * Names are read as bytes and decoded without loss (os-path.ts): UTF-8 as RFC 2640 has it, and any
  * byte that is not UTF-8 escaped, so that a Latin-1 name is listed as its own bytes and can be named
- * back, as vsftpd and pyftpdlib allow. A name holding CR or LF is left out: it would end a listing
+ * back, as vsftpd, ProFTPD and pure-ftpd allow. A name holding CR or LF is left out: it would end a listing
  * line early and let a file name forge entries, and no command could name it (RFC 959 5.3.2). Such
  * names are counted and reported once per listing through `onSkipped` (the caller logs them),
  * never per entry.

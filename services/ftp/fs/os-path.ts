@@ -3,8 +3,8 @@
  *
  * A path a client names, or one read from the disk, may hold bytes that are not UTF-8 (a name
  * made by a Latin-1 client, an old archive); such bytes are carried in strings as lone surrogates
- * (shared/text/raw-bytes.ts), so that those names can be listed and named back, as vsftpd and
- * pyftpdlib allow. Node's fs takes a string path as UTF-8, which would turn each such byte into
+ * (shared/text/raw-bytes.ts), so that those names can be listed and named back, as vsftpd, ProFTPD
+ * and pure-ftpd allow. Node's fs takes a string path as UTF-8, which would turn each such byte into
  * U+FFFD and name another file, so every path handed to fs goes through `osPath`, and every path
  * read back from the kernel (realpath, readlink) comes as bytes and is decoded here.
  */

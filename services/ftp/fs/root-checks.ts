@@ -14,6 +14,7 @@ import { access, lstat, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { FtpConfig } from '../config.js';
+import { osPath } from './os-path.js';
 
 export interface RootProblem {
   readonly problem: string;
@@ -24,7 +25,7 @@ export async function checkAnonymousRoot(anonymous: FtpConfig['anonymous']): Pro
   if (!anonymous.enabled) return [];
   const problems: RootProblem[] = [];
   const root = resolve(anonymous.root);
-  const rootInfo = await stat(root).catch(() => undefined);
+  const rootInfo = await stat(osPath(root)).catch(() => undefined);
   if (!rootInfo) {
     problems.push({ problem: 'the anonymous root does not exist: anonymous logins will fail', path: root });
     return problems;
@@ -41,8 +42,8 @@ export async function checkAnonymousRoot(anonymous: FtpConfig['anonymous']): Pro
   }
   if (anonymous.upload.enabled) {
     const dir = resolve(root, anonymous.upload.dir.replace(/^\/+/, ''));
-    const dirInfo = await stat(dir).catch(() => undefined);
-    const isLink = (await lstat(dir).catch(() => undefined))?.isSymbolicLink() ?? false;
+    const dirInfo = await stat(osPath(dir)).catch(() => undefined);
+    const isLink = (await lstat(osPath(dir)).catch(() => undefined))?.isSymbolicLink() ?? false;
     if (!dirInfo) problems.push({ problem: 'uploads are enabled but the upload directory does not exist', path: dir });
     else if (isLink)
       // The policy judges a path by its name and by where it leads (access-policy.ts); through a
@@ -66,7 +67,7 @@ export async function checkUserRoots(users: FtpConfig['users']): Promise<RootPro
   const problems: RootProblem[] = [];
   for (const user of users) {
     const root = resolve(user.root);
-    const info = await stat(root).catch(() => undefined);
+    const info = await stat(osPath(root)).catch(() => undefined);
     if (!info?.isDirectory()) {
       problems.push({ problem: `the root of user ${user.name} is not a directory: its logins will fail`, path: root });
     }
@@ -104,7 +105,7 @@ export async function checkRootsAsWorkerUser(config: FtpConfig): Promise<RootPro
   }
   const problems: RootProblem[] = [];
   for (const { path, mode, what } of wanted) {
-    const code = await access(path, mode).then(
+    const code = await access(osPath(path), mode).then(
       () => undefined,
       (error: NodeJS.ErrnoException) => error.code ?? 'error',
     );

@@ -155,9 +155,14 @@ export class SessionFileSystem {
     return inside === '' ? '/' : '/' + inside.split(sep).join('/');
   }
 
-  /** Whether a real path lies inside the root. */
+  /**
+   * Whether a real path lies inside the root. A real path (realpath, /proc readlink) never holds a
+   * `..` component; one that does was decoded wrongly, and a prefix test could not be trusted with
+   * it (a lossy decoding once made `/srv/\uFEFFroot/x` read as `/srv/root/x`), so it is outside.
+   */
   readonly isInside: InsideRoot = (real) =>
-    real === this.rootReal || real.startsWith(this.rootReal.endsWith(sep) ? this.rootReal : this.rootReal + sep);
+    !DOT_DOT_COMPONENT.test(real) &&
+    (real === this.rootReal || real.startsWith(this.rootReal.endsWith(sep) ? this.rootReal : this.rootReal + sep));
 
   /** The directory at `real`, pinned (pinned.ts); 550 if it is gone or now outside the root. */
   async pinDirectory(real: string): Promise<PinnedDirectory> {
@@ -227,6 +232,8 @@ export class SessionFileSystem {
     return this.inParent(real, (dir, name) => withEntryPath(dir, name, change));
   }
 }
+
+const DOT_DOT_COMPONENT = /(^|\/)\.\.(\/|$)/;
 
 async function isSymlink(path: string): Promise<boolean> {
   try {

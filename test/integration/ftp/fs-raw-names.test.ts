@@ -44,16 +44,19 @@ function namesOn(dir: string): string[] {
 }
 
 let server: RunningClassicd;
-let root: ReturnType<typeof tempDir>;
+let base: ReturnType<typeof tempDir>;
+let rootPath: string;
 let logs: ReturnType<typeof tempDir>;
 let xferlog: string;
 const opened: FtpClient[] = [];
 
 beforeAll(async () => {
-  root = tempDir('classicd-ftp-raw-names-');
+  base = tempDir('classicd-ftp-raw-names-');
+  rootPath = join(base.path, 'root');
+  mkdirSync(rootPath);
   logs = tempDir('classicd-ftp-raw-names-log-');
   xferlog = join(logs.path, 'xferlog');
-  const at = (name: string): string => join(root.path, name);
+  const at = (name: string): string => join(rootPath, name);
   writeFileSync(raw(at('caf\uDCE9.txt')), 'Latin-1 e acute\n');
   writeFileSync(raw(at('caf\uDCE8.txt')), 'Latin-1 e grave\n');
   writeFileSync(at('café.txt'), 'UTF-8\n'); // the same word, spelt in UTF-8: another file
@@ -61,8 +64,17 @@ beforeAll(async () => {
   mkdirSync(raw(at('d\uDCE9j\uDCE0')));
   writeFileSync(raw(at('d\uDCE9j\uDCE0/inside.txt')), 'inside\n');
   symlinkSync('/etc', raw(at('out\uDCE9'))); // a way out of the root, named in Latin-1
+  // Beside the root, a directory whose name is the root's with a BOM before it, and a way there of
+  // the same name as its target. Had a BOM been dropped in decoding, the target's real path would
+  // read as `<root>/\xe9`, inside the root, which leads there again.
+  mkdirSync(raw(join(base.path, '\uFEFFroot', '\uDCE9')), { recursive: true });
+  writeFileSync(raw(join(base.path, '\uFEFFroot', '\uDCE9', 'secret.txt')), 'outside\n');
+  symlinkSync(raw(join(base.path, '\uFEFFroot', '\uDCE9')), raw(at('\uDCE9')));
+  // Two names one BOM apart.
+  writeFileSync(raw(at('two\uDCE9\uFEFF.txt')), 'with a BOM\n');
+  writeFileSync(raw(at('two\uDCE9.txt')), 'without\n');
   server = await startClassicd(
-    ftpTestConfig({ anonymousRoot: root.path, users: [await localUser('alice', root.path)], xferlog }),
+    ftpTestConfig({ anonymousRoot: rootPath, users: [await localUser('alice', rootPath)], xferlog }),
   );
 });
 
@@ -72,7 +84,7 @@ afterEach(() => {
 
 afterAll(async () => {
   await server?.stop();
-  root?.remove();
+  base?.remove();
   logs?.remove();
 });
 
@@ -80,12 +92,15 @@ describe('names that are not UTF-8', () => {
   it('are listed as their own bytes by LIST, NLST and MLSD', async () => {
     const ftp = await binaryLogin(server.port('ftp'), opened);
     const expected = [
+      '\uDCE9',
       'caf\uDCE8.txt',
       'caf\uDCE9.txt',
       'café.txt',
       'd\uDCE9j\uDCE0',
       'out\uDCE9',
       'sur\uDCED\uDCA0\uDC80.txt',
+      'two\uDCE9.txt',
+      'two\uDCE9\uFEFF.txt',
     ].sort();
     expect((await listing(ftp, 'LIST')).lines.map(lsName).sort()).toEqual(expected);
     expect((await listing(ftp, 'NLST')).lines.sort()).toEqual(expected);
@@ -142,25 +157,25 @@ describe('names that are not UTF-8', () => {
     expect(made.text).toMatch(/^"\/new\uDCE9" /);
     expectCode((await store(ftp, 'STOR up\uDCE9.bin', 'uploaded\n')).final, 226);
     expectCode((await store(ftp, 'APPE up\uDCE9.bin', 'appended\n')).final, 226);
-    expect(readFileSync(raw(join(root.path, 'up\uDCE9.bin')), 'utf8')).toBe('uploaded\nappended\n');
+    expect(readFileSync(raw(join(rootPath, 'up\uDCE9.bin')), 'utf8')).toBe('uploaded\nappended\n');
     expectCode(await ftp.command('RNFR up\uDCE9.bin'), 350);
     expectCode(await ftp.command('RNTO new\uDCE9/moved\uDCFF.bin'), 250);
-    expect(namesOn(root.path)).toContain('new\uDCE9');
-    expect(existsSync(raw(join(root.path, 'new\uDCE9', 'moved\uDCFF.bin')))).toBe(true);
-    expect(namesOn(root.path)).not.toContain('up\uDCE9.bin');
+    expect(namesOn(rootPath)).toContain('new\uDCE9');
+    expect(existsSync(raw(join(rootPath, 'new\uDCE9', 'moved\uDCFF.bin')))).toBe(true);
+    expect(namesOn(rootPath)).not.toContain('up\uDCE9.bin');
 
     expectCode(await ftp.command('MFMT 20200102030405 new\uDCE9/moved\uDCFF.bin'), 213);
-    expect(statSync(raw(join(root.path, 'new\uDCE9', 'moved\uDCFF.bin'))).mtime.toISOString()).toBe(
+    expect(statSync(raw(join(rootPath, 'new\uDCE9', 'moved\uDCFF.bin'))).mtime.toISOString()).toBe(
       '2020-01-02T03:04:05.000Z',
     );
     expectCode(await ftp.command('SITE CHMOD 600 new\uDCE9/moved\uDCFF.bin'), 200);
-    expect(statSync(raw(join(root.path, 'new\uDCE9', 'moved\uDCFF.bin'))).mode & 0o777).toBe(0o600);
+    expect(statSync(raw(join(rootPath, 'new\uDCE9', 'moved\uDCFF.bin'))).mode & 0o777).toBe(0o600);
 
     expectCode(await ftp.command('DELE new\uDCE9/moved\uDCFF.bin'), 250);
     expectCode(await ftp.command('RMD new\uDCE9'), 250);
-    expect(namesOn(root.path)).not.toContain('new\uDCE9');
+    expect(namesOn(rootPath)).not.toContain('new\uDCE9');
     // Nothing was made under a name with U+FFFD in it, as a lossy decoding would have.
-    expect(namesOn(root.path).some((name) => name.includes('\uFFFD') || name.includes('\uDCEF'))).toBe(false);
+    expect(namesOn(rootPath).some((name) => name.includes('\uFFFD') || name.includes('\uDCEF'))).toBe(false);
   });
 
   // 0xFF is Telnet's IAC on the control connection (RFC 854): a data byte 255 goes as IAC IAC.
@@ -169,7 +184,7 @@ describe('names that are not UTF-8', () => {
     const made = await ftp.command('MKD y\uDCFF'); // sent undoubled
     expectCode(made, 257);
     expect(made.text).toMatch(/^"\/y\uDCFF\uDCFF" /); // the reply doubles it
-    expect(namesOn(root.path)).toContain('y\uDCFF'); // one 0xFF on disk
+    expect(namesOn(rootPath)).toContain('y\uDCFF'); // one 0xFF on disk
     ftp.socket.write(Buffer.from('CWD /y\xff\xff\r\n', 'latin1')); // doubled
     expectCode(await ftp.reply(), 250);
     ftp.socket.write(Buffer.from('CWD /y\xff\r\n', 'latin1'));
@@ -182,6 +197,22 @@ describe('names that are not UTF-8', () => {
     expectCode(await ftp.command('CWD out\uDCE9'), 550);
     expectCode(await ftp.command('SIZE out\uDCE9/passwd'), 550);
     expectCode(await ftp.command('MLST out\uDCE9/'), 550);
+    // Nor to the root's look-alike with a BOM, whatever the command.
+    expectCode(await ftp.command('SIZE \uDCE9/secret.txt'), 550);
+    expectCode(await ftp.command('CWD \uDCE9'), 550);
+    const data = await ftp.epsv();
+    expectCode(await ftp.command('RETR \uDCE9/secret.txt'), 550);
+    data.destroy();
+    expectCode((await store(ftp, 'STOR \uDCE9/planted.txt', 'x')).final, 550);
+    expect(readdirSync(raw(join(base.path, '\uFEFFroot', '\uDCE9')) as Buffer)).toHaveLength(1);
+  });
+
+  it('stay apart when they differ by a BOM (U+FEFF is a character like any other)', async () => {
+    const ftp = await binaryLogin(server.port('ftp'), opened);
+    const names = (await listing(ftp, 'NLST two*')).lines.sort();
+    expect(names).toEqual(['two\uDCE9.txt', 'two\uDCE9\uFEFF.txt'].sort());
+    expect((await retrieve(ftp, 'two\uDCE9\uFEFF.txt')).data.toString()).toBe('with a BOM\n');
+    expect((await retrieve(ftp, 'two\uDCE9.txt')).data.toString()).toBe('without\n');
   });
 
   it('are written to the xferlog as their bytes, as ProFTPD writes them', async () => {

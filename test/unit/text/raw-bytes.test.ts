@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { decodeRawBytes, encodeRawBytes, hasRawBytes } from '../../../shared/text/raw-bytes.js';
 
@@ -24,6 +25,9 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
     ['an overlong four-byte form', [0xf0, 0x8f, 0xbf, 0xbf], 'DCF0 DC8F DCBF DCBF'],
     ['a lone continuation byte', [0x61, 0x80, 0x62], '0061 DC80 0062'],
     ['a four-byte sequence cut short', [0xf0, 0x9f, 0x98], 'DCF0 DC9F DC98'],
+    ['a BOM first, kept as a character', [0xef, 0xbb, 0xbf, 0x41], 'FEFF 0041'],
+    ['a BOM after a raw byte', [0xe9, 0xef, 0xbb, 0xbf], 'DCE9 FEFF'],
+    ['a BOM before a raw byte', [0xef, 0xbb, 0xbf, 0xe9], 'FEFF DCE9'],
   ])('%s', (_name, bytes, expected) => {
     const decoded = decodeRawBytes(Uint8Array.from(bytes));
     expect(codePoints(decoded)).toBe(expected);
@@ -36,7 +40,7 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
     expect([...encodeRawBytes('\u{10080}\uDCE9')]).toEqual([0xf0, 0x90, 0x82, 0x80, 0xe9]);
   });
 
-  it('gives back the very bytes for any bytes, and what TextDecoder gives for UTF-8', () => {
+  it('gives back the very bytes for any bytes, BOMs included, and what TextDecoder gives for UTF-8', () => {
     // A fixed-seed generator: the same 3,000 byte strings every run.
     let seed = 0x2545f491;
     const next = (): number => {
@@ -45,12 +49,14 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
       seed ^= seed << 5;
       return seed >>> 0;
     };
-    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     for (let n = 0; n < 3000; n++) {
-      const bytes = Uint8Array.from({ length: next() % 24 }, () => {
+      const pieces = Array.from({ length: next() % 12 }, () => {
         const r = next();
-        return r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100; // weighted to high bytes
+        if (r % 7 === 0) return [0xef, 0xbb, 0xbf]; // a BOM, anywhere
+        return [r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100]; // weighted to high bytes
       });
+      const bytes = Uint8Array.from(pieces.flat());
       const decoded = decodeRawBytes(bytes);
       expect(Buffer.compare(encodeRawBytes(decoded), Buffer.from(bytes))).toBe(0);
       let valid: string | undefined;
@@ -62,5 +68,39 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
       expect(hasRawBytes(decoded)).toBe(valid === undefined);
       if (valid !== undefined) expect(decoded).toBe(valid);
     }
+  });
+
+  // The reference itself: CPython's codec, on 2,000 byte strings made as above.
+  it('decodes as CPython does with surrogateescape, byte string by byte string', () => {
+    let seed = 0x1badb002;
+    const next = (): number => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const inputs = Array.from({ length: 2000 }, () =>
+      Buffer.from(
+        Array.from({ length: next() % 12 }, () => {
+          const r = next();
+          if (r % 7 === 0) return [0xef, 0xbb, 0xbf];
+          return [r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100];
+        }).flat(),
+      ),
+    );
+    const script =
+      'import sys\n' +
+      'for line in sys.stdin.read().split():\n' +
+      "    text = bytes.fromhex(line[1:]).decode('utf-8', 'surrogateescape')\n" +
+      "    print(' '.join('%x' % ord(ch) for ch in text))\n";
+    const output = execFileSync('python3', ['-c', script], {
+      input: inputs.map((bytes) => `x${bytes.toString('hex')}`).join('\n'),
+      encoding: 'utf8',
+    });
+    const expected = output.split('\n').slice(0, inputs.length);
+    const ours = inputs.map((bytes) =>
+      [...decodeRawBytes(bytes)].map((ch) => (ch.codePointAt(0) as number).toString(16)).join(' '),
+    );
+    expect(ours).toEqual(expected);
   });
 });
