@@ -121,6 +121,17 @@ const ftpConfigBase = z.strictObject({
     maxFailures: z.number().int().positive(),
   }),
   anonymous: anonymousSchema,
+  /**
+   * The text of this file in a directory is shown when a session enters it (CWD, and the root at
+   * login), once a session: vsftpd's dirmessage_enable and message_file.
+   */
+  directoryMessage: z.strictObject({
+    enabled: z.boolean(),
+    file: z
+      .string()
+      .regex(/^[^/\0]+$/, 'one file name, no /')
+      .refine((name) => name !== '.' && name !== '..', 'one file name, not . or ..'),
+  }),
   users: z.array(userSchema),
   tls: z.strictObject({
     enabled: z.boolean(),

@@ -25,13 +25,24 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 const OTHER_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
 /* eslint-enable no-control-regex */
 
-export function formatReply(code: number, text: ReplyText): string {
+export interface ReplyOptions {
+  /**
+   * Every line but the last as `ddd-text`, as vsftpd writes its directory messages, rather than
+   * only the first (RFC 959 4.2 allows both): for free text, which a client then shows line by
+   * line whatever it does with uncoded middle lines.
+   */
+  readonly codeEveryLine?: boolean;
+}
+
+export function formatReply(code: number, text: ReplyText, options: ReplyOptions = {}): string {
   const lines = (typeof text === 'string' ? [text] : [...text]).map(clean);
   if (lines.length === 0) lines.push('');
   if (lines.length === 1) return `${code} ${lines[0]}\r\n`;
   const first = lines[0] as string;
   const last = lines[lines.length - 1] as string;
-  const middle = lines.slice(1, -1).map((line) => (/^\d{3}[ -]/.test(line) ? ` ${line}` : line));
+  const middle = lines
+    .slice(1, -1)
+    .map((line) => (options.codeEveryLine ? `${code}-${line}` : /^\d{3}[ -]/.test(line) ? ` ${line}` : line));
   return [`${code}-${first}`, ...middle, `${code} ${last}`].join('\r\n') + '\r\n';
 }
 

@@ -10,6 +10,7 @@ import type { FtpConfig } from './config.js';
 import { buildAccessRules, type AccessRules } from './fs/access-policy.js';
 import { PassivePortPool } from './data/passive-ports.js';
 import { CheckedRoots } from './fs/checked-roots.js';
+import { DirectoryMessageCache } from './fs/directory-message.js';
 import { loadFtpTls, type FtpTls } from './tls/ftp-tls.js';
 import { XFERLOG, XferLog } from './xferlog.js';
 
@@ -24,6 +25,10 @@ export interface FtpShared {
   readonly xferlog: XferLog;
   /** Login roots, checked at most once a second. */
   readonly roots: CheckedRoots;
+  /** Directory messages' text, read at most once a second per directory. */
+  readonly directoryMessages: DirectoryMessageCache;
+  /** The banner's lines, for the 220 greeting (a banner of several lines is a multi-line 220). */
+  readonly greeting: readonly string[];
 }
 
 export async function createFtpShared(config: FtpConfig, log: Logger, host: WorkerHost): Promise<FtpShared> {
@@ -39,5 +44,14 @@ export async function createFtpShared(config: FtpConfig, log: Logger, host: Work
     tls: config.tls.enabled ? await loadFtpTls(config.tls, log) : undefined,
     xferlog: new XferLog(config.xferlog ? (line) => host.appendToLog(XFERLOG, line) : undefined),
     roots: new CheckedRoots(),
+    directoryMessages: new DirectoryMessageCache(),
+    greeting: bannerLines(config.banner),
   };
+}
+
+/** `banner` as reply lines: one per line of it, a final line break ignored. */
+function bannerLines(banner: string): readonly string[] {
+  const lines = banner.split(/\r?\n/);
+  while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
 }

@@ -19,7 +19,7 @@ import { COMMANDS, unknownVerbText } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
 import { FtpError } from './errors.js';
 import type { SessionFileSystem } from './fs/session-file-system.js';
-import { formatReply, replyBytes, type ReplyText } from './reply.js';
+import { formatReply, replyBytes, type ReplyOptions, type ReplyText } from './reply.js';
 import type { FtpShared } from './runtime.js';
 
 export type LoginState =
@@ -121,6 +121,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private policyRefusalsLogged = 0;
   /** xferlog lines of transfers that moved nothing, written so far (commands/transfer-commands.ts). */
   emptyTransferLines = 0;
+  /** Directories whose message this login was shown (fs/directory-message.ts); made at the first. */
+  private messagesShown: Set<string> | undefined;
   /** The server is shutting down: 421 and close at the next moment with nothing running. */
   private shutdownRequested = false;
   private readonly reader: LineReader;
@@ -195,7 +197,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
    */
   start(): void {
     this.context.setIdleHandler(this);
-    this.reply(220, this.config.banner).then(
+    this.reply(220, this.shared.greeting, { codeEveryLine: true }).then(
       () => this.readNextCommand(),
       (error: unknown) => this.abandon(error),
     );
@@ -255,8 +257,8 @@ export class FtpSession implements LineConsumer, IdleHandler {
   }
 
   /** Writes one reply; resolves once it is handed to the kernel or the socket is gone. */
-  reply(code: number, text: ReplyText): Promise<void> {
-    const wire = formatReply(code, text);
+  reply(code: number, text: ReplyText, options?: ReplyOptions): Promise<void> {
+    const wire = formatReply(code, text, options);
     // Guarded: the protocol trace is off at the default level, and this runs for every reply.
     if (this.context.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
     const socket = this.controlSocket;
@@ -365,7 +367,17 @@ export class FtpSession implements LineConsumer, IdleHandler {
     this.renameFrom = undefined;
     this.epsvAllOnly = false;
     this.mlstFacts = DEFAULT_MLST_FACTS;
+    this.messagesShown = undefined;
     this.dataConnections?.close();
+  }
+
+  /** Whether this login was shown the message of the directory `canonical` (a virtual path). */
+  messageShown(canonical: string): boolean {
+    return this.messagesShown?.has(canonical) ?? false;
+  }
+
+  markMessageShown(canonical: string): void {
+    (this.messagesShown ??= new Set()).add(canonical);
   }
 
   /**

@@ -1,5 +1,6 @@
 /** The working directory: PWD, CWD, CDUP and their RFC 775 X-aliases. */
 import { FtpError, syntaxError } from '../errors.js';
+import { directoryMessage } from '../fs/directory-message.js';
 import { authorizeFor } from '../fs/session-access.js';
 import { quotePath } from '../reply.js';
 import type { FtpSession } from '../session.js';
@@ -16,9 +17,14 @@ const PWD: CommandSpec = {
   },
 };
 
-/** Changes directory if the policy lets the account enter there (deny globs, the drop box). */
-function enter(session: FtpSession, argument: string): Promise<string> {
-  return session.fs.changeDirectory(argument, (target) => authorizeFor(session, target, 'enter'));
+/**
+ * Changes directory if the policy lets the account enter there (deny globs, the drop box), then
+ * answers `code` with the directory's message first, if it has one this session has not seen.
+ */
+async function enter(session: FtpSession, argument: string, code: number): Promise<void> {
+  const target = await session.fs.changeDirectory(argument, (dir) => authorizeFor(session, dir, 'enter'));
+  const message = await directoryMessage(session, target);
+  await session.reply(code, [...message, 'Directory successfully changed.'], { codeEveryLine: true });
 }
 
 const CWD: CommandSpec = {
@@ -29,8 +35,7 @@ const CWD: CommandSpec = {
   async handler(session, argument) {
     // RFC 959 5.3.1: `CWD <SP> <pathname>`; without one it is a syntax error (vsftpd: 550).
     if (!argument) throw syntaxError('CWD needs a directory name.');
-    await enter(session, argument);
-    await session.reply(250, 'Directory successfully changed.');
+    await enter(session, argument, 250);
   },
 };
 
@@ -40,9 +45,8 @@ const CDUP: CommandSpec = {
   help: 'Change to the parent directory.',
   access: 'login',
   async handler(session) {
-    await enter(session, '..');
     // RFC 959 5.4 lists 200 for CDUP (250 is CWD's); both mean success to every client.
-    await session.reply(200, 'Directory successfully changed.');
+    await enter(session, '..', 200);
   },
 };
 

@@ -7,6 +7,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { SessionFileSystem } from '../fs/session-file-system.js';
 import { badSequence, FtpError, notImplementedParameter, syntaxError } from '../errors.js';
 import { statPath } from '../fs/stat-path.js';
+import { directoryMessage } from '../fs/directory-message.js';
 import type { FtpSession } from '../session.js';
 import type { CommandSpec } from './command-spec.js';
 import { COMMANDS } from './registry.js';
@@ -82,7 +83,8 @@ const PASS: CommandSpec = {
     // Not through session.log: every session writes this line, and an idle one need not keep a
     // child logger for it.
     session.context.logInfo({ user: account.name, anonymous: account.anonymous }, 'logged in');
-    await session.reply(230, 'Login successful.');
+    const message = await directoryMessage(session, fs.root);
+    await session.reply(230, [...message, 'Login successful.'], { codeEveryLine: true });
   },
 };
 

@@ -69,7 +69,7 @@ export class SessionFileSystem {
    * CWD: only to a directory inside the root. `authorize` runs on the resolved path before anything
    * about it is revealed (it throws to refuse).
    */
-  async changeDirectory(argument: string, authorize?: (target: ResolvedPath) => void): Promise<string> {
+  async changeDirectory(argument: string, authorize?: (target: ResolvedPath) => void): Promise<ResolvedPath> {
     const target = await this.resolve(argument);
     authorize?.(target);
     if (!target.exists) throw new FtpError(550, 'No such directory.');
@@ -77,7 +77,12 @@ export class SessionFileSystem {
       throw new FtpError(550, 'Not a directory.');
     }
     this.cwdVirtual = target.virtual;
-    return this.cwdVirtual;
+    return target;
+  }
+
+  /** The root as a resolved path (where a login starts). */
+  get root(): ResolvedPath {
+    return { virtual: '/', canonical: '/', real: this.rootReal, exists: true };
   }
 
   /**

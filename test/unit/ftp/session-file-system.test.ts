@@ -136,10 +136,11 @@ describe('SessionFileSystem.resolveEntry', () => {
 describe('SessionFileSystem.changeDirectory', () => {
   it('changes only into directories inside the root', async () => {
     const fs = await SessionFileSystem.open(root);
-    expect(await fs.changeDirectory('pub')).toBe('/pub');
-    expect(await fs.changeDirectory('inner')).toBe('/pub/inner'); // the client's path, not the target's
+    expect((await fs.changeDirectory('pub')).virtual).toBe('/pub');
+    expect(fs.cwd).toBe('/pub');
+    expect((await fs.changeDirectory('inner')).virtual).toBe('/pub/inner'); // the client's path, not the target's
     expect((await fs.resolve('guide.txt')).exists).toBe(true);
-    expect(await fs.changeDirectory('../../..')).toBe('/');
+    expect((await fs.changeDirectory('../../..')).virtual).toBe('/');
     expect(await replyCode(fs.changeDirectory('/etc'))).toBe(550);
     expect(await replyCode(fs.changeDirectory('/pub/file.txt'))).toBe(550);
     expect(await replyCode(fs.changeDirectory('/nope'))).toBe(550);
