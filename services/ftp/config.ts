@@ -145,9 +145,9 @@ const ftpConfigBase = z.strictObject({
     /** Data connections must resume the control connection's TLS session (vsftpd's require_ssl_reuse). */
     requireSessionReuse: z.boolean(),
     /**
-     * Every local user as if `tlsRequired` (vsftpd's force_local_logins_ssl and force_local_data_ssl):
-     * and USER in clear text gets one answer, 530, for every name but anonymous, so it tells no
-     * one which accounts exist.
+     * Every local user as if `tlsRequired` (vsftpd's force_local_logins_ssl and force_local_data_ssl).
+     * USER in clear text then gets one answer for every name but anonymous, 530 and the connection
+     * closed, so it tells no one which accounts exist.
      */
     requireForLocalUsers: z.boolean(),
   }),

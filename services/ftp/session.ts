@@ -119,6 +119,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
   private clientFaultsLogged = 0;
   private systemRefusalsLogged = 0;
   private policyRefusalsLogged = 0;
+  private tlsLoginRefusalsLogged = 0;
   /** xferlog lines of transfers that moved nothing, written so far (commands/transfer-commands.ts). */
   emptyTransferLines = 0;
   /** Directories whose message this login was shown (fs/directory-message.ts); made at the first. */
@@ -522,6 +523,15 @@ export class FtpSession implements LineConsumer, IdleHandler {
   logPolicyRefusal(fields: { readonly path: string; readonly action: string }): void {
     this.policyRefusalsLogged += 1;
     this.logWithinBudget(this.policyRefusalsLogged, 'access-policy refusals', fields, 'refused by the access policy');
+  }
+
+  /**
+   * A USER refused because the control connection is not protected (tlsRequired). Any name may
+   * draw one under tls.requireForLocalUsers, so it has a budget of its own (logWithinBudget).
+   */
+  logTlsLoginRefusal(user: string): void {
+    this.tlsLoginRefusalsLogged += 1;
+    this.logWithinBudget(this.tlsLoginRefusalsLogged, 'TLS login refusals', { user }, 'login refused: TLS required');
   }
 
   /** A line about bad input from this client (logWithinBudget). */

@@ -20,6 +20,8 @@ export class FtpReplyReader {
   private ended = false;
 
   private partialLine: Buffer = Buffer.alloc(0);
+  /** Telnet option answers taken out of the stream so far (feedBytes), for tests to check. */
+  optionAnswers = 0;
 
   /**
    * Bytes from the control connection, in order. A line's bytes that are not UTF-8 (a file's raw
@@ -29,7 +31,10 @@ export class FtpReplyReader {
     const bytes = this.partialLine.length > 0 ? Buffer.concat([this.partialLine, chunk]) : chunk;
     const end = bytes.lastIndexOf(0x0a) + 1; // LF is ASCII, never inside a UTF-8 sequence
     this.partialLine = bytes.subarray(end);
-    if (end > 0) this.feed(decodeRawBytes(withoutOptionAnswers(bytes.subarray(0, end))));
+    if (end === 0) return;
+    const { kept, answers } = withoutOptionAnswers(bytes.subarray(0, end));
+    this.optionAnswers += answers;
+    this.feed(decodeRawBytes(kept));
   }
 
   /** Text from the control connection, in order. */
@@ -89,14 +94,16 @@ export class FtpReplyReader {
  * server sends ahead of a reply when a command line asked for an option: they are not reply text.
  * IAC IAC (a data byte 0xFF) is left as it is, for tests to see.
  */
-function withoutOptionAnswers(bytes: Buffer): Buffer {
-  if (!bytes.includes(0xff)) return bytes;
+function withoutOptionAnswers(bytes: Buffer): { kept: Buffer; answers: number } {
+  if (!bytes.includes(0xff)) return { kept: bytes, answers: 0 };
+  let answers = 0;
   const kept: number[] = [];
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i] as number;
     const next = bytes[i + 1];
     if (byte === 0xff && next !== undefined && next >= 0xfb && next <= 0xfe) {
       i += 2; // IAC, the verb and its option
+      answers++;
       continue;
     }
     kept.push(byte);
@@ -105,5 +112,5 @@ function withoutOptionAnswers(bytes: Buffer): Buffer {
       i++;
     }
   }
-  return Buffer.from(kept);
+  return { kept: Buffer.from(kept), answers };
 }

@@ -66,6 +66,11 @@ export class FtpClient {
     return reply;
   }
 
+  /** Telnet option answers (IAC WONT/DONT <option>) the server has sent so far, outside the replies. */
+  get telnetAnswers(): number {
+    return this.replies.optionAnswers;
+  }
+
   /** The next reply from the server; rejects if none comes within `timeoutMs` or the connection closes. */
   reply(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FtpReply> {
     return this.replies.next(timeoutMs);

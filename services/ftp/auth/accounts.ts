@@ -22,7 +22,10 @@ export interface Account {
 export type UserLookup =
   | { readonly kind: 'anonymous' }
   | { readonly kind: 'local'; readonly tlsRequired: boolean }
-  /** tlsRequired: while every local user needs TLS, an unknown name is answered as one would be. */
+  /**
+   * tlsRequired, for a name that is no account: whether USER in clear text is refused for it, as it
+   * would be for an account's (tls.requireForLocalUsers), so that the answer tells nothing.
+   */
   | { readonly kind: 'unknown'; readonly tlsRequired: boolean };
 
 /** A hash of a random password, checked for unknown users so they take as long as real ones. */

@@ -28,14 +28,16 @@ const USER: CommandSpec = {
     session.login = { kind: 'awaiting-user' };
     const found = session.shared.accounts.lookup(name);
     if (found.kind !== 'anonymous' && found.tlsRequired && !session.isSecure) {
-      session.log.info({ user: name }, 'login refused: TLS required');
-      // With tls.requireForLocalUsers an unknown name hears this too: USER in clear reveals nothing.
-      throw new FtpError(
-        530,
-        session.config.tls.requireForLocalUsers
-          ? 'Non-anonymous logins require TLS: use AUTH TLS first.'
-          : 'This account requires TLS: use AUTH TLS first.',
-      );
+      session.logTlsLoginRefusal(name);
+      if (session.config.tls.requireForLocalUsers) {
+        // Every name but anonymous hears this, known or not: USER in clear reveals nothing. And
+        // the connection closes, as vsftpd's force_local_logins_ssl closes it, so guessing names
+        // or sending passwords in clear costs a connection each.
+        await session.reply(530, 'Non-anonymous logins require TLS: use AUTH TLS first.');
+        session.endAfterReply();
+        return;
+      }
+      throw new FtpError(530, 'This account requires TLS: use AUTH TLS first.');
     }
     session.login = { kind: 'awaiting-pass', userName: name };
     // The same answer for known and unknown names, so USER cannot be used to find accounts.
