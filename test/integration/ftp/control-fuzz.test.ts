@@ -18,29 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../services/ftp/commands/registry.js';
 import { startClassicd, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient, type FtpReply } from '../../helpers/ftp.js';
+import { seededRandom, type SeededRandom as Random } from '../../helpers/seeded-random.js';
 import { ftpTestConfig, localUser, PASSWORD, tempDir } from './data-fixture.js';
 
 /** Verbs that would end the login, start TLS or open a data connection: not what is fuzzed here. */
 const LEFT_OUT = new Set(['USER', 'PASS', 'QUIT', 'REIN', 'AUTH', 'PASV', 'EPSV', 'PORT', 'EPRT']);
 const VERBS = [...COMMANDS.keys()].filter((verb) => !LEFT_OUT.has(verb));
 const LINES = 3000;
-
-interface Random {
-  next(): number;
-  pick<T>(items: readonly T[]): T;
-}
-
-/** xorshift32 with a fixed seed. */
-function generator(seed: number): Random {
-  let state = seed;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return state >>> 0;
-  };
-  return { next, pick: (items) => items[next() % items.length] as (typeof items)[number] };
-}
 
 const SEGMENTS: readonly Buffer[] = [
   '..',
@@ -185,7 +169,7 @@ afterAll(async () => {
 describe('random command lines', () => {
   it('each get one reply RFC 959 allows, leave everything outside the root alone, and the worker serves on', async () => {
     const outsideBefore = snapshot(outside);
-    const random = generator(0x5eed1e55);
+    const random = seededRandom(0x5eed1e55);
     const connect = async (): Promise<FtpClient> => {
       const client = await FtpClient.connect(server.port('ftp'));
       await client.login('alice', PASSWORD);

@@ -173,6 +173,20 @@ describe('REIN', () => {
   });
 });
 
+/** NLST under PROT C is 521 (RFC 4217); under PROT P it lists the root. */
+async function expectDataUnderProtPOnly(ftp: FtpsClient): Promise<void> {
+  await ftp.expect('PBSZ 0', 200);
+  await ftp.expect('PROT C', 200);
+  const clear = await ftp.epsv();
+  expect((await ftp.command('NLST')).code).toBe(521);
+  clear.destroy();
+  await ftp.expect('PROT P', 200);
+  const raw = await ftp.epsv();
+  await ftp.expect('NLST', 150);
+  expect((await readAll(ftp.secureData(raw))).toString()).toContain('config.yaml');
+  expect((await ftp.reply()).code).toBe(226);
+}
+
 describe('TLS-required users', () => {
   it('refuses alice before AUTH TLS and accepts her after', async () => {
     const ftp = await FtpsClient.connect(ftps.port);
@@ -187,16 +201,7 @@ describe('TLS-required users', () => {
     const ftp = await FtpsClient.connect(ftps.port);
     await ftp.authTls();
     await ftp.login('alice', 'wonderland');
-    await ftp.expect('PBSZ 0', 200);
-    await ftp.expect('PROT C', 200);
-    const clear = await ftp.epsv();
-    expect((await ftp.command('NLST')).code).toBe(521);
-    clear.destroy();
-    await ftp.expect('PROT P', 200);
-    const raw = await ftp.epsv();
-    await ftp.expect('NLST', 150);
-    expect((await readAll(ftp.secureData(raw))).toString()).toContain('config.yaml');
-    expect((await ftp.reply()).code).toBe(226);
+    await expectDataUnderProtPOnly(ftp);
     ftp.close();
   });
 
@@ -252,16 +257,7 @@ describe('tls.requireForLocalUsers', () => {
     const ftp = await FtpsClient.connect(forced.port);
     await ftp.authTls();
     await ftp.login('bob', 'builder');
-    await ftp.expect('PBSZ 0', 200);
-    await ftp.expect('PROT C', 200);
-    const clear = await ftp.epsv();
-    expect((await ftp.command('NLST')).code).toBe(521);
-    clear.destroy();
-    await ftp.expect('PROT P', 200);
-    const raw = await ftp.epsv();
-    await ftp.expect('NLST', 150);
-    expect((await readAll(ftp.secureData(raw))).toString()).toContain('config.yaml');
-    expect((await ftp.reply()).code).toBe(226);
+    await expectDataUnderProtPOnly(ftp);
     ftp.close();
   });
 });

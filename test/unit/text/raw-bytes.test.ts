@@ -1,10 +1,28 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { decodeRawBytes, encodeRawBytes, hasRawBytes } from '../../../shared/text/raw-bytes.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 /** The code points of a string, as hex: what Python's `bytes.decode('utf-8', 'surrogateescape')` gives. */
 function codePoints(text: string): string {
   return [...text].map((ch) => (ch.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')).join(' ');
+}
+
+/**
+ * `count` byte strings of up to 11 pieces from a fixed seed (the same every run): mostly high bytes,
+ * and BOMs (EF BB BF) anywhere.
+ */
+function byteStrings(seed: number, count: number): Buffer[] {
+  const { next } = seededRandom(seed);
+  return Array.from({ length: count }, () =>
+    Buffer.from(
+      Array.from({ length: next() % 12 }, () => {
+        const r = next();
+        if (r % 7 === 0) return [0xef, 0xbb, 0xbf];
+        return [r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100];
+      }).flat(),
+    ),
+  );
 }
 
 describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
@@ -41,24 +59,10 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
   });
 
   it('gives back the very bytes for any bytes, BOMs included, and what TextDecoder gives for UTF-8', () => {
-    // A fixed-seed generator: the same 3,000 byte strings every run.
-    let seed = 0x2545f491;
-    const next = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
     const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-    for (let n = 0; n < 3000; n++) {
-      const pieces = Array.from({ length: next() % 12 }, () => {
-        const r = next();
-        if (r % 7 === 0) return [0xef, 0xbb, 0xbf]; // a BOM, anywhere
-        return [r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100]; // weighted to high bytes
-      });
-      const bytes = Uint8Array.from(pieces.flat());
+    for (const bytes of byteStrings(0x2545f491, 3000)) {
       const decoded = decodeRawBytes(bytes);
-      expect(Buffer.compare(encodeRawBytes(decoded), Buffer.from(bytes))).toBe(0);
+      expect(Buffer.compare(encodeRawBytes(decoded), bytes)).toBe(0);
       let valid: string | undefined;
       try {
         valid = utf8.decode(bytes);
@@ -70,24 +74,9 @@ describe('raw bytes in strings (PEP 383 surrogateescape)', () => {
     }
   });
 
-  // The reference itself: CPython's codec, on 2,000 byte strings made as above.
+  // The reference itself: CPython's codec, on 2,000 other byte strings.
   it('decodes as CPython does with surrogateescape, byte string by byte string', () => {
-    let seed = 0x1badb002;
-    const next = (): number => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
-    const inputs = Array.from({ length: 2000 }, () =>
-      Buffer.from(
-        Array.from({ length: next() % 12 }, () => {
-          const r = next();
-          if (r % 7 === 0) return [0xef, 0xbb, 0xbf];
-          return [r % 3 === 0 ? 0x80 + (r % 0x80) : r % 0x100];
-        }).flat(),
-      ),
-    );
+    const inputs = byteStrings(0x1badb002, 2000);
     const script =
       'import sys\n' +
       'for line in sys.stdin.read().split():\n' +
