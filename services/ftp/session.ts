@@ -55,6 +55,8 @@ const MAX_CONSECUTIVE_ERRORS = 50;
 
 /** Lines of one kind a session logs at info (logWithinBudget); later ones go to debug. */
 const LOG_LINES_AT_INFO = 20;
+/** Directories whose message a login remembers having shown (fs/directory-message.ts). */
+const MAX_MESSAGES_REMEMBERED = 100;
 
 /**
  * The replies that count towards it: the client is not speaking FTP as it should (RFC 959 4.2.1:
@@ -377,8 +379,10 @@ export class FtpSession implements LineConsumer, IdleHandler {
     return this.messagesShown?.has(canonical) ?? false;
   }
 
+  /** Remembers up to MAX_MESSAGES_REMEMBERED directories, as vsftpd (VSFTP_MAX_VISIT_REMEMBER). */
   markMessageShown(canonical: string): void {
-    (this.messagesShown ??= new Set()).add(canonical);
+    this.messagesShown ??= new Set();
+    if (this.messagesShown.size < MAX_MESSAGES_REMEMBERED) this.messagesShown.add(canonical);
   }
 
   /**

@@ -8,19 +8,27 @@
  *   230-Mirrors of Debian are in /debian.
  *   230 Login successful.
  *
- * The file is read as a download would be: through the directory's pin, and only a regular file,
- * never through a symlink (pinned.ts); only for a session the access policy lets read it, so a drop
- * box's uploader cannot post a message for the next visitor, and a hidden or denied file shows
- * nothing; at most MAX_BYTES (vsftpd's 4,000) and MAX_LINES of it, control characters shown as `?`
- * as in every reply (reply.ts). A worker keeps each directory's text for TTL_MS, so a thousand logins
- * into one root read its file once, not a thousand times on the thread pool.
+ * The message is the site's word, so only a file the admin evidently meant for everyone is shown:
+ * - in a directory the session may list (a denied directory, or anonymous in the drop box, shows
+ *   none); the hide and deny globs on the file's own name do not apply, so a site that denies every
+ *   dot file (`**` + `/.*`) can still show `.message`;
+ * - never in the anonymous drop box, to anyone: an uploader must not speak to the next visitor in
+ *   the server's voice, local users included;
+ * - only a regular file readable by everyone (mode o+r, as vsftpd's anon_world_readable_only asks
+ *   of downloads), reached through the directory's pin and never through a symlink (pinned.ts),
+ *   and not one with a NUL in it (a binary, or a sparse file);
+ * - at most MAX_BYTES (vsftpd's 4,000) and MAX_LINES of it, as UTF-8 with anything else shown as
+ *   U+FFFD (a Latin-1 message must not break a UTF-8 client's login, and its 0x9B must not reach a
+ *   terminal as CSI), and control characters as `?`, as in every reply (reply.ts).
+ * A worker keeps each directory's text for TTL_MS, so logins into one root read its file at most
+ * once a second, not on the thread pool each time.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeRawBytes } from '../../../shared/text/raw-bytes.js';
+import type { FtpConfig } from '../config.js';
 import type { FtpSession } from '../session.js';
-import { childPath } from './listing.js';
-import { isHiddenFor, mayDo } from './session-access.js';
+import { realpathOf } from './os-path.js';
+import { mayDo } from './session-access.js';
 import type { ResolvedPath, SessionFileSystem } from './session-file-system.js';
 
 const MAX_BYTES = 4000;
@@ -29,6 +37,11 @@ const MAX_LINES = 100;
 const TTL_MS = 1000;
 /** Directories whose text a worker keeps at once; past it the oldest goes. */
 const MAX_KEPT = 256;
+/** Read by everyone: the permission bit for others (stat(2)'s S_IROTH). */
+const OTHERS_READ = 0o004;
+const NUL = 0;
+/** Not fatal: message text need not name anything, so what is not UTF-8 is shown as U+FFFD. */
+const lossyUtf8 = new TextDecoder('utf-8');
 
 /** Each directory's message text, per worker (FtpShared), by the directory's real path. */
 export class DirectoryMessageCache {
@@ -50,30 +63,39 @@ export class DirectoryMessageCache {
 
 /**
  * The message lines to put before the reply to entering `dir` (a resolved path), or none: when
- * messages are off, when this session was shown this directory's already, or when it may not read
- * the file. Never throws: a message is never a reason for a command to fail.
+ * messages are off, when this session was shown this directory's already, or when the rules above
+ * say no. Never throws: a message is never a reason for a command to fail.
  */
 export async function directoryMessage(session: FtpSession, dir: ResolvedPath): Promise<readonly string[]> {
-  const { file, enabled } = session.config.directoryMessage;
-  if (!enabled || session.messageShown(dir.canonical)) return [];
-  const path = { virtual: childPath(dir.virtual, file), canonical: childPath(dir.canonical, file) };
-  if (isHiddenFor(session, path) || !mayDo(session, path, 'read')) return [];
-  const lines = await session.shared.directoryMessages.lines(dir.real, () =>
-    readMessage(session.fs, join(dir.real, file)),
-  );
+  const { config } = session;
+  if (!config.directoryMessage.enabled || session.messageShown(dir.canonical) || !mayDo(session, dir, 'list')) {
+    return [];
+  }
+  const lines = await session.shared.directoryMessages.lines(dir.real, () => readMessage(config, session.fs, dir.real));
   if (lines.length > 0) session.markMessageShown(dir.canonical);
   return lines;
 }
 
-async function readMessage(fs: SessionFileSystem, real: string): Promise<readonly string[]> {
-  const { handle } = await fs.openFileForReading(real);
+async function readMessage(config: FtpConfig, fs: SessionFileSystem, dirReal: string): Promise<readonly string[]> {
+  if (dirReal === (await dropBoxReal(config))) return [];
+  const { handle } = await fs.openFileForReading(join(dirReal, config.directoryMessage.file));
   try {
+    if (((await handle.stat()).mode & OTHERS_READ) === 0) return [];
     const buffer = Buffer.alloc(MAX_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, MAX_BYTES, 0);
-    const lines = decodeRawBytes(buffer.subarray(0, bytesRead)).split(/\r?\n/);
+    const text = buffer.subarray(0, bytesRead);
+    if (text.includes(NUL)) return [];
+    const lines = lossyUtf8.decode(text).split(/\r?\n/);
     while (lines.length > 0 && (lines[lines.length - 1] as string).trim() === '') lines.pop();
     return lines.slice(0, MAX_LINES);
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/** The anonymous drop box's real path, if uploads are on and it is there. */
+async function dropBoxReal(config: FtpConfig): Promise<string | undefined> {
+  const { anonymous } = config;
+  if (!anonymous.enabled || !anonymous.upload.enabled) return undefined;
+  return realpathOf(join(resolve(anonymous.root), anonymous.upload.dir)).catch(() => undefined);
 }

@@ -1,28 +1,35 @@
 /**
  * Directory messages (vsftpd's dirmessage_enable) and a banner of several lines, over real sockets:
  * the root's `.message` in the 230 of the login, a directory's in the 250 of the CWD that enters
- * it, once a session, every line coded as vsftpd writes them; and never a message the session may
- * not read (the drop box, hidden and denied files), none through a symlink, none past 4,000 bytes.
+ * it, once a session, every line coded as vsftpd writes them, under a deny glob of every dot file
+ * (as config/examples/anonymous-ftp.yaml has); and never from the drop box (to anonymous or a local
+ * user), a file not readable by all, a binary, or through a symlink; none past 4,000 bytes; text
+ * that is not UTF-8 as U+FFFD.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startClassicd, testConfig, type RunningClassicd } from '../../helpers/classicd.js';
 import { FtpClient } from '../../helpers/ftp.js';
-import { tempDir } from './data-fixture.js';
+import { localUser, PASSWORD, tempDir } from './data-fixture.js';
 import { anonymousConfig, FAST_FTP } from './fs-fixture.js';
 
 let server: RunningClassicd;
 let root: ReturnType<typeof tempDir>;
 const opened: FtpClient[] = [];
 
-function config(root: string, directoryMessage = { enabled: true, file: '.message' }): Record<string, unknown> {
+async function config(
+  root: string,
+  directoryMessage = { enabled: true, file: '.message' },
+): Promise<Record<string, unknown>> {
   return testConfig({
     ftp: {
       ...FAST_FTP,
       banner: 'Welcome to the test archive.\nBe nice.\n',
       directoryMessage,
-      anonymous: anonymousConfig(root, { hide: ['hidden/.message'], deny: ['denied/.message'] }),
+      // As the example config: every dot file hidden and refused by name, and a denied directory.
+      anonymous: anonymousConfig(root, { hide: ['**/.*'], deny: ['**/.*', 'denied'] }),
+      users: [await localUser('alice', root, { permissions: ['read'] })],
     },
   });
 }
@@ -30,18 +37,21 @@ function config(root: string, directoryMessage = { enabled: true, file: '.messag
 beforeAll(async () => {
   root = tempDir('classicd-ftp-message-');
   const at = (...parts: string[]): string => join(root.path, ...parts);
-  for (const dir of ['pub/quiet', 'incoming', 'hidden', 'denied', 'links', 'out', 'big']) {
+  for (const dir of ['pub/quiet', 'incoming', 'denied', 'private', 'binary', 'latin', 'links', 'out', 'big']) {
     mkdirSync(at(dir), { recursive: true });
   }
   writeFileSync(at('.message'), 'Welcome to the root.\r\nSecond line.\n\n');
   writeFileSync(at('pub', '.message'), 'This is pub.\n230 Looks like a reply\n\u001b[31mred\n');
-  writeFileSync(at('incoming', '.message'), 'planted by an uploader\n'); // the drop box
-  writeFileSync(at('hidden', '.message'), 'hidden\n');
+  writeFileSync(at('incoming', '.message'), 'planted by an uploader\n', { mode: 0o644 }); // the drop box
   writeFileSync(at('denied', '.message'), 'denied\n');
+  writeFileSync(at('private', '.message'), 'not for everyone\n');
+  chmodSync(at('private', '.message'), 0o600);
+  writeFileSync(at('binary', '.message'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0x0a]));
+  writeFileSync(at('latin', '.message'), Buffer.from('Universit\xe4t\n', 'latin1'));
   symlinkSync('../pub/.message', at('links', '.message'));
   symlinkSync('/etc/hostname', at('out', '.message'));
   writeFileSync(at('big', '.message'), `${'x'.repeat(99)}\n`.repeat(50)); // 5,000 bytes
-  server = await startClassicd(config(root.path));
+  server = await startClassicd(await config(root.path));
 });
 
 afterEach(() => {
@@ -98,12 +108,30 @@ describe('directory messages', () => {
     expect((await ftp.expect('CWD pub', 250)).lines).toHaveLength(4);
   });
 
-  it('shows nothing the session may not read: the drop box, hidden and denied files', async () => {
+  it('shows none from the drop box, to anonymous or to a local user who may list it', async () => {
     const ftp = await connect();
     await anonymousLogin(ftp);
-    for (const dir of ['/incoming', '/hidden', '/denied']) {
+    expect((await ftp.expect('CWD /incoming', 250)).lines).toEqual(['250 Directory successfully changed.']);
+    const alice = await connect();
+    await alice.expect('USER alice', 331);
+    await alice.expect(`PASS ${PASSWORD}`, 230);
+    expect((await alice.expect('CWD /incoming', 250)).lines).toEqual(['250 Directory successfully changed.']);
+    expect((await alice.expect('CWD /pub', 250)).lines).toHaveLength(4); // a local user sees the others
+  });
+
+  it('shows none from a file not readable by all, nor a binary; a denied directory is not entered', async () => {
+    const ftp = await connect();
+    await anonymousLogin(ftp);
+    for (const dir of ['/private', '/binary']) {
       expect((await ftp.expect(`CWD ${dir}`, 250)).lines, dir).toEqual(['250 Directory successfully changed.']);
     }
+    await ftp.expect('CWD /denied', 550);
+  });
+
+  it('shows text that is not UTF-8 as U+FFFD, so that a UTF-8 client can read the reply', async () => {
+    const ftp = await connect();
+    await anonymousLogin(ftp);
+    expect((await ftp.expect('CWD /latin', 250)).lines[0]).toBe('250-Universit\uFFFDt');
   });
 
   it('reads no message through a symlink, inside the root or out of it', async () => {
@@ -123,7 +151,7 @@ describe('directory messages', () => {
   });
 
   it('shows none when directoryMessage is off', async () => {
-    const quiet = await startClassicd(config(root.path, { enabled: false, file: '.message' }));
+    const quiet = await startClassicd(await config(root.path, { enabled: false, file: '.message' }));
     try {
       const ftp = await connect(quiet);
       expect(await anonymousLogin(ftp)).toEqual(['230 Login successful.']);
