@@ -5,7 +5,7 @@
  * the same code. A middle line that itself begins with three digits and a space or hyphen could be
  * mistaken for the end, so it gets a leading space (RFC 959 4.2: the server should pad it).
  */
-import { encodeRawBytes } from '../../shared/text/raw-bytes.js';
+import { encodeRawBytes, hasRawBytes } from '../../shared/text/raw-bytes.js';
 
 export type ReplyText = string | readonly string[];
 
@@ -47,11 +47,13 @@ export function formatReply(code: number, text: ReplyText, options: ReplyOptions
 }
 
 /**
- * A formatted reply as the bytes to send: a name's raw bytes as themselves (shared/text/raw-bytes.ts),
- * and a 0xFF among them doubled, as the control connection's Telnet asks of a data byte 255
- * (RFC 854: IAC IAC) and as vsftpd sends it. UTF-8 never holds 0xFF, so only such names have one.
+ * A formatted reply as the socket should get it: a name's raw bytes as themselves
+ * (shared/text/raw-bytes.ts), and a 0xFF among them doubled, as the control connection's Telnet
+ * asks of a data byte 255 (RFC 854: IAC IAC) and as vsftpd sends it. UTF-8 never holds 0xFF, so
+ * only such names have one. Almost every reply has no raw byte, and goes as the string it is.
  */
-export function replyBytes(wire: string): Buffer {
+export function replyWire(wire: string): string | Buffer {
+  if (!hasRawBytes(wire)) return wire;
   const bytes = encodeRawBytes(wire);
   if (!bytes.includes(IAC)) return bytes;
   const doubled: number[] = [];

@@ -19,7 +19,7 @@ import { COMMANDS, unknownVerbText } from './commands/registry.js';
 import { DataConnections } from './data/data-connections.js';
 import { FtpError } from './errors.js';
 import type { SessionFileSystem } from './fs/session-file-system.js';
-import { formatReply, replyBytes, type ReplyOptions, type ReplyText } from './reply.js';
+import { formatReply, replyWire, type ReplyOptions, type ReplyText } from './reply.js';
 import type { FtpShared } from './runtime.js';
 
 export type LoginState =
@@ -266,7 +266,7 @@ export class FtpSession implements LineConsumer, IdleHandler {
     if (this.context.isLevelEnabled('debug')) this.log.debug({ reply: wire.trimEnd() }, 'ftp reply');
     const socket = this.controlSocket;
     if (socket.destroyed || !socket.writable) return Promise.resolve();
-    return new Promise((resolve) => socket.write(replyBytes(wire), () => resolve()));
+    return new Promise((resolve) => socket.write(replyWire(wire), () => resolve()));
   }
 
   /** Telnet's IAC DONT/WONT answers (command-line.ts), ahead of the line's reply. */

@@ -12,7 +12,7 @@
  * digits (a mode string comes first), so no line can pass for the end of the reply (RFC 959 4.2).
  */
 import { FtpError } from '../errors.js';
-import { replyBytes } from '../reply.js';
+import { replyWire } from '../reply.js';
 import type { FtpSession } from '../session.js';
 import { lsLines, planListing } from './listing.js';
 import { asFtpError } from './session-file-system.js';
@@ -65,5 +65,5 @@ export async function statPath(session: FtpSession, argument: string): Promise<v
 function writeControl(session: FtpSession, text: string): Promise<void> {
   const socket = session.control;
   if (socket.destroyed || !socket.writable) return Promise.resolve();
-  return new Promise((resolve) => socket.write(replyBytes(text), () => resolve()));
+  return new Promise((resolve) => socket.write(replyWire(text), () => resolve()));
 }

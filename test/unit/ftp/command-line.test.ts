@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, stripTelnet, telnetRefusals } from '../../../services/ftp/command-line.js';
-import { formatReply, quotePath, replyBytes } from '../../../services/ftp/reply.js';
+import { formatReply, quotePath, replyWire } from '../../../services/ftp/reply.js';
 
 const bytes = (...parts: (string | number[])[]): Buffer =>
   Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part))));
@@ -114,9 +114,9 @@ describe('formatReply (RFC 959 4.2)', () => {
   });
 });
 
-describe('replyBytes', () => {
+describe('replyWire', () => {
   it('sends UTF-8 as UTF-8 and a raw byte as itself, 0xFF doubled for Telnet (RFC 854), as vsftpd does', () => {
-    expect([...replyBytes('257 "/é"\r\n')]).toEqual([...Buffer.from('257 "/é"\r\n')]);
-    expect(replyBytes('257 "/caf\uDCE9\uDCFF"\r\n').toString('latin1')).toBe('257 "/caf\xe9\xff\xff"\r\n');
+    expect(replyWire('257 "/é"\r\n')).toBe('257 "/é"\r\n'); // written as UTF-8 by the socket
+    expect((replyWire('257 "/caf\uDCE9\uDCFF"\r\n') as Buffer).toString('latin1')).toBe('257 "/caf\xe9\xff\xff"\r\n');
   });
 });
