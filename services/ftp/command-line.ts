@@ -50,7 +50,7 @@ export function stripTelnet(line: Buffer, refusals?: number[]): Buffer {
     if (command === undefined || command < LOWEST_COMMAND) {
       // Before the verb: an IAC whose command went urgent (lftp's IAC IP IAC <DM urgent> ABOR),
       // dropped. After it: a 0xFF in a name (Latin-1 ÿ) from a client that does not double it, as
-      // curl and ftplib do not; kept, as vsftpd keeps it.
+      // RFC 854 asks and curl and ftplib do not; kept, as vsftpd keeps it.
       if (length > 0) out[length++] = IAC;
       i++;
     } else if (command === IAC) {

@@ -64,7 +64,8 @@ export class AppendFile {
       return this.drop('a line that is not one line of the log');
     }
     if (this.stream.writableLength > MAX_QUEUED_BYTES) return this.drop('the disk is not keeping up');
-    // A file name's bytes that are not UTF-8 (text/raw-bytes.ts) are written as themselves, as vsftpd does.
+    // A file name's bytes that are not UTF-8 (text/raw-bytes.ts) are written as themselves, as
+    // ProFTPD writes them (vsftpd writes `?` for every byte above 0x7F, UTF-8 included).
     if (!this.failed) this.stream.write(encodeRawBytes(line));
   }
 

@@ -76,11 +76,10 @@ export class AccountDirectory {
     if (anonymous.enabled && anonymous.userNames.some((n) => n.toLowerCase() === name.toLowerCase())) {
       return { kind: 'anonymous' };
     }
-    const user = this.config.users.find((u) => u.name === name);
-    const everyoneNeedsTls = this.config.tls.requireForLocalUsers;
-    return user
-      ? { kind: 'local', tlsRequired: user.tlsRequired || everyoneNeedsTls }
-      : { kind: 'unknown', tlsRequired: everyoneNeedsTls };
+    const account = this.localAccounts.get(name);
+    return account
+      ? { kind: 'local', tlsRequired: account.tlsRequired }
+      : { kind: 'unknown', tlsRequired: this.config.tls.requireForLocalUsers };
   }
 
   /** The account if the password is right; anonymous takes any password (traditionally an e-mail). */

@@ -51,6 +51,13 @@ beforeAll(async () => {
   symlinkSync('../pub/.message', at('links', '.message'));
   symlinkSync('/etc/hostname', at('out', '.message'));
   writeFileSync(at('big', '.message'), `${'x'.repeat(99)}\n`.repeat(50)); // 5,000 bytes
+  mkdirSync(at('long'));
+  writeFileSync(at('long', '.message'), 'x\n'.repeat(150)); // 150 lines in 300 bytes
+  for (let i = 0; i <= 100; i++) {
+    const dir = at('many', `d${String(i).padStart(3, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.message'), `directory ${i}\n`);
+  }
   server = await startClassicd(await config(root.path));
 });
 
@@ -148,6 +155,24 @@ describe('directory messages', () => {
     const lines = (await ftp.expect('CWD /big', 250)).lines.slice(0, -1).map((line) => line.slice('250-'.length));
     expect(lines.join('\n').length).toBeLessThanOrEqual(4000);
     expect(lines.length).toBe(40); // 40 whole lines of 100 bytes
+  });
+
+  it('shows at most 100 lines', async () => {
+    const ftp = await connect();
+    await anonymousLogin(ftp);
+    expect((await ftp.expect('CWD /long', 250)).lines).toHaveLength(101); // 100, then the 250
+  });
+
+  // vsftpd remembers 100 directories (VSFTP_MAX_VISIT_REMEMBER); past them a message shows again.
+  it('remembers 100 directories a login; the message of one past them shows again', async () => {
+    const ftp = await connect();
+    await anonymousLogin(ftp); // the root: the first remembered
+    for (let i = 0; i <= 100; i++) {
+      expect((await ftp.expect(`CWD /many/d${String(i).padStart(3, '0')}`, 250)).lines[0]).toBe(`250-directory ${i}`);
+    }
+    expect((await ftp.expect('CWD /many/d000', 250)).lines).toHaveLength(1); // remembered
+    expect((await ftp.expect('CWD /many/d098', 250)).lines).toHaveLength(1); // the 100th remembered
+    expect((await ftp.expect('CWD /many/d099', 250)).lines[0]).toBe('250-directory 99'); // past them
   });
 
   it('shows none when directoryMessage is off', async () => {

@@ -165,6 +165,16 @@ describe('loadConfig: an invalid file', () => {
     expect(message).toMatch(/^ {2}services\.nosuch: unknown key$/m);
   });
 
+  it('takes one file name for the FTP directory message, not a path or . or ..', () => {
+    for (const file of ['a/b', '..', '/etc/passwd']) {
+      const config = writeConfig(`services:\n  ftp:\n    directoryMessage: { enabled: true, file: '${file}' }\n`);
+      expect(
+        problemsOf(config).map((problem) => problem.path),
+        file,
+      ).toEqual(['services.ftp.directoryMessage.file']);
+    }
+  });
+
   it('rejects a non-integer port and a fractional worker count', () => {
     const file = writeConfig('http: { port: 80.5 }\nsupervisor: { workers: 1.5 }\n');
     expect(problemsOf(file).map((problem) => problem.path)).toEqual(['http.port', 'supervisor.workers']);

@@ -133,6 +133,17 @@ describe('SessionFileSystem.resolveEntry', () => {
   });
 });
 
+describe('SessionFileSystem.isInside', () => {
+  it('takes the root and what is below it, never a path with a `..` component, whatever its prefix', async () => {
+    const fs = await SessionFileSystem.open(root);
+    const real = fs.rootReal;
+    expect(fs.isInside(real)).toBe(true);
+    expect(fs.isInside(`${real}/a/..foo/b..`)).toBe(true); // dots in a name are no component
+    expect(fs.isInside(`${real}-sibling`)).toBe(false);
+    for (const outside of [`${real}/..`, `${real}/../x`, `${real}/a/../../x`]) expect(fs.isInside(outside)).toBe(false);
+  });
+});
+
 describe('SessionFileSystem.changeDirectory', () => {
   it('changes only into directories inside the root', async () => {
     const fs = await SessionFileSystem.open(root);
